@@ -1,0 +1,113 @@
+//! Object name rules (RFC 1123 labels and subdomains) with the API server's own messages.
+
+const SUBDOMAIN_MAX_LENGTH: usize = 253;
+const LABEL_MAX_LENGTH: usize = 63;
+
+/// How a kind's names are checked (`path.ValidatePathSegmentName` for events and the like).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    Dns1123Subdomain,
+    Dns1123Label,
+    PathSegment,
+}
+
+impl NameRule {
+    /// The reasons `name` is not acceptable; empty when it is.
+    pub fn problems(self, name: &str) -> Vec<String> {
+        match self {
+            NameRule::Dns1123Subdomain => dns1123_subdomain_problems(name),
+            NameRule::Dns1123Label => dns1123_label_problems(name),
+            NameRule::PathSegment => path_segment_problems(name),
+        }
+    }
+}
+
+fn is_label(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            alnum(first) && alnum(last) && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        }
+        _ => false,
+    }
+}
+
+fn dns1123_label_problems(name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if name.len() > LABEL_MAX_LENGTH {
+        problems.push(format!(
+            "must be no more than {LABEL_MAX_LENGTH} characters"
+        ));
+    }
+    if !is_label(name) {
+        problems.push(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \
+             '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or \
+             '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+                .to_string(),
+        );
+    }
+    problems
+}
+
+fn dns1123_subdomain_problems(name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if name.len() > SUBDOMAIN_MAX_LENGTH {
+        problems.push(format!(
+            "must be no more than {SUBDOMAIN_MAX_LENGTH} characters"
+        ));
+    }
+    if !name.split('.').all(is_label) {
+        problems.push(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
+             '-' or '.', and must start and end with an alphanumeric character (e.g. \
+             'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+                .to_string(),
+        );
+    }
+    problems
+}
+
+fn path_segment_problems(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    ["/", "%"]
+        .iter()
+        .filter(|bad| name.contains(*bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subdomains_allow_dots_labels_do_not() {
+        assert!(
+            NameRule::Dns1123Subdomain
+                .problems("web.example")
+                .is_empty()
+        );
+        assert!(!NameRule::Dns1123Label.problems("web.example").is_empty());
+        assert!(NameRule::Dns1123Label.problems("web-1").is_empty());
+    }
+
+    #[test]
+    fn uppercase_edges_and_length_are_refused() {
+        for bad in ["Web", "-web", "web-", "", "a..b", "we_b"] {
+            assert!(
+                !NameRule::Dns1123Subdomain.problems(bad).is_empty(),
+                "{bad:?}"
+            );
+        }
+        let long = "a".repeat(64);
+        assert_eq!(
+            NameRule::Dns1123Label.problems(&long),
+            vec!["must be no more than 63 characters".to_string()]
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The shape of a cluster to bootstrap: its nodes, their roles, zones and capacity. The default
+//! is PRODUCT.md's kubeadm-like three-node cluster; lessons may describe others.
+
+use crate::rng::Rng;
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::{
+    Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The Kubernetes version the lab simulates, as `kubectl get nodes` shows it.
+pub const KUBERNETES_VERSION: &str = "v1.34.1";
+pub const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane";
+
+/// The kubelet's default hard eviction threshold (`memory.available<100Mi`), which kubeadm
+/// nodes subtract from capacity to give allocatable memory.
+const EVICTION_HARD_MEMORY_KI: u64 = 100 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    pub nodes: Vec<NodeTemplate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeTemplate {
+    pub name: String,
+    pub control_plane: bool,
+    /// `topology.kubernetes.io/zone`.
+    pub zone: String,
+    pub cpu_cores: u32,
+    pub memory_ki: u64,
+    pub max_pods: u32,
+    pub internal_ip: String,
+}
+
+impl ClusterSpec {
+    /// `controlplane`, `node01` and `node02`: 2 CPUs and about 4 GiB each, one zone.
+    pub fn kubeadm_default() -> Self {
+        let node = |name: &str, control_plane: bool, ip: &str| NodeTemplate {
+            name: name.to_string(),
+            control_plane,
+            zone: "zone-a".to_string(),
+            cpu_cores: 2,
+            memory_ki: 4_015_412,
+            max_pods: 110,
+            internal_ip: ip.to_string(),
+        };
+        ClusterSpec {
+            nodes: vec![
+                node("controlplane", true, "192.168.1.10"),
+                node("node01", false, "192.168.1.11"),
+                node("node02", false, "192.168.1.12"),
+            ],
+        }
+    }
+}
+
+impl NodeTemplate {
+    /// The Node object the kubelet registers for this template; `index` picks its pod CIDR
+    /// (`10.244.<index>.0/24`, as kubeadm's controller manager hands them out).
+    pub fn to_node(&self, index: usize, joined_at: SimTime, rng: &mut Rng) -> Node {
+        let mut labels = BTreeMap::from([
+            ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
+            ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("kubernetes.io/hostname".to_string(), self.name.clone()),
+            ("kubernetes.io/os".to_string(), "linux".to_string()),
+            ("topology.kubernetes.io/zone".to_string(), self.zone.clone()),
+        ]);
+        let mut taints = None;
+        if self.control_plane {
+            labels.insert(CONTROL_PLANE_TAINT.to_string(), String::new());
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
+                String::new(),
+            );
+            taints = Some(vec![Taint {
+                key: CONTROL_PLANE_TAINT.to_string(),
+                effect: "NoSchedule".to_string(),
+                ..Default::default()
+            }]);
+        }
+        let capacity = BTreeMap::from([
+            ("cpu".to_string(), Quantity(self.cpu_cores.to_string())),
+            (
+                "ephemeral-storage".to_string(),
+                Quantity("20134592Ki".to_string()),
+            ),
+            ("hugepages-1Gi".to_string(), Quantity("0".to_string())),
+            ("hugepages-2Mi".to_string(), Quantity("0".to_string())),
+            (
+                "memory".to_string(),
+                Quantity(format!("{}Ki", self.memory_ki)),
+            ),
+            ("pods".to_string(), Quantity(self.max_pods.to_string())),
+        ]);
+        let mut allocatable = capacity.clone();
+        allocatable.insert(
+            "memory".to_string(),
+            Quantity(format!(
+                "{}Ki",
+                self.memory_ki.saturating_sub(EVICTION_HARD_MEMORY_KI)
+            )),
+        );
+        allocatable.insert(
+            "ephemeral-storage".to_string(),
+            Quantity("18556039957".to_string()),
+        );
+        let at = Some(joined_at.to_k8s());
+        let condition = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
+            type_: type_.to_string(),
+            status: status.to_string(),
+            reason: Some(reason.to_string()),
+            message: Some(message.to_string()),
+            last_heartbeat_time: at.clone(),
+            last_transition_time: at.clone(),
+        };
+        let pod_cidr = format!("10.244.{index}.0/24");
+        Node {
+            metadata: ObjectMeta {
+                name: Some(self.name.clone()),
+                labels: Some(labels),
+                annotations: Some(BTreeMap::from([
+                    (
+                        "kubeadm.alpha.kubernetes.io/cri-socket".to_string(),
+                        "unix:///var/run/containerd/containerd.sock".to_string(),
+                    ),
+                    ("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string()),
+                    (
+                        "volumes.kubernetes.io/controller-managed-attach-detach".to_string(),
+                        "true".to_string(),
+                    ),
+                ])),
+                ..Default::default()
+            },
+            spec: Some(NodeSpec {
+                pod_cidr: Some(pod_cidr.clone()),
+                pod_cidrs: Some(vec![pod_cidr]),
+                taints,
+                ..Default::default()
+            }),
+            status: Some(NodeStatus {
+                addresses: Some(vec![
+                    NodeAddress {
+                        type_: "InternalIP".to_string(),
+                        address: self.internal_ip.clone(),
+                    },
+                    NodeAddress {
+                        type_: "Hostname".to_string(),
+                        address: self.name.clone(),
+                    },
+                ]),
+                allocatable: Some(allocatable),
+                capacity: Some(capacity),
+                conditions: Some(vec![
+                    condition(
+                        "MemoryPressure",
+                        "False",
+                        "KubeletHasSufficientMemory",
+                        "kubelet has sufficient memory available",
+                    ),
+                    condition(
+                        "DiskPressure",
+                        "False",
+                        "KubeletHasNoDiskPressure",
+                        "kubelet has no disk pressure",
+                    ),
+                    condition(
+                        "PIDPressure",
+                        "False",
+                        "KubeletHasSufficientPID",
+                        "kubelet has sufficient PID available",
+                    ),
+                    condition(
+                        "Ready",
+                        "True",
+                        "KubeletReady",
+                        "kubelet is posting ready status",
+                    ),
+                ]),
+                node_info: Some(NodeSystemInfo {
+                    architecture: "amd64".to_string(),
+                    boot_id: rng.uuid(),
+                    container_runtime_version: "containerd://1.7.28".to_string(),
+                    kernel_version: "6.8.0-79-generic".to_string(),
+                    kube_proxy_version: String::new(),
+                    kubelet_version: KUBERNETES_VERSION.to_string(),
+                    machine_id: rng.uuid().replace('-', ""),
+                    operating_system: "linux".to_string(),
+                    os_image: "Ubuntu 24.04.3 LTS".to_string(),
+                    system_uuid: rng.uuid(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Printers: how kubectl turns objects into tables, names, YAML and JSON. Separate from the
+//! commands, which only decide what to print.
+
+pub mod event;
+pub mod namespace;
+pub mod node;
+pub mod pod;
+pub mod table;
+mod yaml;
+
+use crate::time::{SimTime, human_duration};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use serde::Serialize;
+
+/// The AGE column: how long ago `time` was, or `<unknown>` when it is not set.
+pub fn age(time: Option<&Time>, now: SimTime) -> String {
+    match time {
+        Some(time) => human_duration(now.since(SimTime::from_k8s(time))),
+        None => "<unknown>".to_string(),
+    }
+}
+
+pub fn creation_age(meta: &ObjectMeta, now: SimTime) -> String {
+    age(meta.creation_timestamp.as_ref(), now)
+}
+
+/// Serialises through a JSON value: kubectl prints what the server sent as JSON, keys sorted.
+fn sorted_value<T: Serialize>(object: &T) -> serde_json::Value {
+    serde_json::to_value(object).unwrap_or(serde_json::Value::Null)
+}
+
+pub fn to_yaml<T: Serialize>(object: &T) -> String {
+    yaml::to_string(&sorted_value(object))
+}
+
+/// JSON indented by four spaces, as kubectl's printer indents it.
+pub fn to_json<T: Serialize>(object: &T) -> String {
+    let mut buffer = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+    if sorted_value(object).serialize(&mut serializer).is_err() {
+        return String::new();
+    }
+    let mut text = String::from_utf8(buffer).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `-o yaml|json` of several objects: kubectl wraps them in a `List`.
+pub fn list_of<T: Serialize>(items: &[T]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "items": items.iter().map(sorted_value).collect::<Vec<_>>(),
+        "kind": "List",
+        "metadata": { "resourceVersion": "" },
+    })
+}

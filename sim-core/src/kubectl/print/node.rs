@@ -1,0 +1,105 @@
+//! The node columns of `kubectl get nodes`.
+
+use super::{creation_age, table::Table};
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::Node;
+
+/// STATUS: the Ready condition (`Ready`, `NotReady`, `Unknown`), plus `SchedulingDisabled`
+/// when cordoned.
+pub fn status(node: &Node) -> String {
+    let ready = node
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+        .map(|c| match c.status.as_str() {
+            "True" => "Ready",
+            "False" => "NotReady",
+            _ => "Unknown",
+        })
+        .unwrap_or("Unknown");
+    let mut status = ready.to_string();
+    if node
+        .spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .unwrap_or(false)
+    {
+        status.push_str(",SchedulingDisabled");
+    }
+    status
+}
+
+/// ROLES: from `node-role.kubernetes.io/<role>` and `kubernetes.io/role` labels, sorted.
+pub fn roles(node: &Node) -> String {
+    let mut roles: Vec<&str> = node
+        .metadata
+        .labels
+        .iter()
+        .flatten()
+        .filter_map(|(key, value)| {
+            if let Some(role) = key.strip_prefix("node-role.kubernetes.io/") {
+                Some(role)
+            } else if key == "kubernetes.io/role" {
+                Some(value.as_str())
+            } else {
+                None
+            }
+        })
+        .filter(|role| !role.is_empty())
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    if roles.is_empty() {
+        "<none>".to_string()
+    } else {
+        roles.join(",")
+    }
+}
+
+fn address(node: &Node, kind: &str) -> String {
+    node.status
+        .as_ref()
+        .and_then(|s| s.addresses.as_ref())
+        .and_then(|a| a.iter().find(|a| a.type_ == kind))
+        .map_or_else(|| "<none>".to_string(), |a| a.address.clone())
+}
+
+pub fn table(nodes: &[&Node], now: SimTime, wide: bool) -> Table {
+    let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
+    if wide {
+        header.extend([
+            "INTERNAL-IP",
+            "EXTERNAL-IP",
+            "OS-IMAGE",
+            "KERNEL-VERSION",
+            "CONTAINER-RUNTIME",
+        ]);
+    }
+    let mut table = Table::new(&header);
+    for node in nodes {
+        let info = node
+            .status
+            .as_ref()
+            .and_then(|s| s.node_info.clone())
+            .unwrap_or_default();
+        let mut row = vec![
+            node.metadata.name.clone().unwrap_or_default(),
+            status(node),
+            roles(node),
+            creation_age(&node.metadata, now),
+            info.kubelet_version.clone(),
+        ];
+        if wide {
+            row.extend([
+                address(node, "InternalIP"),
+                address(node, "ExternalIP"),
+                info.os_image,
+                info.kernel_version,
+                info.container_runtime_version,
+            ]);
+        }
+        table.row(row);
+    }
+    table
+}

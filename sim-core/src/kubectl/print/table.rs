@@ -1,0 +1,87 @@
+//! kubectl's table layout: Go's tabwriter as kubectl configures it (minimum cell width 6,
+//! padding 3, spaces), where the last column is never padded.
+
+const MIN_WIDTH: usize = 6;
+const PADDING: usize = 3;
+
+/// A table to print: a header row and data rows of the same width.
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Self {
+        Table {
+            rows: vec![header.iter().map(|h| h.to_string()).collect()],
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Prefixes every data cell of a column (`pod/` before names when several types are listed).
+    pub fn prefix_column(&mut self, column: usize, prefix: &str) {
+        for row in self.rows.iter_mut().skip(1) {
+            if let Some(cell) = row.get_mut(column) {
+                cell.insert_str(0, prefix);
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                let text = self
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                (text + PADDING).max(MIN_WIDTH)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            for (c, cell) in row.iter().enumerate() {
+                out.push_str(cell);
+                if c + 1 < row.len() {
+                    out.extend(std::iter::repeat_n(' ', widths[c] - cell.chars().count()));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pads_like_kubectl() {
+        let mut table = Table::new(&["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+        table.row(vec![
+            "nginx".into(),
+            "1/1".into(),
+            "Running".into(),
+            "0".into(),
+            "5s".into(),
+        ]);
+        assert_eq!(
+            table.render(),
+            "NAME    READY   STATUS    RESTARTS   AGE\nnginx   1/1     Running   0          5s\n"
+        );
+    }
+
+    #[test]
+    fn short_columns_get_the_minimum_width() {
+        let mut table = Table::new(&["A", "B"]);
+        table.row(vec!["x".into(), "y".into()]);
+        assert_eq!(table.render(), "A     B\nx     y\n");
+    }
+}

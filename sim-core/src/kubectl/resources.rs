@@ -1,0 +1,274 @@
+//! The resource types kubectl knows (what `kubectl api-resources` lists), and how a typed name
+//! such as `po`, `pods`, `pod/web` or `deploy` resolves to one.
+
+/// One API resource as discovery describes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResourceType {
+    /// The plural, lower-case name: `pods`.
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short_names: &'static [&'static str],
+    pub kind: &'static str,
+    pub api_version: &'static str,
+    pub namespaced: bool,
+    /// Whether the lab stores objects of this type yet.
+    pub simulated: bool,
+}
+
+const fn resource(
+    plural: &'static str,
+    singular: &'static str,
+    short_names: &'static [&'static str],
+    kind: &'static str,
+    api_version: &'static str,
+    namespaced: bool,
+    simulated: bool,
+) -> ResourceType {
+    ResourceType {
+        plural,
+        singular,
+        short_names,
+        kind,
+        api_version,
+        namespaced,
+        simulated,
+    }
+}
+
+/// Every resource type of a v1.34 cluster that the lab's lessons touch.
+pub const RESOURCES: &[ResourceType] = &[
+    resource(
+        "configmaps",
+        "configmap",
+        &["cm"],
+        "ConfigMap",
+        "v1",
+        true,
+        false,
+    ),
+    resource(
+        "endpoints",
+        "endpoints",
+        &["ep"],
+        "Endpoints",
+        "v1",
+        true,
+        false,
+    ),
+    resource("events", "event", &["ev"], "Event", "v1", true, true),
+    resource(
+        "namespaces",
+        "namespace",
+        &["ns"],
+        "Namespace",
+        "v1",
+        false,
+        true,
+    ),
+    resource("nodes", "node", &["no"], "Node", "v1", false, true),
+    resource(
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        &["pvc"],
+        "PersistentVolumeClaim",
+        "v1",
+        true,
+        false,
+    ),
+    resource(
+        "persistentvolumes",
+        "persistentvolume",
+        &["pv"],
+        "PersistentVolume",
+        "v1",
+        false,
+        false,
+    ),
+    resource("pods", "pod", &["po"], "Pod", "v1", true, true),
+    resource(
+        "replicationcontrollers",
+        "replicationcontroller",
+        &["rc"],
+        "ReplicationController",
+        "v1",
+        true,
+        false,
+    ),
+    resource("secrets", "secret", &[], "Secret", "v1", true, false),
+    resource(
+        "serviceaccounts",
+        "serviceaccount",
+        &["sa"],
+        "ServiceAccount",
+        "v1",
+        true,
+        false,
+    ),
+    resource(
+        "services",
+        "service",
+        &["svc"],
+        "Service",
+        "v1",
+        true,
+        false,
+    ),
+    resource(
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        &["crd", "crds"],
+        "CustomResourceDefinition",
+        "apiextensions.k8s.io/v1",
+        false,
+        false,
+    ),
+    resource(
+        "daemonsets",
+        "daemonset",
+        &["ds"],
+        "DaemonSet",
+        "apps/v1",
+        true,
+        false,
+    ),
+    resource(
+        "deployments",
+        "deployment",
+        &["deploy"],
+        "Deployment",
+        "apps/v1",
+        true,
+        false,
+    ),
+    resource(
+        "replicasets",
+        "replicaset",
+        &["rs"],
+        "ReplicaSet",
+        "apps/v1",
+        true,
+        false,
+    ),
+    resource(
+        "statefulsets",
+        "statefulset",
+        &["sts"],
+        "StatefulSet",
+        "apps/v1",
+        true,
+        false,
+    ),
+    resource(
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        &["hpa"],
+        "HorizontalPodAutoscaler",
+        "autoscaling/v2",
+        true,
+        false,
+    ),
+    resource(
+        "cronjobs",
+        "cronjob",
+        &["cj"],
+        "CronJob",
+        "batch/v1",
+        true,
+        false,
+    ),
+    resource("jobs", "job", &[], "Job", "batch/v1", true, false),
+    resource(
+        "endpointslices",
+        "endpointslice",
+        &[],
+        "EndpointSlice",
+        "discovery.k8s.io/v1",
+        true,
+        false,
+    ),
+    resource(
+        "ingresses",
+        "ingress",
+        &["ing"],
+        "Ingress",
+        "networking.k8s.io/v1",
+        true,
+        false,
+    ),
+    resource(
+        "networkpolicies",
+        "networkpolicy",
+        &["netpol"],
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        true,
+        false,
+    ),
+    resource(
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        &["pdb"],
+        "PodDisruptionBudget",
+        "policy/v1",
+        true,
+        false,
+    ),
+    resource(
+        "priorityclasses",
+        "priorityclass",
+        &["pc"],
+        "PriorityClass",
+        "scheduling.k8s.io/v1",
+        false,
+        false,
+    ),
+    resource(
+        "storageclasses",
+        "storageclass",
+        &["sc"],
+        "StorageClass",
+        "storage.k8s.io/v1",
+        false,
+        false,
+    ),
+];
+
+/// Resolves what a user typed for a resource type: plural, singular, short name or kind, in any
+/// case, optionally qualified by group (`deployments.apps`).
+pub fn lookup(typed: &str) -> Option<&'static ResourceType> {
+    let typed = typed.to_lowercase();
+    let (name, group) = match typed.split_once('.') {
+        Some((name, group)) => (name.to_string(), Some(group.to_string())),
+        None => (typed, None),
+    };
+    RESOURCES.iter().find(|r| {
+        let names_match = r.plural == name
+            || r.singular == name
+            || r.short_names.contains(&name.as_str())
+            || r.kind.to_lowercase() == name;
+        let api_group = r.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        names_match
+            && group
+                .as_deref()
+                .is_none_or(|g| g == api_group || api_group.starts_with(&format!("{g}.")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_type_resolves() {
+        for typed in ["po", "pod", "pods", "Pod", "PODS"] {
+            assert_eq!(lookup(typed).map(|r| r.plural), Some("pods"), "{typed}");
+        }
+        assert_eq!(lookup("deploy").map(|r| r.kind), Some("Deployment"));
+        assert_eq!(
+            lookup("deployments.apps").map(|r| r.kind),
+            Some("Deployment")
+        );
+        assert_eq!(lookup("deployments.batch"), None);
+        assert_eq!(lookup("podz"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! sim-core: a simulated Kubernetes cluster — API server, scheduler, kubelets — on a virtual
+//! clock, and the lab shell and kubectl that drive it.
+//!
+//! Pure and deterministic: no wall clock, no ambient randomness, no OS or browser. The same seed
+//! and the same commands give the same cluster, byte for byte.
+
+pub mod api;
+pub mod cluster;
+pub mod kubectl;
+pub mod kubelet;
+pub mod podutil;
+pub mod quantity;
+pub mod rng;
+pub mod scheduler;
+pub mod shell;
+pub mod sim;
+pub mod time;
+
+pub use sim::Simulation;

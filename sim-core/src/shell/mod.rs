@@ -1,0 +1,160 @@
+//! The lab shell: the little bash the console and `kubelab run` speak. It runs `kubectl`,
+//! `sleep` (which advances virtual time), and a few file commands on the lesson's workspace.
+
+mod builtins;
+mod output;
+mod parse;
+
+pub use output::{Output, Stream};
+pub use parse::{Entry, ParseError, is_complete};
+
+use crate::Simulation;
+use parse::{Connector, Input, Pipeline};
+use std::collections::BTreeMap;
+
+/// A shell session: the workspace files it can read and write. The cluster is passed in, so
+/// the same shell language drives a page, a script or a test.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shell {
+    /// The lesson's manifests and files saved from the editor or with `>`, by name.
+    pub files: BTreeMap<String, String>,
+}
+
+/// What one entry printed, and the line to echo for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ran {
+    pub first_line: String,
+    pub output: Output,
+    /// The exit status of the last pipeline that ran.
+    pub status: i32,
+    /// `clear` was run: a console empties its screen.
+    pub clear: bool,
+}
+
+impl Shell {
+    pub fn new() -> Self {
+        Shell::default()
+    }
+
+    /// Runs every entry of `script` in order; errors do not stop it. Unfinished input at the
+    /// end (an open here-document) is reported like bash reports it.
+    pub fn run_script(&mut self, sim: &mut Simulation, script: &str) -> Vec<Ran> {
+        parse::entries(script)
+            .into_iter()
+            .map(|entry| self.run_entry(sim, entry))
+            .collect()
+    }
+
+    /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output.
+    pub fn transcript(&mut self, sim: &mut Simulation, script: &str) -> String {
+        self.run_script(sim, script)
+            .into_iter()
+            .map(|ran| format!("$ {}\n{}", ran.first_line, ran.output.combined()))
+            .collect()
+    }
+
+    fn run_entry(&mut self, sim: &mut Simulation, entry: Result<Entry, ParseError>) -> Ran {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(
+                ParseError::Incomplete {
+                    first_line,
+                    message,
+                }
+                | ParseError::Syntax {
+                    first_line,
+                    message,
+                },
+            ) => {
+                let mut output = Output::default();
+                output.err_line(format!("kubelab: {message}"));
+                return Ran {
+                    first_line,
+                    output,
+                    status: 2,
+                    clear: false,
+                };
+            }
+        };
+        let mut output = Output::default();
+        let mut status = 0;
+        let mut clear = false;
+        for (connector, pipeline) in &entry.list {
+            let runs = match connector {
+                Connector::Always => true,
+                Connector::And => status == 0,
+                Connector::Or => status != 0,
+            };
+            if runs {
+                let result = self.run_pipeline(sim, pipeline);
+                status = result.status;
+                clear |= result.clear;
+                output.extend(result.output);
+            }
+        }
+        Ran {
+            first_line: entry.first_line,
+            output,
+            status,
+            clear,
+        }
+    }
+
+    fn run_pipeline(&mut self, sim: &mut Simulation, pipeline: &Pipeline) -> builtins::Result {
+        let mut terminal = Output::default();
+        let mut stdin = String::new();
+        let mut last = builtins::Result::default();
+        let count = pipeline.commands.len();
+        for (index, command) in pipeline.commands.iter().enumerate() {
+            let input = match &command.stdin {
+                Some(Input::HereDoc(body)) => body.clone(),
+                Some(Input::File(path)) => match self.files.get(path) {
+                    Some(content) => content.clone(),
+                    None => {
+                        terminal.err_line(format!("kubelab: {path}: No such file or directory"));
+                        last = builtins::Result {
+                            status: 1,
+                            ..Default::default()
+                        };
+                        stdin.clear();
+                        continue;
+                    }
+                },
+                None => std::mem::take(&mut stdin),
+            };
+            let mut result = builtins::run(self, sim, &command.words, &input);
+            if command.stderr_to_stdout {
+                let merged = result.output.combined();
+                result.output = Output::default();
+                result.output.out(merged);
+            } else if command.discard_stderr {
+                let kept = result.output.stdout();
+                result.output = Output::default();
+                result.output.out(kept);
+            }
+            let is_last = index + 1 == count;
+            if let Some(redirect) = &command.stdout {
+                let written = result.output.stdout();
+                if redirect.path != "/dev/null" {
+                    let file = self.files.entry(redirect.path.clone()).or_default();
+                    if !redirect.append {
+                        file.clear();
+                    }
+                    file.push_str(&written);
+                }
+                terminal.err(result.output.stderr());
+            } else if is_last {
+                terminal.extend(std::mem::take(&mut result.output));
+            } else {
+                stdin = result.output.stdout();
+                terminal.err(result.output.stderr());
+            }
+            last = builtins::Result {
+                output: Output::default(),
+                ..result
+            };
+        }
+        last.output = terminal;
+        last
+    }
+}

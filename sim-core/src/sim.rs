@@ -1,0 +1,177 @@
+//! The simulation: the API server, the control plane and the kubelets on one virtual timeline.
+//!
+//! Time moves only through [`Simulation::advance`]. After every change the components reconcile
+//! until nothing more changes at that instant ("settling"), then the clock jumps to the next
+//! instant some component asked to be woken at.
+
+use crate::api::{ApiServer, Kind};
+use crate::cluster::ClusterSpec;
+use crate::kubelet::Kubelet;
+use crate::rng::Rng;
+use crate::scheduler::Scheduler;
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// When every simulated session starts: a fixed instant, so timestamps are reproducible.
+pub const SESSION_START: SimTime = SimTime::from_unix_ms(1_767_603_600_000); // 2026-01-05T09:00:00Z
+/// How long before the session the cluster was set up with kubeadm (nodes' AGE).
+const CLUSTER_AGE: Duration = Duration::from_secs(10 * 86_400);
+/// How long after the control plane each worker joined.
+const WORKER_JOIN_DELAY: Duration = Duration::from_secs(75);
+/// More rounds than this at one instant means two components keep undoing each other's work.
+const MAX_SETTLE_ROUNDS: usize = 1_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Simulation {
+    /// Replaying the same seed and commands reproduces the same cluster.
+    seed: u64,
+    now: SimTime,
+    api: ApiServer,
+    scheduler: Scheduler,
+    /// One kubelet per node, by node name.
+    kubelets: BTreeMap<String, Kubelet>,
+    /// Instants at which some component asked to look at the cluster again.
+    wakeups: BTreeSet<SimTime>,
+}
+
+impl Simulation {
+    /// The default three-node cluster of PRODUCT.md.
+    pub fn new(seed: u64) -> Self {
+        Simulation::with_cluster(seed, &ClusterSpec::kubeadm_default())
+    }
+
+    pub fn with_cluster(seed: u64, cluster: &ClusterSpec) -> Self {
+        let root = Rng::new(seed);
+        let bootstrapped_at =
+            SimTime::from_unix_ms(SESSION_START.unix_ms() - CLUSTER_AGE.as_millis() as u64);
+        let mut api = ApiServer::new(bootstrapped_at, root.fork("apiserver"));
+        for namespace in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let _ = api.create(Namespace {
+                metadata: ObjectMeta {
+                    name: Some(namespace.to_string()),
+                    labels: Some(
+                        [(
+                            "kubernetes.io/metadata.name".to_string(),
+                            namespace.to_string(),
+                        )]
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+                spec: Some(NamespaceSpec {
+                    finalizers: Some(vec!["kubernetes".to_string()]),
+                }),
+                status: Some(NamespaceStatus {
+                    phase: Some("Active".to_string()),
+                    ..Default::default()
+                }),
+            });
+        }
+        let mut node_rng = root.fork("nodes");
+        let mut kubelets = BTreeMap::new();
+        for (index, template) in cluster.nodes.iter().enumerate() {
+            let joined_at = if template.control_plane {
+                bootstrapped_at
+            } else {
+                bootstrapped_at + WORKER_JOIN_DELAY
+            };
+            api.set_now(joined_at);
+            let _ = api.create(template.to_node(index, joined_at, &mut node_rng));
+            let kubelet = Kubelet::new(
+                &template.name,
+                root.fork(&format!("kubelet/{}", template.name)),
+            );
+            kubelets.insert(template.name.clone(), kubelet);
+        }
+        api.set_now(SESSION_START);
+        let mut sim = Simulation {
+            seed,
+            now: SESSION_START,
+            api,
+            scheduler: Scheduler::new(root.fork("scheduler")),
+            kubelets,
+            wakeups: BTreeSet::new(),
+        };
+        sim.settle();
+        sim
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Virtual time since the session started: the lab's "cluster time".
+    pub fn elapsed(&self) -> Duration {
+        self.now.since(SESSION_START)
+    }
+
+    /// Read access to the cluster, as any API client has it.
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// Runs a client's request against the API server, then lets the cluster react at the same
+    /// instant (the scheduler binds a new pod, a kubelet starts pulling...).
+    pub fn submit<R>(&mut self, request: impl FnOnce(&mut ApiServer) -> R) -> R {
+        let result = request(&mut self.api);
+        self.settle();
+        result
+    }
+
+    /// Convenience for the commonest request.
+    pub fn create<K: Kind>(&mut self, object: K) -> Result<K, crate::api::ApiError> {
+        self.submit(|api| api.create(object))
+    }
+
+    /// Moves virtual time forward by `by`, running every component at each instant one of them
+    /// asked for on the way.
+    pub fn advance(&mut self, by: Duration) {
+        let target = self.now + by;
+        while let Some(&at) = self.wakeups.first() {
+            if at > target {
+                break;
+            }
+            self.wakeups.pop_first();
+            self.now = at;
+            self.api.set_now(at);
+            self.settle();
+        }
+        self.now = target;
+        self.api.set_now(target);
+    }
+
+    /// The next instant at which something is scheduled to happen, if any.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        self.wakeups.first().copied()
+    }
+
+    /// Reconciles every component until the cluster stops changing at this instant.
+    fn settle(&mut self) {
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            let before = self.api.resource_version();
+            let mut wake = Vec::new();
+            wake.extend(self.scheduler.reconcile(&mut self.api));
+            for kubelet in self.kubelets.values_mut() {
+                wake.extend(kubelet.sync(&mut self.api));
+            }
+            self.wakeups
+                .extend(wake.into_iter().filter(|&at| at > self.now));
+            if self.api.resource_version() == before {
+                return;
+            }
+        }
+        debug_assert!(
+            false,
+            "components did not settle at {} (seed {})",
+            self.now, self.seed
+        );
+    }
+}
