@@ -1,1 +1,13 @@
-fn main() {}
+//! The kubelab page: a Leptos client-side app that shows and drives a simulated cluster.
+
+mod console;
+mod controls;
+mod diagram;
+mod lab;
+mod layout;
+mod lesson;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(lab::App);
+}

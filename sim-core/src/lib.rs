@@ -15,5 +15,6 @@ pub mod scheduler;
 pub mod shell;
 pub mod sim;
 pub mod time;
+pub mod view;
 
 pub use sim::Simulation;

@@ -1,0 +1,154 @@
+//! The lab on the page: the simulation and shell sessions, the signals the views read, and the
+//! real-time clock that plays virtual time. Every view is derived from the simulation; every
+//! user action is a command to it.
+
+use crate::console::Console;
+use crate::controls::TimeControls;
+use crate::diagram::Diagram;
+use crate::lesson::Lesson;
+use leptos::prelude::*;
+use sim_core::Simulation;
+use sim_core::shell::{Shell, Stream};
+use sim_core::view::ClusterView;
+use std::time::Duration;
+
+/// The seed of a fresh lab; a later issue lets lessons and share links choose one.
+const SEED: u64 = 1;
+/// How often the page advances virtual time while playing.
+const TICK: Duration = Duration::from_millis(100);
+/// Real time longer than this between ticks (a hidden tab) is not replayed all at once.
+const MAX_TICK_MS: f64 = 1000.0;
+/// What the Step button advances.
+pub const STEP: Duration = Duration::from_secs(1);
+
+/// One command typed in the console, with what it printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleEntry {
+    pub id: usize,
+    pub command: String,
+    pub output: Vec<(Stream, String)>,
+}
+
+/// Handles to the lab's state; cheap to copy into every component and closure.
+#[derive(Clone, Copy)]
+pub struct Lab {
+    sim: StoredValue<Simulation, LocalStorage>,
+    shell: StoredValue<Shell, LocalStorage>,
+    /// The API's resourceVersion when the view was last derived.
+    seen_version: StoredValue<u64>,
+    last_tick_ms: StoredValue<Option<f64>>,
+    next_entry_id: StoredValue<usize>,
+    pub view: RwSignal<ClusterView>,
+    /// Virtual time since the lab started.
+    pub elapsed: RwSignal<Duration>,
+    pub playing: RwSignal<bool>,
+    /// How many virtual seconds pass per real second while playing.
+    pub speed: RwSignal<u32>,
+    pub console: RwSignal<Vec<ConsoleEntry>>,
+    /// The console's input text (lessons can fill it in).
+    pub input: RwSignal<String>,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let sim = Simulation::new(SEED);
+        let view = ClusterView::of(&sim);
+        let elapsed = sim.elapsed();
+        let version = sim.api().resource_version();
+        Lab {
+            sim: StoredValue::new_local(sim),
+            shell: StoredValue::new_local(Shell::new()),
+            seen_version: StoredValue::new(version),
+            last_tick_ms: StoredValue::new(None),
+            next_entry_id: StoredValue::new(0),
+            view: RwSignal::new(view),
+            elapsed: RwSignal::new(elapsed),
+            playing: RwSignal::new(true),
+            speed: RwSignal::new(1),
+            console: RwSignal::new(Vec::new()),
+            input: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Runs console input through the lab shell and shows what it printed.
+    pub fn run(&self, input: &str) {
+        let shell = self.shell;
+        let ran = self
+            .sim
+            .try_update_value(|sim| shell.try_update_value(|shell| shell.run_script(sim, input)));
+        for ran in ran.flatten().unwrap_or_default() {
+            if ran.clear {
+                self.console.update(Vec::clear);
+                continue;
+            }
+            let id = self.next_entry_id.get_value();
+            self.next_entry_id.set_value(id + 1);
+            let entry = ConsoleEntry {
+                id,
+                command: ran.first_line,
+                output: ran.output.chunks,
+            };
+            self.console.update(|entries| entries.push(entry));
+        }
+        self.refresh();
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.sim.update_value(|sim| sim.advance(by));
+        self.refresh();
+    }
+
+    /// Called every tick: while playing, moves virtual time by the real time that passed.
+    fn tick(&self, real_now_ms: f64) {
+        let last = self.last_tick_ms.get_value().unwrap_or(real_now_ms);
+        self.last_tick_ms.set_value(Some(real_now_ms));
+        if !self.playing.get_untracked() {
+            return;
+        }
+        let real_ms = (real_now_ms - last).clamp(0.0, MAX_TICK_MS);
+        let virtual_ms = real_ms * f64::from(self.speed.get_untracked());
+        self.advance(Duration::from_millis(virtual_ms.round() as u64));
+    }
+
+    /// Re-derives what the page shows, touching the signals only when something changed.
+    fn refresh(&self) {
+        let (version, elapsed) = self
+            .sim
+            .with_value(|sim| (sim.api().resource_version(), sim.elapsed()));
+        if version != self.seen_version.get_value() {
+            self.seen_version.set_value(version);
+            let view = self.sim.with_value(ClusterView::of);
+            self.view.set(view);
+        }
+        if elapsed != self.elapsed.get_untracked() {
+            self.elapsed.set(elapsed);
+        }
+    }
+}
+
+fn performance_now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let lab = Lab::new();
+    provide_context(lab);
+    if let Ok(handle) = set_interval_with_handle(move || lab.tick(performance_now()), TICK) {
+        on_cleanup(move || handle.clear());
+    }
+    view! {
+        <header class="topbar">
+            <a class="brand" href="./" aria-label="kubelab home">
+                <img src="public/favicon.svg" alt="" width="28" height="28" />
+                <span>"kubelab"</span>
+            </a>
+            <TimeControls />
+        </header>
+        <main class="lab">
+            <Lesson />
+            <Diagram />
+            <Console />
+        </main>
+    }
+}
