@@ -126,7 +126,7 @@ pub fn parse(args: &[String], flags: &[Flag]) -> Result<Parsed, String> {
             };
             let flag = by_long(name).ok_or_else(|| format!("unknown flag: --{name}"))?;
             let value = match (flag.kind, inline) {
-                (FlagKind::Bool, Some(value)) => parse_bool(&value, &format!("--{name}"))?,
+                (FlagKind::Bool, Some(value)) => parse_bool(&value, flag)?,
                 (FlagKind::Bool, None) => "true".to_string(),
                 (_, Some(value)) => value,
                 (_, None) => {
@@ -148,7 +148,7 @@ pub fn parse(args: &[String], flags: &[Flag]) -> Result<Parsed, String> {
                 if flag.kind == FlagKind::Bool {
                     let rest: String = shorthands[j + 1..].iter().collect();
                     if let Some(value) = rest.strip_prefix('=') {
-                        record(&mut parsed, flag, parse_bool(value, &format!("-{c}"))?);
+                        record(&mut parsed, flag, parse_bool(value, flag)?);
                         break;
                     }
                     record(&mut parsed, flag, "true".to_string());
@@ -184,8 +184,12 @@ fn record(parsed: &mut Parsed, flag: &Flag, value: String) {
     }
 }
 
-/// Go's `strconv.ParseBool`, with pflag's error wording.
-fn parse_bool(value: &str, flag: &str) -> Result<String, String> {
+/// Go's `strconv.ParseBool`, with pflag's error wording (which names the flag as `-A, --all`).
+fn parse_bool(value: &str, flag: &Flag) -> Result<String, String> {
+    let flag = match flag.short {
+        Some(c) => format!("-{c}, --{}", flag.long),
+        None => format!("--{}", flag.long),
+    };
     match value {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok("true".to_string()),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok("false".to_string()),
@@ -250,7 +254,7 @@ mod tests {
         );
         assert_eq!(
             parse_words("--all-namespaces=maybe").unwrap_err(),
-            "invalid argument \"maybe\" for \"--all-namespaces\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax"
+            "invalid argument \"maybe\" for \"-A, --all-namespaces\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax"
         );
     }
 }

@@ -9,9 +9,7 @@ use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use serde_json::Value;
 
 pub const DEF: CommandDef = CommandDef {
-    name: "get",
-    short: "Display one or many resources",
-    long: "Display one or many resources.\n\n Prints a table of the most important information about the specified resources. You can filter the list using a label selector and the --selector flag. If the desired resource type is namespaced you will only see results in the current namespace if you don't specify any namespace.\n\n By specifying the output as 'template' and providing a Go template as the value of the --template flag, you can filter the attributes of the fetched resources.\n\nUse \"kubectl api-resources\" for a complete list of supported resources.",
+    long: "Display one or many resources.\n\n Prints a table of the most important information about the specified resources. If the desired resource type is namespaced you will only see results in the current namespace if you don't specify any namespace.\n\nUse \"kubectl api-resources\" for a complete list of supported resources.",
     examples: "  # List all pods in ps output format\n  kubectl get pods\n\n  # List all pods in ps output format with more information (such as node name)\n  kubectl get pods -o wide\n\n  # List a single pod in JSON output format\n  kubectl get -o json pod web-pod-13je7\n\n  # List all nodes\n  kubectl get nodes\n\n  # List all pods in all namespaces\n  kubectl get pods -A\n\n  # List one or more resources by their type and names\n  kubectl get pod/web-pod-13je7 node/node01",
     usage: "kubectl get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]",
     flags: &[

@@ -25,9 +25,6 @@ pub struct Invocation<'a> {
 
 /// One simulated command: its help text and flags, from which parsing and `--help` both come.
 pub struct CommandDef {
-    pub name: &'static str,
-    /// First line of help: what the command does.
-    pub short: &'static str,
     pub long: &'static str,
     pub examples: &'static str,
     pub usage: &'static str,
