@@ -100,10 +100,6 @@ impl Simulation {
         sim
     }
 
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
     pub fn now(&self) -> SimTime {
         self.now
     }
@@ -146,11 +142,6 @@ impl Simulation {
         }
         self.now = target;
         self.api.set_now(target);
-    }
-
-    /// The next instant at which something is scheduled to happen, if any.
-    pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.wakeups.first().copied()
     }
 
     /// Reconciles every component until the cluster stops changing at this instant.

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, Sub};
+use std::ops::Add;
 use std::time::Duration;
 
 /// A point in virtual time, in milliseconds since the Unix epoch (so it can be printed as a real
@@ -52,13 +52,6 @@ impl Add<Duration> for SimTime {
             self.0
                 .saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         )
-    }
-}
-
-impl Sub<SimTime> for SimTime {
-    type Output = Duration;
-    fn sub(self, earlier: SimTime) -> Duration {
-        self.since(earlier)
     }
 }
 

@@ -20,7 +20,6 @@ pub struct NodeView {
     pub roles: String,
     /// STATUS as `kubectl get nodes` shows it (`Ready`, `Ready,SchedulingDisabled`).
     pub status: String,
-    pub zone: Option<String>,
     /// `key=value:Effect` for each taint.
     pub taints: Vec<String>,
     pub pods: Vec<PodView>,
@@ -97,11 +96,6 @@ impl ClusterView {
                 NodeView {
                     roles: print::node::roles(node),
                     status: print::node::status(node),
-                    zone: node
-                        .metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get("topology.kubernetes.io/zone").cloned()),
                     taints,
                     pods: pods
                         .iter()

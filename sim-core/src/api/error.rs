@@ -22,10 +22,6 @@ pub enum ApiError {
         name: String,
         causes: Vec<FieldError>,
     },
-    /// A request the server understood but refuses, with the server's message.
-    BadRequest(String),
-    /// The object is being deleted or the namespace is terminating, with the server's message.
-    Forbidden(String),
 }
 
 impl ApiError {
@@ -35,8 +31,6 @@ impl ApiError {
             ApiError::NotFound { .. } => "NotFound",
             ApiError::AlreadyExists { .. } => "AlreadyExists",
             ApiError::Invalid { .. } => "Invalid",
-            ApiError::BadRequest(_) => "BadRequest",
-            ApiError::Forbidden(_) => "Forbidden",
         }
     }
 }
@@ -60,7 +54,6 @@ impl fmt::Display for ApiError {
                     }
                 }
             }
-            ApiError::BadRequest(message) | ApiError::Forbidden(message) => f.write_str(message),
         }
     }
 }

@@ -50,14 +50,6 @@ impl<K> Store<K> {
             .filter(move |((ns, _), _)| namespace.is_none_or(|want| ns == want))
             .map(|(_, object)| object)
     }
-
-    pub fn len(&self) -> usize {
-        self.objects.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
-    }
 }
 
 /// Saved as a plain list of objects: the keys are derived from each object's metadata.
