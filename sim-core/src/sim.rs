@@ -25,7 +25,7 @@ const WORKER_JOIN_DELAY: Duration = Duration::from_secs(75);
 /// More rounds than this at one instant means two components keep undoing each other's work.
 const MAX_SETTLE_ROUNDS: usize = 1_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Simulation {
     /// Replaying the same seed and commands reproduces the same cluster.
     seed: u64,

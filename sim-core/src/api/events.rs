@@ -55,6 +55,16 @@ impl ApiServer {
             .clone()
             .unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
+        // The recorder's correlator cache: events with this key are one event with a count.
+        let key = [
+            involved.uid.as_deref().unwrap_or_default(),
+            involved.field_path.as_deref().unwrap_or_default(),
+            source.component,
+            event_type.as_str(),
+            reason,
+            &message,
+        ]
+        .join("\u{0}");
         let same = |event: &Event| {
             let stored = &event.involved_object;
             stored.uid == involved.uid
@@ -65,8 +75,20 @@ impl ApiServer {
                 && event.reason.as_deref() == Some(reason)
                 && event.message.as_deref() == Some(message.as_str())
         };
-        let existing = self.events.list(Some(&namespace)).find(|e| same(e));
-        if let Some(name) = existing.and_then(|e| e.metadata.name.clone()) {
+        // The cache is not saved with the cluster: after a restore it is refilled by a search.
+        let cached = self
+            .event_names
+            .get(&key)
+            .filter(|name| self.events.get(&namespace, name).is_some())
+            .cloned();
+        let existing = cached.or_else(|| {
+            self.events
+                .list(Some(&namespace))
+                .find(|e| same(e))
+                .and_then(|e| e.metadata.name.clone())
+        });
+        if let Some(name) = existing {
+            self.event_names.insert(key, name.clone());
             let _ = self.update::<Event>(&namespace, &name, |event| {
                 event.count = Some(event.count.unwrap_or(1) + 1);
                 event.last_timestamp = Some(now);
@@ -101,6 +123,9 @@ impl ApiServer {
             ..Default::default()
         };
         // Events are written by the system with generated names: creation cannot conflict.
-        let _ = self.create(event);
+        if let Ok(created) = self.create(event) {
+            self.event_names
+                .insert(key, created.metadata.name.unwrap_or_default());
+        }
     }
 }

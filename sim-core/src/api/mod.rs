@@ -21,6 +21,7 @@ use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A kind the API server stores: where its objects live and the admission rules it gets.
 pub trait Kind:
@@ -103,7 +104,7 @@ impl Kind for Pod {
 /// words; no confusable characters), as in apimachinery's `rand.String`.
 const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiServer {
     /// The virtual time stamped on writes; set by the simulation, never read from a clock.
     now: SimTime,
@@ -115,6 +116,9 @@ pub struct ApiServer {
     nodes: Store<Node>,
     pods: Store<Pod>,
     events: Store<Event>,
+    /// Event names by aggregation key, so a repeated event is found without a search.
+    #[serde(skip)]
+    event_names: BTreeMap<String, String>,
 }
 
 impl ApiServer {
@@ -127,6 +131,7 @@ impl ApiServer {
             nodes: Store::default(),
             pods: Store::default(),
             events: Store::default(),
+            event_names: BTreeMap::new(),
         }
     }
 
@@ -156,6 +161,11 @@ impl ApiServer {
                 resource: K::URL_PATH_SEGMENT,
                 name: name.to_string(),
             })
+    }
+
+    /// Objects of a kind written after resourceVersion `version` (a watch from that version).
+    pub fn changed_since<K: Kind>(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
+        K::store(self).changed_since(version)
     }
 
     /// Objects of a kind, in one namespace or (with `None`) in all, ordered by namespace and name.
@@ -222,7 +232,7 @@ impl ApiServer {
         meta.creation_timestamp = Some(self.now.to_k8s());
         meta.generation = K::TRACKS_GENERATION.then_some(1);
         meta.deletion_timestamp = None;
-        K::store_mut(self).insert(key, object.clone());
+        K::store_mut(self).put(object.clone());
         Ok(object)
     }
 
@@ -236,7 +246,7 @@ impl ApiServer {
         change: impl FnOnce(&mut K),
     ) -> Result<bool, ApiError> {
         let namespace = if K::NAMESPACED { namespace } else { "" };
-        let Some(stored) = K::store_mut(self).get_mut(namespace, name) else {
+        let Some(stored) = K::store(self).get(namespace, name) else {
             return Err(ApiError::NotFound {
                 resource: K::URL_PATH_SEGMENT,
                 name: name.to_string(),
@@ -249,9 +259,7 @@ impl ApiServer {
         }
         self.resource_version += 1;
         changed.metadata_mut().resource_version = Some(self.resource_version.to_string());
-        *K::store_mut(self)
-            .get_mut(namespace, name)
-            .expect("looked up above") = changed;
+        K::store_mut(self).put(changed);
         Ok(true)
     }
 }

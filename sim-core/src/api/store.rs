@@ -1,8 +1,10 @@
 //! Storage for one kind of object, ordered by namespace then name so that every list, and so
-//! every reconcile loop and printed table, comes out in the same order on every run.
+//! every reconcile loop and printed table, comes out in the same order on every run. It also
+//! keeps a watch index: which object was written at which resourceVersion, so a component can
+//! ask what changed since it last looked instead of reading everything again.
 
+use super::Kind;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -16,54 +18,75 @@ pub fn key_of(meta: &ObjectMeta) -> ObjectKey {
     )
 }
 
-#[derive(Clone, Debug, PartialEq)]
+fn version_of(meta: &ObjectMeta) -> u64 {
+    meta.resource_version
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[derive(Clone, Debug)]
 pub struct Store<K> {
     objects: BTreeMap<ObjectKey, K>,
+    /// The key of the object last written at each resourceVersion (derived from `objects`).
+    by_version: BTreeMap<u64, ObjectKey>,
 }
 
 impl<K> Default for Store<K> {
     fn default() -> Self {
         Store {
             objects: BTreeMap::new(),
+            by_version: BTreeMap::new(),
         }
     }
 }
 
-impl<K> Store<K> {
+impl<K: Kind> Store<K> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&K> {
         self.objects.get(&(namespace.to_string(), name.to_string()))
     }
 
-    pub(crate) fn get_mut(&mut self, namespace: &str, name: &str) -> Option<&mut K> {
-        self.objects
-            .get_mut(&(namespace.to_string(), name.to_string()))
-    }
-
-    pub(crate) fn insert(&mut self, key: ObjectKey, object: K) {
+    /// Stores `object` (created or replaced) under its key and current resourceVersion.
+    pub(crate) fn put(&mut self, object: K) {
+        let key = key_of(object.meta());
+        if let Some(old) = self.objects.get(&key) {
+            self.by_version.remove(&version_of(old.meta()));
+        }
+        self.by_version
+            .insert(version_of(object.meta()), key.clone());
         self.objects.insert(key, object);
     }
 
     /// All objects, or those of one namespace, in key order.
     pub fn list<'a>(&'a self, namespace: Option<&'a str>) -> impl Iterator<Item = &'a K> + 'a {
+        let start = (namespace.unwrap_or_default().to_string(), String::new());
         self.objects
-            .iter()
-            .filter(move |((ns, _), _)| namespace.is_none_or(|want| ns == want))
+            .range(start..)
+            .take_while(move |((ns, _), _)| namespace.is_none_or(|want| ns == want))
             .map(|(_, object)| object)
+    }
+
+    /// Objects written after resourceVersion `version`, oldest write first.
+    pub fn changed_since(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
+        self.by_version
+            .range(version + 1..)
+            .filter_map(|(_, key)| self.objects.get(key))
     }
 }
 
-/// Saved as a plain list of objects: the keys are derived from each object's metadata.
+/// Saved as a plain list of objects: keys and the watch index are derived from the objects.
 impl<K: Serialize> Serialize for Store<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.objects.values())
     }
 }
 
-impl<'de, K: DeserializeOwned + super::Kind> Deserialize<'de> for Store<K> {
+impl<'de, K: Kind> Deserialize<'de> for Store<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let objects: Vec<K> = Vec::deserialize(deserializer)?;
-        Ok(Store {
-            objects: objects.into_iter().map(|o| (key_of(o.meta()), o)).collect(),
-        })
+        let mut store = Store::default();
+        for object in Vec::<K>::deserialize(deserializer)? {
+            store.put(object);
+        }
+        Ok(store)
     }
 }

@@ -18,7 +18,7 @@ use k8s_openapi::api::core::v1::{
     ContainerStatus, HostIP, Node, Pod, PodCondition, PodIP,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Image pull back-off (`backOffPeriod` and `MaxContainerBackOff` in kubelet.go).
@@ -37,7 +37,7 @@ const PRELOADED_IMAGES: &[(&str, u64)] = &[
     ("registry.k8s.io/pause:3.10.1", 320_448),
 ];
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Kubelet {
     node_name: String,
     /// Pull durations, container ids.
@@ -52,6 +52,12 @@ pub struct Kubelet {
     /// The last host byte handed out in the node's pod CIDR (host-local IPAM goes round, it does
     /// not reuse the lowest free address).
     last_pod_ip: u8,
+    /// The node's `status.images` needs writing.
+    images_changed: bool,
+    /// The API's resourceVersion after the last sync: while it stays, nothing new has happened.
+    seen_api_version: u64,
+    /// The earliest `next_sync` of any pod.
+    next_wake: Option<SimTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,13 +66,15 @@ struct HeldImage {
     digest: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct PodRuntime {
     namespace: String,
     name: String,
     ip: String,
     started_at: SimTime,
     containers: BTreeMap<String, ContainerRuntime>,
+    /// When the pod next needs a look without any change (a pull finishing, a back-off ending).
+    next_sync: Option<SimTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +142,9 @@ impl Kubelet {
             image_pull_backoff: Backoff::new(IMAGE_BACKOFF_INITIAL, IMAGE_BACKOFF_MAX),
             puller_free_at: SimTime::default(),
             last_pod_ip: 1,
+            images_changed: true,
+            seen_api_version: 0,
+            next_wake: None,
         }
     }
 
@@ -157,24 +168,52 @@ impl Kubelet {
     /// Brings every pod bound to this node one step closer to its spec. Returns when the kubelet
     /// next has something to do (a pull finishing, a back-off ending).
     pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        let bound: Vec<Pod> = api
-            .list::<Pod>(None)
-            .filter(|p| podutil::node_name(p) == Some(self.node_name.as_str()))
-            .cloned()
-            .collect();
-        self.pods
-            .retain(|uid, _| bound.iter().any(|p| podutil::uid(p) == uid));
-        let mut wake: Option<SimTime> = None;
-        for pod in &bound {
+        let now = api.now();
+        let nothing_due = self.next_wake.is_none_or(|at| at > now);
+        if api.resource_version() == self.seen_api_version && nothing_due {
+            return self.next_wake;
+        }
+        // Like the kubelet's pod workers: look again only at this node's pods that changed
+        // since the last sync (a watch from that resourceVersion, in write order) and at pods
+        // whose time has come; the rest are as the last sync left them.
+        let mut seen = BTreeSet::new();
+        let mut to_sync: Vec<Pod> = Vec::new();
+        for pod in api.changed_since::<Pod>(self.seen_api_version) {
+            if podutil::node_name(pod) == Some(self.node_name.as_str())
+                && seen.insert(podutil::uid(pod))
+            {
+                to_sync.push(pod.clone());
+            }
+        }
+        for (uid, runtime) in &self.pods {
+            if runtime.next_sync.is_some_and(|at| at <= now) && !seen.contains(uid.as_str()) {
+                to_sync.extend(
+                    api.get::<Pod>(&runtime.namespace, &runtime.name)
+                        .ok()
+                        .cloned(),
+                );
+            }
+        }
+        for pod in &to_sync {
             if podutil::is_terminal(pod) {
                 continue;
             }
-            if let Some(at) = self.sync_pod(api, pod) {
-                wake = Some(wake.map_or(at, |w| w.min(at)));
+            let next_sync = self.sync_pod(api, pod);
+            if let Some(runtime) = self.pods.get_mut(podutil::uid(pod)) {
+                runtime.next_sync = next_sync;
             }
         }
-        self.publish_node_images(api);
-        wake
+        if self.images_changed {
+            self.publish_node_images(api);
+            self.images_changed = false;
+        }
+        self.seen_api_version = api.resource_version();
+        self.next_wake = self
+            .pods
+            .values()
+            .filter_map(|runtime| runtime.next_sync)
+            .min();
+        self.next_wake
     }
 
     fn sync_pod(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {
@@ -223,6 +262,7 @@ impl Kubelet {
             ip: ip.1,
             started_at: api.now(),
             containers: BTreeMap::new(),
+            next_sync: None,
         })
     }
 
@@ -317,6 +357,7 @@ impl Kubelet {
                     PullAnswerRecord::Image { size_bytes, digest } => {
                         self.images
                             .insert(canonical.clone(), HeldImage { size_bytes, digest });
+                        self.images_changed = true;
                         let message = format!(
                             "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {size_bytes} bytes.",
                             go_duration(pull_time),

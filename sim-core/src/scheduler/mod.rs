@@ -22,15 +22,17 @@ const SCHEDULER_NAME: &str = "default-scheduler";
 /// (`podMaxInUnschedulablePodsDuration`).
 const UNSCHEDULABLE_RETRY: Duration = Duration::from_secs(5 * 60);
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scheduler {
     /// Breaks ties between equally scored nodes.
     rng: Rng,
     /// Pods that did not fit, by uid: the cluster as it was then, and when they were tried.
     unschedulable: BTreeMap<String, FailedAttempt>,
+    /// The API's resourceVersion after the last pass: while it stays, there is nothing new.
+    seen_api_version: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct FailedAttempt {
     /// A fingerprint of the nodes and bound pods; a different one means the pod may fit now.
     cluster: u64,
@@ -50,6 +52,7 @@ impl Scheduler {
         Scheduler {
             rng,
             unschedulable: BTreeMap::new(),
+            seen_api_version: 0,
         }
     }
 
@@ -57,6 +60,10 @@ impl Scheduler {
     /// to run (to retry unschedulable pods) if it does.
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
+        let next_retry = self.next_retry();
+        if api.resource_version() == self.seen_api_version && next_retry.is_none_or(|at| at > now) {
+            return next_retry;
+        }
         let mut queue: Vec<(i32, SimTime, String, String, String)> = api
             .list::<Pod>(None)
             .filter(|pod| is_pending(pod))
@@ -106,6 +113,12 @@ impl Scheduler {
                 }
             }
         }
+        self.seen_api_version = api.resource_version();
+        self.next_retry()
+    }
+
+    /// When the longest-waiting unschedulable pod is due another try.
+    fn next_retry(&self) -> Option<SimTime> {
         self.unschedulable
             .values()
             .map(|f| f.at + UNSCHEDULABLE_RETRY)
