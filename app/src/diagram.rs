@@ -55,13 +55,8 @@ fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
                 .with(|v| v.nodes.iter().find(|n| n.name == name).cloned())
         }
     });
-    let pod_names = Memo::new(move |_| {
-        node.with(|n| {
-            n.as_ref()
-                .map(|n| n.pods.iter().map(|p| p.name.clone()).collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-    });
+    let pods =
+        Memo::new(move |_| node.with(|n| n.as_ref().map(|n| n.pods.clone()).unwrap_or_default()));
     let read = move |f: fn(&NodeView) -> String| {
         move || node.with(|n| n.as_ref().map(f).unwrap_or_default())
     };
@@ -89,23 +84,7 @@ fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
                     many => format!("{} taints", many.len()),
                 })}
             </text>
-            <g role="list" aria-label=format!("Pods on {name}")>
-                <For
-                    each=move || pod_names.get()
-                    key=|pod| pod.clone()
-                    children=move |pod| {
-                        let data = Memo::new({
-                            let pod = pod.clone();
-                            move |_| node.with(|n| n.as_ref().and_then(|n| n.pods.iter().find(|p| p.name == pod).cloned()))
-                        });
-                        let position = Signal::derive({
-                            let pod = pod.clone();
-                            move || layout::chip_origin(pod_names.with(|names| names.iter().position(|p| *p == pod).unwrap_or(0)))
-                        });
-                        view! { <PodChip pod=data position /> }
-                    }
-                />
-            </g>
+            <PodChips pods label=format!("Pods on {name}") place=layout::chip_origin />
         </g>
     }
 }
@@ -122,14 +101,7 @@ fn short_taint(taint: &str) -> String {
 #[component]
 fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>) -> impl IntoView {
     let lab = expect_context::<Lab>();
-    let pod_names = Memo::new(move |_| {
-        lab.view.with(|v| {
-            v.unscheduled
-                .iter()
-                .map(|p| p.name.clone())
-                .collect::<Vec<_>>()
-        })
-    });
+    let pods = Memo::new(move |_| lab.view.with(|v| v.unscheduled.clone()));
     let reason = Memo::new(move |_| {
         lab.view.with(|v| {
             v.unscheduled
@@ -145,26 +117,41 @@ fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>) -> impl IntoView {
             <text class="tray-reason" x=layout::GAP + 170.0 y="30">
                 <title>{move || reason.get()}</title>
                 {move || {
-                    if pod_names.with(Vec::is_empty) { "none".to_string() } else { layout::fit(&reason.get(), 90) }
+                    if pods.with(Vec::is_empty) { "none".to_string() } else { layout::fit(&reason.get(), 90) }
                 }}
             </text>
-            <g role="list" aria-label="Pods waiting for a node">
-                <For
-                    each=move || pod_names.get()
-                    key=|pod| pod.clone()
-                    children=move |pod| {
-                        let data = Memo::new({
-                            let pod = pod.clone();
-                            move |_| lab.view.with(|v| v.unscheduled.iter().find(|p| p.name == pod).cloned())
-                        });
-                        let position = Signal::derive({
-                            let pod = pod.clone();
-                            move || layout::tray_chip_origin(pod_names.with(|names| names.iter().position(|p| *p == pod).unwrap_or(0)))
-                        });
-                        view! { <PodChip pod=data position /> }
-                    }
-                />
-            </g>
+            <PodChips pods label="Pods waiting for a node".to_string() place=layout::tray_chip_origin />
+        </g>
+    }
+}
+
+/// The chips of a list of pods, keyed by name so a chip persists (and glides to its new place)
+/// while the list around it changes.
+#[component]
+fn PodChips(
+    pods: Memo<Vec<PodView>>,
+    label: String,
+    place: fn(usize) -> (f64, f64),
+) -> impl IntoView {
+    let names = Memo::new(move |_| {
+        pods.with(|list| list.iter().map(|p| p.name.clone()).collect::<Vec<_>>())
+    });
+    view! {
+        <g role="list" aria-label=label>
+            <For
+                each=move || names.get()
+                key=|name| name.clone()
+                children=move |name| {
+                    let pod = Memo::new({
+                        let name = name.clone();
+                        move |_| pods.with(|list| list.iter().find(|p| p.name == name).cloned())
+                    });
+                    let position = Signal::derive(move || {
+                        place(names.with(|list| list.iter().position(|n| *n == name).unwrap_or(0)))
+                    });
+                    view! { <PodChip pod position /> }
+                }
+            />
         </g>
     }
 }
