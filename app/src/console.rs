@@ -51,10 +51,8 @@ pub fn Console() -> impl IntoView {
                     _ => None,
                 };
                 cursor.set_value(next);
-                lab.input.set(
-                    next.map(|i| history.with_value(|h| h[i].clone()))
-                        .unwrap_or_default(),
-                );
+                lab.input
+                    .set(next.map(|i| history.with_value(|h| h[i].clone())).unwrap_or_default());
             }
             _ => {}
         }

@@ -10,11 +10,7 @@ const SPEEDS: &[u32] = &[1, 10, 100];
 fn clock(elapsed: Duration) -> String {
     let seconds = elapsed.as_secs();
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m:02}:{s:02}")
-    }
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m:02}:{s:02}") }
 }
 
 #[component]

@@ -10,17 +10,10 @@ use sim_core::view::{NodeView, PodView, Tone};
 pub fn Diagram() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let names = Memo::new(move |_| {
-        lab.view
-            .with(|v| v.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
+        lab.view.with(|v| v.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
     });
     let rows = Memo::new(move |_| {
-        lab.view.with(|v| {
-            v.nodes
-                .iter()
-                .map(|n| layout::rows_for(n.pods.len()))
-                .max()
-                .unwrap_or(0)
-        })
+        lab.view.with(|v| v.nodes.iter().map(|n| layout::rows_for(n.pods.len())).max().unwrap_or(0))
     });
     let canvas = Memo::new(move |_| layout::canvas(names.with(Vec::len), rows.get()));
     view! {
@@ -50,10 +43,7 @@ fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
     let lab = expect_context::<Lab>();
     let node = Memo::new({
         let name = name.clone();
-        move |_| {
-            lab.view
-                .with(|v| v.nodes.iter().find(|n| n.name == name).cloned())
-        }
+        move |_| lab.view.with(|v| v.nodes.iter().find(|n| n.name == name).cloned())
     });
     let pods =
         Memo::new(move |_| node.with(|n| n.as_ref().map(|n| n.pods.clone()).unwrap_or_default()));
@@ -103,12 +93,7 @@ fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>) -> impl IntoView {
     let lab = expect_context::<Lab>();
     let pods = Memo::new(move |_| lab.view.with(|v| v.unscheduled.clone()));
     let reason = Memo::new(move |_| {
-        lab.view.with(|v| {
-            v.unscheduled
-                .iter()
-                .find_map(|p| p.reason.clone())
-                .unwrap_or_default()
-        })
+        lab.view.with(|v| v.unscheduled.iter().find_map(|p| p.reason.clone()).unwrap_or_default())
     });
     view! {
         <g class="tray" role="region" aria-label="Pending pods" transform=move || format!("translate(0 {})", tray_y.get())>

@@ -83,11 +83,7 @@ impl Lab {
             }
             let id = self.next_entry_id.get_value();
             self.next_entry_id.set_value(id + 1);
-            let entry = ConsoleEntry {
-                id,
-                command: ran.first_line,
-                output: ran.output.chunks,
-            };
+            let entry = ConsoleEntry { id, command: ran.first_line, output: ran.output.chunks };
             self.console.update(|entries| entries.push(entry));
         }
         self.refresh();
@@ -112,9 +108,8 @@ impl Lab {
 
     /// Re-derives what the page shows, touching the signals only when something changed.
     fn refresh(&self) {
-        let (version, elapsed) = self
-            .sim
-            .with_value(|sim| (sim.api().resource_version(), sim.elapsed()));
+        let (version, elapsed) =
+            self.sim.with_value(|sim| (sim.api().resource_version(), sim.elapsed()));
         if version != self.seen_version.get_value() {
             self.seen_version.set_value(version);
             let view = self.sim.with_value(ClusterView::of);

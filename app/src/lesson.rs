@@ -6,22 +6,13 @@ use leptos::prelude::*;
 
 const FIRST_COMMANDS: &[(&str, &str)] = &[
     ("kubectl get nodes", "See the three nodes of the cluster."),
-    (
-        "kubectl run web --image=nginx",
-        "Ask for a pod running nginx.",
-    ),
+    ("kubectl run web --image=nginx", "Ask for a pod running nginx."),
     (
         "kubectl get pods -o wide",
         "Watch it go from ContainerCreating to Running, and on which node.",
     ),
-    (
-        "kubectl get events",
-        "Read what the scheduler and the kubelet did.",
-    ),
-    (
-        "kubectl run broken --image=nginx:9.9",
-        "See what a missing image tag does.",
-    ),
+    ("kubectl get events", "Read what the scheduler and the kubelet did."),
+    ("kubectl run broken --image=nginx:9.9", "See what a missing image tag does."),
 ];
 
 #[component]

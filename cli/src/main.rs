@@ -90,14 +90,12 @@ fn run_script(file: &str, seed: u64) -> ExitCode {
         for (stream, text) in &ran.output.chunks {
             // Flush after every chunk so `2>&1` keeps the two streams in order.
             let _ = match stream {
-                Stream::Stdout => stdout
-                    .lock()
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.lock().flush()),
-                Stream::Stderr => stderr
-                    .lock()
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stderr.lock().flush()),
+                Stream::Stdout => {
+                    stdout.lock().write_all(text.as_bytes()).and_then(|()| stdout.lock().flush())
+                }
+                Stream::Stderr => {
+                    stderr.lock().write_all(text.as_bytes()).and_then(|()| stderr.lock().flush())
+                }
             };
         }
     }

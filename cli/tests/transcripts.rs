@@ -26,11 +26,7 @@ fn replay(script: &Path) -> String {
         .stderr(file)
         .status()
         .expect("run kubelab");
-    assert!(
-        status.success(),
-        "kubelab run {} exited with {status}",
-        script.display()
-    );
+    assert!(status.success(), "kubelab run {} exited with {status}", script.display());
     let output = std::fs::read_to_string(&capture).expect("read the capture");
     let _ = std::fs::remove_file(&capture);
     output
@@ -47,13 +43,7 @@ fn first_difference(want: &str, got: &str) -> String {
         .unwrap_or(want_lines.len().min(got_lines.len()));
     let from = at.saturating_sub(3);
     let show = |lines: &[&str]| {
-        lines
-            .iter()
-            .skip(from)
-            .take(7)
-            .map(|l| format!("    {l}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        lines.iter().skip(from).take(7).map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
     };
     format!(
         "first difference at line {}:\n  expected:\n{}\n  got:\n{}",

@@ -16,16 +16,13 @@ fn hundred_pods_for_an_hour(c: &mut Criterion) {
         script.push_str(&format!("kubectl run typo-{i} --image=ngnix\n"));
     }
     script.push_str("sleep 1h\n");
-    c.bench_function(
-        "100 pods (10 backing off) on 3 nodes, 1 h of virtual time",
-        |b| {
-            b.iter(|| {
-                let mut sim = Simulation::new(1);
-                Shell::new().run_script(&mut sim, black_box(&script));
-                sim
-            })
-        },
-    );
+    c.bench_function("100 pods (10 backing off) on 3 nodes, 1 h of virtual time", |b| {
+        b.iter(|| {
+            let mut sim = Simulation::new(1);
+            Shell::new().run_script(&mut sim, black_box(&script));
+            sim
+        })
+    });
 }
 
 criterion_group!(benches, hundred_pods_for_an_hour);

@@ -85,30 +85,18 @@ impl NodeTemplate {
         }
         let capacity = BTreeMap::from([
             ("cpu".to_string(), Quantity(self.cpu_cores.to_string())),
-            (
-                "ephemeral-storage".to_string(),
-                Quantity("20134592Ki".to_string()),
-            ),
+            ("ephemeral-storage".to_string(), Quantity("20134592Ki".to_string())),
             ("hugepages-1Gi".to_string(), Quantity("0".to_string())),
             ("hugepages-2Mi".to_string(), Quantity("0".to_string())),
-            (
-                "memory".to_string(),
-                Quantity(format!("{}Ki", self.memory_ki)),
-            ),
+            ("memory".to_string(), Quantity(format!("{}Ki", self.memory_ki))),
             ("pods".to_string(), Quantity(self.max_pods.to_string())),
         ]);
         let mut allocatable = capacity.clone();
         allocatable.insert(
             "memory".to_string(),
-            Quantity(format!(
-                "{}Ki",
-                self.memory_ki.saturating_sub(EVICTION_HARD_MEMORY_KI)
-            )),
+            Quantity(format!("{}Ki", self.memory_ki.saturating_sub(EVICTION_HARD_MEMORY_KI))),
         );
-        allocatable.insert(
-            "ephemeral-storage".to_string(),
-            Quantity("18556039957".to_string()),
-        );
+        allocatable.insert("ephemeral-storage".to_string(), Quantity("18556039957".to_string()));
         let at = Some(joined_at.to_k8s());
         let condition = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
             type_: type_.to_string(),
@@ -148,10 +136,7 @@ impl NodeTemplate {
                         type_: "InternalIP".to_string(),
                         address: self.internal_ip.clone(),
                     },
-                    NodeAddress {
-                        type_: "Hostname".to_string(),
-                        address: self.name.clone(),
-                    },
+                    NodeAddress { type_: "Hostname".to_string(), address: self.name.clone() },
                 ]),
                 allocatable: Some(allocatable),
                 capacity: Some(capacity),
@@ -174,12 +159,7 @@ impl NodeTemplate {
                         "KubeletHasSufficientPID",
                         "kubelet has sufficient PID available",
                     ),
-                    condition(
-                        "Ready",
-                        "True",
-                        "KubeletReady",
-                        "kubelet is posting ready status",
-                    ),
+                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
                 ]),
                 node_info: Some(NodeSystemInfo {
                     architecture: "amd64".to_string(),

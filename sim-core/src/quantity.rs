@@ -39,17 +39,12 @@ pub fn parse(text: &str) -> Result<Milli, QuantityError> {
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     if (whole.is_empty() && fraction.is_empty())
-        || !whole
-            .chars()
-            .chain(fraction.chars())
-            .all(|c| c.is_ascii_digit())
+        || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
     {
         return Err(QuantityError);
     }
     // The value as an exact fraction: mantissa / 10^scale.
-    let mantissa: i128 = format!("{whole}{fraction}")
-        .parse()
-        .map_err(|_| QuantityError)?;
+    let mantissa: i128 = format!("{whole}{fraction}").parse().map_err(|_| QuantityError)?;
     let scale = i32::try_from(fraction.len()).map_err(|_| QuantityError)?;
     let (multiplier, exponent10): (i128, i32) = match suffix {
         "" => (1, 0),
@@ -77,16 +72,10 @@ pub fn parse(text: &str) -> Result<Milli, QuantityError> {
     let power = exponent10 + 3 - scale;
     let base = mantissa.checked_mul(multiplier).ok_or(QuantityError)?;
     let value = if power >= 0 {
-        base.checked_mul(
-            10i128
-                .checked_pow(power.unsigned_abs())
-                .ok_or(QuantityError)?,
-        )
-        .ok_or(QuantityError)?
+        base.checked_mul(10i128.checked_pow(power.unsigned_abs()).ok_or(QuantityError)?)
+            .ok_or(QuantityError)?
     } else {
-        let divisor = 10i128
-            .checked_pow(power.unsigned_abs())
-            .ok_or(QuantityError)?;
+        let divisor = 10i128.checked_pow(power.unsigned_abs()).ok_or(QuantityError)?;
         base / divisor + i128::from(base % divisor != 0)
     };
     Ok(Milli(sign * value))

@@ -54,17 +54,11 @@ impl Simulation {
                 metadata: ObjectMeta {
                     name: Some(namespace.to_string()),
                     labels: Some(
-                        [(
-                            "kubernetes.io/metadata.name".to_string(),
-                            namespace.to_string(),
-                        )]
-                        .into(),
+                        [("kubernetes.io/metadata.name".to_string(), namespace.to_string())].into(),
                     ),
                     ..Default::default()
                 },
-                spec: Some(NamespaceSpec {
-                    finalizers: Some(vec!["kubernetes".to_string()]),
-                }),
+                spec: Some(NamespaceSpec { finalizers: Some(vec!["kubernetes".to_string()]) }),
                 status: Some(NamespaceStatus {
                     phase: Some("Active".to_string()),
                     ..Default::default()
@@ -81,10 +75,8 @@ impl Simulation {
             };
             api.set_now(joined_at);
             let _ = api.create(template.to_node(index, joined_at, &mut node_rng));
-            let kubelet = Kubelet::new(
-                &template.name,
-                root.fork(&format!("kubelet/{}", template.name)),
-            );
+            let kubelet =
+                Kubelet::new(&template.name, root.fork(&format!("kubelet/{}", template.name)));
             kubelets.insert(template.name.clone(), kubelet);
         }
         api.set_now(SESSION_START);
@@ -153,16 +145,11 @@ impl Simulation {
             for kubelet in self.kubelets.values_mut() {
                 wake.extend(kubelet.sync(&mut self.api));
             }
-            self.wakeups
-                .extend(wake.into_iter().filter(|&at| at > self.now));
+            self.wakeups.extend(wake.into_iter().filter(|&at| at > self.now));
             if self.api.resource_version() == before {
                 return;
             }
         }
-        debug_assert!(
-            false,
-            "components did not settle at {} (seed {})",
-            self.now, self.seed
-        );
+        debug_assert!(false, "components did not settle at {} (seed {})", self.now, self.seed);
     }
 }

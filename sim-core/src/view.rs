@@ -117,18 +117,12 @@ impl ClusterView {
 
 fn pod_view(pod: &Pod) -> PodView {
     let status = print::pod::status(pod);
-    let statuses = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref());
+    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
     let reason = pod
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
-        .and_then(|c| {
-            c.iter()
-                .find(|c| c.type_ == "PodScheduled" && c.status == "False")
-        })
+        .and_then(|c| c.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False"))
         .and_then(|c| c.message.clone());
     PodView {
         namespace: podutil::namespace(pod).to_string(),
@@ -136,11 +130,7 @@ fn pod_view(pod: &Pod) -> PodView {
         tone: Tone::of(&status),
         status,
         ready: print::pod::ready(pod),
-        restarts: statuses
-            .iter()
-            .flat_map(|l| l.iter())
-            .map(|c| c.restart_count)
-            .sum(),
+        restarts: statuses.iter().flat_map(|l| l.iter()).map(|c| c.restart_count).sum(),
         reason,
     }
 }
@@ -157,18 +147,12 @@ mod tests {
         Shell::new().run_script(&mut sim, "kubectl run web --image=nginx");
         let find = |view: &ClusterView| {
             view.nodes.iter().find_map(|n| {
-                n.pods
-                    .iter()
-                    .find(|p| p.name == "web")
-                    .map(|p| (n.name.clone(), p.clone()))
+                n.pods.iter().find(|p| p.name == "web").map(|p| (n.name.clone(), p.clone()))
             })
         };
         let (node, pod) = find(&ClusterView::of(&sim)).expect("web is bound at once");
         assert_ne!(node, "controlplane");
-        assert_eq!(
-            (pod.status.as_str(), pod.tone),
-            ("ContainerCreating", Tone::Starting)
-        );
+        assert_eq!((pod.status.as_str(), pod.tone), ("ContainerCreating", Tone::Starting));
         sim.advance(Duration::from_secs(30));
         let (_, pod) = find(&ClusterView::of(&sim)).unwrap();
         assert_eq!(
@@ -182,10 +166,7 @@ mod tests {
         let view = ClusterView::of(&Simulation::new(1));
         let names: Vec<&str> = view.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["controlplane", "node01", "node02"]);
-        assert_eq!(
-            view.nodes[0].taints,
-            ["node-role.kubernetes.io/control-plane:NoSchedule"]
-        );
+        assert_eq!(view.nodes[0].taints, ["node-role.kubernetes.io/control-plane:NoSchedule"]);
         assert_eq!(view.nodes[0].roles, "control-plane");
     }
 }

@@ -88,19 +88,15 @@ const WORDS: &[&str] = &[
 /// Properties that must hold however the cluster got where it is.
 fn check_invariants(sim: &Simulation) -> Result<(), String> {
     let api = sim.api();
-    let nodes: BTreeSet<String> = api
-        .list::<Node>(None)
-        .filter_map(|n| n.metadata.name.clone())
-        .collect();
+    let nodes: BTreeSet<String> =
+        api.list::<Node>(None).filter_map(|n| n.metadata.name.clone()).collect();
     let mut ips = BTreeSet::new();
     for pod in api.list::<Pod>(None) {
         let name = pod.metadata.name.clone().unwrap_or_default();
         if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_ref())
             && !nodes.contains(node)
         {
-            return Err(format!(
-                "pod {name} is bound to a node that does not exist: {node}"
-            ));
+            return Err(format!("pod {name} is bound to a node that does not exist: {node}"));
         }
         if let Some(ip) = pod.status.as_ref().and_then(|s| s.pod_ip.clone())
             && !ips.insert(ip.clone())
@@ -116,10 +112,7 @@ fn check_invariants(sim: &Simulation) -> Result<(), String> {
 
 fn random_line(rng: &mut Rng) -> String {
     let length = rng.between(1, 9) as usize;
-    (0..length)
-        .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
-        .collect::<Vec<_>>()
-        .join(" ")
+    (0..length).map(|_| WORDS[rng.below(WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
 }
 
 #[test]

@@ -20,10 +20,7 @@ kubectl get events
 fn session(seed: u64) -> (String, String) {
     let mut sim = Simulation::new(seed);
     let transcript = Shell::new().transcript(&mut sim, SCRIPT);
-    (
-        transcript,
-        serde_json::to_string(&sim).expect("the simulation serialises"),
-    )
+    (transcript, serde_json::to_string(&sim).expect("the simulation serialises"))
 }
 
 #[test]
@@ -48,10 +45,7 @@ fn the_seed_drives_the_random_choices() {
                 .to_string()
         })
         .collect();
-    assert_eq!(
-        first_nodes,
-        ["node01".to_string(), "node02".to_string()].into()
-    );
+    assert_eq!(first_nodes, ["node01".to_string(), "node02".to_string()].into());
 }
 
 #[test]

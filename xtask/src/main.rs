@@ -44,10 +44,7 @@ fn main() -> ExitCode {
 
 /// The repository root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
 }
 
 fn serve() -> Result<(), String> {
@@ -57,9 +54,5 @@ fn serve() -> Result<(), String> {
         .args(["serve", "--offline", "--public-url", "/"])
         .status()
         .map_err(|e| format!("cannot run trunk: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("trunk serve stopped with an error".into())
-    }
+    if status.success() { Ok(()) } else { Err("trunk serve stopped with an error".into()) }
 }

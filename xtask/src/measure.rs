@@ -10,10 +10,7 @@ pub fn run() -> Result<(), String> {
     let dist = tools::build_site()?;
     let mut files: Vec<_> = walk(&dist);
     files.sort();
-    println!(
-        "{:<48} {:>10} {:>10} {:>10}",
-        "file", "raw", "gzip -9", "brotli 11"
-    );
+    println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli 11");
     let mut totals = [0usize; 3];
     for file in &files {
         let bytes =
@@ -22,31 +19,16 @@ pub fn run() -> Result<(), String> {
         for (total, size) in totals.iter_mut().zip(sizes) {
             *total += size;
         }
-        let name = file
-            .strip_prefix(&dist)
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        println!(
-            "{name:<48} {:>10} {:>10} {:>10}",
-            sizes[0], sizes[1], sizes[2]
-        );
+        let name = file.strip_prefix(&dist).unwrap_or(file).display().to_string();
+        println!("{name:<48} {:>10} {:>10} {:>10}", sizes[0], sizes[1], sizes[2]);
     }
-    println!(
-        "{:<48} {:>10} {:>10} {:>10}",
-        "total", totals[0], totals[1], totals[2]
-    );
+    println!("{:<48} {:>10} {:>10} {:>10}", "total", totals[0], totals[1], totals[2]);
 
     let e2e = root().join("tests").join("e2e");
     tools::ensure_browser_test_tools(&e2e)?;
     let url = serve_dir::start(&dist, "/lab/")?;
     println!("\npage load (headless Chromium, {url}):");
-    tools::run(
-        Command::new("node")
-            .arg("measure-load.mjs")
-            .arg(&url)
-            .current_dir(&e2e),
-    )
+    tools::run(Command::new("node").arg("measure-load.mjs").arg(&url).current_dir(&e2e))
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -70,10 +52,7 @@ fn gzip(bytes: &[u8]) -> Result<usize, String> {
 
 fn brotli(bytes: &[u8]) -> Result<usize, String> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        ..Default::default()
-    };
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).map_err(|e| e.to_string())?;
     Ok(out.len())
 }

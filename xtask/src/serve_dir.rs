@@ -8,11 +8,8 @@ use std::thread;
 pub fn start(dir: &Path, prefix: &'static str) -> Result<String, String> {
     let server = tiny_http::Server::http("127.0.0.1:0")
         .map_err(|e| format!("cannot start a web server: {e}"))?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or("the web server has no port")?;
+    let port =
+        server.server_addr().to_ip().map(|a| a.port()).ok_or("the web server has no port")?;
     let dir = dir.to_path_buf();
     thread::spawn(move || {
         for request in server.incoming_requests() {

@@ -38,14 +38,7 @@ pub fn run() -> ExitCode {
     section("lints (cargo clippy -D warnings)");
     tally.check(
         "cargo clippy",
-        cargo(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     );
 
     section("native tests (cargo test)");
@@ -69,19 +62,11 @@ pub fn run() -> ExitCode {
         println!("Failed: {}", tally.failures.join("; "));
     }
     println!("{} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 fn cargo(args: &[&str]) -> bool {
-    Command::new("cargo")
-        .args(args)
-        .current_dir(root())
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("cargo").args(args).current_dir(root()).status().is_ok_and(|s| s.success())
 }
 
 /// Runs `cargo test` for the whole workspace, streaming its output and counting its tests.
@@ -105,9 +90,8 @@ fn native_tests(tally: &mut Tally) {
             if let Some(result) = line.strip_prefix("test result: ") {
                 passed += count(result, " passed");
                 failed += count(result, " failed");
-            } else if let Some(name) = line
-                .strip_prefix("test ")
-                .and_then(|l| l.strip_suffix(" ... FAILED"))
+            } else if let Some(name) =
+                line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED"))
             {
                 tally.failures.push(name.to_string());
             }
@@ -160,10 +144,7 @@ fn browser_tests(tally: &mut Tally, dist: &std::path::Path) {
         .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &report)
         .status();
     let ran = status.is_ok();
-    match std::fs::read_to_string(&report)
-        .ok()
-        .and_then(|json| playwright_counts(&json))
-    {
+    match std::fs::read_to_string(&report).ok().and_then(|json| playwright_counts(&json)) {
         Some((passed, failed)) => {
             tally.passed += passed;
             tally.failed += failed;
@@ -172,11 +153,7 @@ fn browser_tests(tally: &mut Tally, dist: &std::path::Path) {
             }
         }
         None => tally.check(
-            if ran {
-                "browser tests (no report)"
-            } else {
-                "browser tests (could not start)"
-            },
+            if ran { "browser tests (no report)" } else { "browser tests (could not start)" },
             false,
         ),
     }

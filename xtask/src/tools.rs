@@ -17,22 +17,13 @@ fn tools_bin() -> PathBuf {
 /// Runs a command to completion, failing with a message that names it.
 pub fn run(command: &mut Command) -> Result<(), String> {
     let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
+    let status = command.status().map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
 }
 
 fn output_of(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
@@ -68,9 +59,7 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> 
     }
     println!("xtask: installing {krate} {version} into .tools/ (once; it takes a few minutes)");
     let mut install = Command::new("cargo");
-    install
-        .args(["install", krate, "--version", version, "--root"])
-        .arg(root().join(".tools"));
+    install.args(["install", krate, "--version", version, "--root"]).arg(root().join(".tools"));
     if locked {
         install.arg("--locked");
     }
@@ -81,12 +70,7 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> 
 pub fn ensure_site_tools() -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
-    ensure_cargo_tool(
-        "wasm-bindgen",
-        "wasm-bindgen-cli",
-        &locked_wasm_bindgen_version()?,
-        false,
-    )
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &locked_wasm_bindgen_version()?, false)
 }
 
 /// `trunk`, run in `app/` with the pinned tools first on PATH so it never downloads any.
@@ -96,10 +80,7 @@ pub fn trunk() -> Result<Command, String> {
     paths.extend(std::env::split_paths(&path));
     let joined = std::env::join_paths(paths).map_err(|e| e.to_string())?;
     let mut command = Command::new(tools_bin().join("trunk"));
-    command
-        .current_dir(root().join("app"))
-        .env("PATH", joined)
-        .env("TRUNK_OFFLINE", "true");
+    command.current_dir(root().join("app")).env("PATH", joined).env("TRUNK_OFFLINE", "true");
     Ok(command)
 }
 
@@ -117,9 +98,7 @@ fn is_root() -> bool {
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     println!("xtask: installing {} with apt-get", packages.join(" "));
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(packages))
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages))
 }
 
 /// Chromium, Node.js and the test runner's npm packages, for the end-to-end tests.
@@ -141,12 +120,7 @@ pub fn ensure_browser_test_tools(e2e: &Path) -> Result<(), String> {
         }
         apt_install(&missing)?;
     }
-    if !e2e
-        .join("node_modules")
-        .join("@playwright")
-        .join("test")
-        .exists()
-    {
+    if !e2e.join("node_modules").join("@playwright").join("test").exists() {
         println!("xtask: installing the browser test runner (npm ci)");
         // Playwright drives Debian's Chromium; it must never download browsers of its own.
         run(Command::new("npm")

@@ -7,21 +7,17 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
     /// `pods "x" not found`
-    NotFound {
-        resource: &'static str,
-        name: String,
-    },
+    NotFound { resource: &'static str, name: String },
     /// `pods "x" already exists`
-    AlreadyExists {
-        resource: &'static str,
-        name: String,
-    },
+    AlreadyExists { resource: &'static str, name: String },
     /// `The Pod "x" is invalid: …`: one or more field errors.
-    Invalid {
-        kind: &'static str,
-        name: String,
-        causes: Vec<FieldError>,
-    },
+    Invalid { kind: &'static str, name: String, causes: Vec<FieldError> },
+    /// The request could not be decoded (a value of the wrong type, an unknown field).
+    BadRequest(String),
+    /// Someone else changed the object since the client read it.
+    Conflict { resource: &'static str, name: String },
+    /// The server refuses the request, with its message (e.g. a namespace being deleted).
+    Forbidden(String),
 }
 
 impl ApiError {
@@ -31,6 +27,9 @@ impl ApiError {
             ApiError::NotFound { .. } => "NotFound",
             ApiError::AlreadyExists { .. } => "AlreadyExists",
             ApiError::Invalid { .. } => "Invalid",
+            ApiError::BadRequest(_) => "BadRequest",
+            ApiError::Conflict { .. } => "Conflict",
+            ApiError::Forbidden(_) => "Forbidden",
         }
     }
 }
@@ -54,6 +53,11 @@ impl fmt::Display for ApiError {
                     }
                 }
             }
+            ApiError::BadRequest(message) | ApiError::Forbidden(message) => f.write_str(message),
+            ApiError::Conflict { resource, name } => write!(
+                f,
+                "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+            ),
         }
     }
 }
@@ -85,35 +89,48 @@ pub enum FieldErrorKind {
     Duplicate {
         value: String,
     },
+    /// A change or value the server does not allow, and why.
+    Forbidden {
+        detail: String,
+    },
+    /// A value larger than allowed, and the limit.
+    TooLong {
+        detail: String,
+    },
+    /// A reference to something that does not exist.
+    NotFound {
+        value: String,
+    },
 }
 
 impl FieldError {
+    fn new(field: impl Into<String>, kind: FieldErrorKind) -> Self {
+        FieldError { field: field.into(), kind }
+    }
+
     pub fn required(field: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            kind: FieldErrorKind::Required {
-                detail: String::new(),
-            },
-        }
+        FieldError::new(field, FieldErrorKind::Required { detail: String::new() })
     }
 
     pub fn required_because(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            kind: FieldErrorKind::Required {
-                detail: detail.into(),
-            },
-        }
+        FieldError::new(field, FieldErrorKind::Required { detail: detail.into() })
     }
 
+    /// An invalid string value (shown quoted) and why.
     pub fn invalid(field: impl Into<String>, value: &str, detail: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            kind: FieldErrorKind::Invalid {
-                value: format!("{value:?}"),
-                detail: detail.into(),
-            },
-        }
+        FieldError::invalid_raw(field, format!("{value:?}"), detail)
+    }
+
+    /// An invalid value shown exactly as given (numbers, Go-formatted structs) and why.
+    pub fn invalid_raw(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError::new(
+            field,
+            FieldErrorKind::Invalid { value: value.into(), detail: detail.into() },
+        )
     }
 
     pub fn not_supported(
@@ -121,49 +138,55 @@ impl FieldError {
         value: &str,
         supported: &[&'static str],
     ) -> Self {
-        FieldError {
-            field: field.into(),
-            kind: FieldErrorKind::NotSupported {
+        FieldError::new(
+            field,
+            FieldErrorKind::NotSupported {
                 value: format!("{value:?}"),
                 supported: supported.to_vec(),
             },
-        }
+        )
     }
 
     pub fn duplicate(field: impl Into<String>, value: &str) -> Self {
-        FieldError {
-            field: field.into(),
-            kind: FieldErrorKind::Duplicate {
-                value: format!("{value:?}"),
-            },
-        }
+        FieldError::new(field, FieldErrorKind::Duplicate { value: format!("{value:?}") })
+    }
+
+    pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError::new(field, FieldErrorKind::Forbidden { detail: detail.into() })
+    }
+
+    pub fn too_long(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError::new(field, FieldErrorKind::TooLong { detail: detail.into() })
+    }
+
+    pub fn not_found(field: impl Into<String>, value: &str) -> Self {
+        FieldError::new(field, FieldErrorKind::NotFound { value: format!("{value:?}") })
     }
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = &self.field;
         match &self.kind {
             FieldErrorKind::Required { detail } if detail.is_empty() => {
-                write!(f, "{}: Required value", self.field)
+                write!(f, "{field}: Required value")
             }
-            FieldErrorKind::Required { detail } => {
-                write!(f, "{}: Required value: {detail}", self.field)
-            }
+            FieldErrorKind::Required { detail } => write!(f, "{field}: Required value: {detail}"),
             FieldErrorKind::Invalid { value, detail } => {
-                write!(f, "{}: Invalid value: {value}: {detail}", self.field)
+                write!(f, "{field}: Invalid value: {value}: {detail}")
             }
             FieldErrorKind::NotSupported { value, supported } => {
                 let quoted: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
                 write!(
                     f,
-                    "{}: Unsupported value: {value}: supported values: {}",
-                    self.field,
+                    "{field}: Unsupported value: {value}: supported values: {}",
                     quoted.join(", ")
                 )
             }
-            FieldErrorKind::Duplicate { value } => {
-                write!(f, "{}: Duplicate value: {value}", self.field)
-            }
+            FieldErrorKind::Duplicate { value } => write!(f, "{field}: Duplicate value: {value}"),
+            FieldErrorKind::Forbidden { detail } => write!(f, "{field}: Forbidden: {detail}"),
+            FieldErrorKind::TooLong { detail } => write!(f, "{field}: Too long: {detail}"),
+            FieldErrorKind::NotFound { value } => write!(f, "{field}: Not found: {value}"),
         }
     }
 }

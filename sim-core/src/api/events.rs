@@ -50,10 +50,7 @@ impl ApiServer {
             field_path,
         };
         // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
-        let namespace = meta
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
+        let namespace = meta.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
         // The recorder's correlator cache: events with this key are one event with a count.
         let key = [
@@ -79,10 +76,11 @@ impl ApiServer {
         let cached = self
             .event_names
             .get(&key)
-            .filter(|name| self.events.get(&namespace, name).is_some())
+            .filter(|name| self.stores.events.get(&namespace, name).is_some())
             .cloned();
         let existing = cached.or_else(|| {
-            self.events
+            self.stores
+                .events
                 .list(Some(&namespace))
                 .find(|e| same(e))
                 .and_then(|e| e.metadata.name.clone())
@@ -100,10 +98,7 @@ impl ApiServer {
         let nanos = self.now.unix_ms() * 1_000_000 + self.resource_version % 1_000_000;
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(format!(
-                    "{}.{nanos:x}",
-                    meta.name.as_deref().unwrap_or_default()
-                )),
+                name: Some(format!("{}.{nanos:x}", meta.name.as_deref().unwrap_or_default())),
                 namespace: Some(namespace),
                 ..Default::default()
             },
@@ -124,8 +119,7 @@ impl ApiServer {
         };
         // Events are written by the system with generated names: creation cannot conflict.
         if let Ok(created) = self.create(event) {
-            self.event_names
-                .insert(key, created.metadata.name.unwrap_or_default());
+            self.event_names.insert(key, created.metadata.name.unwrap_or_default());
         }
     }
 }

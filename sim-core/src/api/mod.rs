@@ -1,108 +1,72 @@
 //! The simulated API server: typed object storage with the real server's bookkeeping
-//! (uid, resourceVersion, generation, creationTimestamp), defaulting, validation and events.
+//! (uid, resourceVersion, generation, creationTimestamp, deletionTimestamp), admission
+//! (defaulting and validation), graceful deletion, and events.
 //!
 //! Everything else in the simulation (controllers, kubelets, kubectl) reads and writes the
 //! cluster only through this type, as real components only talk to kube-apiserver.
 
+pub mod admission;
+pub mod decode;
 mod error;
 mod events;
+pub mod kinds;
 mod names;
-mod pod;
+pub mod selector;
 mod store;
 
 pub use error::{ApiError, FieldError, FieldErrorKind};
 pub use events::{EventSource, EventType};
+pub use kinds::{DynamicKind, Kind};
 pub use names::NameRule;
 pub use store::{ObjectKey, Store};
 
 use crate::rng::Rng;
 use crate::time::SimTime;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::DeserializeOwned;
+use kinds::Stores;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// A kind the API server stores: where its objects live and the admission rules it gets.
-pub trait Kind:
-    k8s_openapi::Resource
-    + k8s_openapi::Metadata<Ty = ObjectMeta>
-    + Clone
-    + PartialEq
-    + Serialize
-    + DeserializeOwned
-    + 'static
-{
-    /// Whether objects of this kind live in a namespace.
-    const NAMESPACED: bool;
-    /// How `metadata.name` is validated.
-    const NAME_RULE: NameRule;
-    /// Whether the server maintains `metadata.generation` (kinds with a spec users change).
-    const TRACKS_GENERATION: bool = false;
-
-    fn store(api: &ApiServer) -> &Store<Self>;
-    fn store_mut(api: &mut ApiServer) -> &mut Store<Self>;
-
-    fn meta(&self) -> &ObjectMeta {
-        self.metadata()
-    }
-
-    /// Fills in the defaults the API server's defaulting functions and admission plugins set.
-    fn apply_defaults(&mut self) {}
-
-    /// The kind-specific validation errors (names and metadata are checked for every kind).
-    fn validate(&self) -> Vec<FieldError> {
-        Vec::new()
-    }
-}
-
-macro_rules! stored_in {
-    ($field:ident) => {
-        fn store(api: &ApiServer) -> &Store<Self> {
-            &api.$field
-        }
-        fn store_mut(api: &mut ApiServer) -> &mut Store<Self> {
-            &mut api.$field
-        }
-    };
-}
-
-impl Kind for Namespace {
-    const NAMESPACED: bool = false;
-    const NAME_RULE: NameRule = NameRule::Dns1123Label;
-    stored_in!(namespaces);
-}
-
-impl Kind for Node {
-    const NAMESPACED: bool = false;
-    const NAME_RULE: NameRule = NameRule::Dns1123Subdomain;
-    stored_in!(nodes);
-}
-
-impl Kind for Event {
-    const NAMESPACED: bool = true;
-    const NAME_RULE: NameRule = NameRule::PathSegment;
-    stored_in!(events);
-}
-
-impl Kind for Pod {
-    const NAMESPACED: bool = true;
-    const NAME_RULE: NameRule = NameRule::Dns1123Subdomain;
-    const TRACKS_GENERATION: bool = true;
-    stored_in!(pods);
-
-    fn apply_defaults(&mut self) {
-        pod::apply_defaults(self);
-    }
-
-    fn validate(&self) -> Vec<FieldError> {
-        pod::validate(self)
-    }
-}
 
 /// The 5 random characters of `generateName` names come from this alphabet (no vowels, so no
 /// words; no confusable characters), as in apimachinery's `rand.String`.
 const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// What happens to the dependents of a deleted object (`propagationPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Propagation {
+    /// The garbage collector deletes the dependents after the owner is gone.
+    #[default]
+    Background,
+    /// The dependents lose their owner reference and stay.
+    Orphan,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// `--grace-period`: overrides the pod's `terminationGracePeriodSeconds`; 0 deletes at once.
+    pub grace_period_seconds: Option<i64>,
+    pub propagation: Propagation,
+}
+
+/// The outcome of a delete request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Deleted<K> {
+    /// Removed from storage.
+    Gone(K),
+    /// Marked with a deletionTimestamp; a component finishes the deletion (a kubelet stopping
+    /// the pod's containers, the namespace controller emptying a namespace).
+    Terminating(K),
+}
+
+/// How a kind's objects are deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeletionMode {
+    Immediate,
+    /// Kept, marked, for this many seconds at most, while something cleans up.
+    Graceful {
+        grace_period_seconds: i64,
+    },
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiServer {
@@ -110,12 +74,9 @@ pub struct ApiServer {
     now: SimTime,
     /// The cluster-wide resourceVersion counter (etcd's revision): bumped by every write.
     resource_version: u64,
-    /// Draws uids and generated names.
+    /// Draws uids, generated names and allocated IPs and ports.
     rng: Rng,
-    namespaces: Store<Namespace>,
-    nodes: Store<Node>,
-    pods: Store<Pod>,
-    events: Store<Event>,
+    stores: Stores,
     /// Event names by aggregation key, so a repeated event is found without a search.
     #[serde(skip)]
     event_names: BTreeMap<String, String>,
@@ -127,10 +88,7 @@ impl ApiServer {
             now,
             resource_version: 0,
             rng,
-            namespaces: Store::default(),
-            nodes: Store::default(),
-            pods: Store::default(),
-            events: Store::default(),
+            stores: Stores::default(),
             event_names: BTreeMap::new(),
         }
     }
@@ -143,6 +101,10 @@ impl ApiServer {
         self.now = now;
     }
 
+    pub(crate) fn rng_mut(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
     /// The newest resourceVersion: it changes exactly when some object changed.
     pub fn resource_version(&self) -> u64 {
         self.resource_version
@@ -153,19 +115,23 @@ impl ApiServer {
         self.resource_version.to_string()
     }
 
+    fn not_found<K: Kind>(name: &str) -> ApiError {
+        ApiError::NotFound { resource: K::URL_PATH_SEGMENT, name: name.to_string() }
+    }
+
     pub fn get<K: Kind>(&self, namespace: &str, name: &str) -> Result<&K, ApiError> {
         let namespace = if K::NAMESPACED { namespace } else { "" };
-        K::store(self)
-            .get(namespace, name)
-            .ok_or_else(|| ApiError::NotFound {
-                resource: K::URL_PATH_SEGMENT,
-                name: name.to_string(),
-            })
+        K::store(self).get(namespace, name).ok_or_else(|| Self::not_found::<K>(name))
     }
 
     /// Objects of a kind written after resourceVersion `version` (a watch from that version).
     pub fn changed_since<K: Kind>(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
         K::store(self).changed_since(version)
+    }
+
+    /// The last state of objects of a kind deleted after resourceVersion `version`.
+    pub fn deleted_since<K: Kind>(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
+        K::store(self).deleted_since(version)
     }
 
     /// Objects of a kind, in one namespace or (with `None`) in all, ordered by namespace and name.
@@ -179,20 +145,26 @@ impl ApiServer {
     /// Creates an object as `POST` does: names it (from `generateName` if needed), defaults and
     /// validates it, stamps the server-owned metadata, and returns what was stored.
     pub fn create<K: Kind>(&mut self, mut object: K) -> Result<K, ApiError> {
-        let meta = object.metadata_mut();
         if K::NAMESPACED {
-            let namespace = meta
-                .namespace
-                .get_or_insert_with(|| "default".to_string())
-                .clone();
-            if self.namespaces.get("", &namespace).is_none() {
-                return Err(ApiError::NotFound {
-                    resource: "namespaces",
-                    name: namespace,
-                });
+            let meta = object.metadata_mut();
+            let namespace = meta.namespace.get_or_insert_with(|| "default".to_string()).clone();
+            let Some(found) = self.stores.namespaces.get("", &namespace) else {
+                return Err(ApiError::NotFound { resource: "namespaces", name: namespace });
+            };
+            if found.metadata.deletion_timestamp.is_some() {
+                let name = object
+                    .meta()
+                    .name
+                    .clone()
+                    .or(object.meta().generate_name.clone())
+                    .unwrap_or_default();
+                return Err(ApiError::Forbidden(format!(
+                    "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
+                    K::URL_PATH_SEGMENT
+                )));
             }
         } else {
-            meta.namespace = None;
+            object.metadata_mut().namespace = None;
         }
         let meta = object.metadata_mut();
         if meta.name.as_deref().unwrap_or_default().is_empty()
@@ -206,32 +178,84 @@ impl ApiServer {
                 .collect();
             meta.name = Some(format!("{prefix}{suffix}"));
         }
-        object.apply_defaults();
         let name = object.meta().name.clone().unwrap_or_default();
         let mut causes = validate_name::<K>(object.meta());
-        causes.extend(object.validate());
-        if !causes.is_empty() {
-            return Err(ApiError::Invalid {
-                kind: K::KIND,
-                name,
-                causes,
-            });
+        if causes.is_empty() {
+            let key = store::key_of(object.meta());
+            if K::store(self).get(&key.0, &key.1).is_some() {
+                return Err(ApiError::AlreadyExists { resource: K::URL_PATH_SEGMENT, name });
+            }
         }
-        let key = store::key_of(object.meta());
-        if K::store(self).get(&key.0, &key.1).is_some() {
-            return Err(ApiError::AlreadyExists {
-                resource: K::URL_PATH_SEGMENT,
-                name,
-            });
-        }
+        // Server-owned metadata, set before admission (a Job's selector is built from its uid).
         let uid = self.rng.uuid();
-        let resource_version = self.next_resource_version();
         let meta = object.metadata_mut();
         meta.uid = Some(uid);
-        meta.resource_version = Some(resource_version);
         meta.creation_timestamp = Some(self.now.to_k8s());
         meta.generation = K::TRACKS_GENERATION.then_some(1);
         meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+        meta.resource_version = None;
+        object.apply_defaults();
+        causes.extend(object.validate());
+        if !causes.is_empty() {
+            return Err(ApiError::Invalid { kind: K::KIND, name, causes });
+        }
+        object.allocate(self)?;
+        object.metadata_mut().resource_version = Some(self.next_resource_version());
+        K::store_mut(self).put(object.clone());
+        Ok(object)
+    }
+
+    /// Replaces an object as `PUT` does: the client's spec and metadata, the server's status,
+    /// uid and timestamps; immutable fields are checked, generation moves when the spec does, a
+    /// stale resourceVersion is a conflict, and an identical object is not written at all.
+    pub fn replace<K: Kind>(&mut self, mut object: K) -> Result<K, ApiError> {
+        let namespace = if K::NAMESPACED {
+            object.meta().namespace.clone().unwrap_or_else(|| "default".into())
+        } else {
+            String::new()
+        };
+        let name = object.meta().name.clone().unwrap_or_default();
+        let old = self.get::<K>(&namespace, &name)?.clone();
+        if let Some(version) = object.meta().resource_version.as_deref().filter(|v| !v.is_empty())
+            && Some(version) != old.meta().resource_version.as_deref()
+        {
+            return Err(ApiError::Conflict { resource: K::URL_PATH_SEGMENT, name });
+        }
+        let old_meta = old.meta().clone();
+        let meta = object.metadata_mut();
+        meta.namespace = old_meta.namespace.clone();
+        meta.uid = old_meta.uid.clone();
+        meta.creation_timestamp = old_meta.creation_timestamp.clone();
+        meta.deletion_timestamp = old_meta.deletion_timestamp.clone();
+        meta.deletion_grace_period_seconds = old_meta.deletion_grace_period_seconds;
+        meta.generation = old_meta.generation;
+        meta.resource_version = old_meta.resource_version.clone();
+        object.apply_defaults();
+        let mut object_value =
+            serde_json::to_value(&object).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let old_value =
+            serde_json::to_value(&old).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        // The status belongs to the server's controllers: a PUT of the object keeps it.
+        if let (Some(map), Some(status)) = (object_value.as_object_mut(), old_value.get("status")) {
+            map.insert("status".into(), status.clone());
+        }
+        let spec_changed = object_value.get("spec") != old_value.get("spec");
+        object = serde_json::from_value(object_value)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let mut causes = object.validate();
+        causes.extend(object.validate_update(&old));
+        if !causes.is_empty() {
+            return Err(ApiError::Invalid { kind: K::KIND, name, causes });
+        }
+        if object == old {
+            return Ok(old);
+        }
+        if spec_changed && K::TRACKS_GENERATION {
+            let meta = object.metadata_mut();
+            meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+        }
+        object.metadata_mut().resource_version = Some(self.next_resource_version());
         K::store_mut(self).put(object.clone());
         Ok(object)
     }
@@ -245,31 +269,93 @@ impl ApiServer {
         name: &str,
         change: impl FnOnce(&mut K),
     ) -> Result<bool, ApiError> {
-        let namespace = if K::NAMESPACED { namespace } else { "" };
-        let Some(stored) = K::store(self).get(namespace, name) else {
-            return Err(ApiError::NotFound {
-                resource: K::URL_PATH_SEGMENT,
-                name: name.to_string(),
-            });
-        };
+        let stored = self.get::<K>(namespace, name)?;
         let mut changed = stored.clone();
         change(&mut changed);
         if changed == *stored {
             return Ok(false);
         }
-        self.resource_version += 1;
-        changed.metadata_mut().resource_version = Some(self.resource_version.to_string());
+        changed.metadata_mut().resource_version = Some(self.next_resource_version());
         K::store_mut(self).put(changed);
         Ok(true)
+    }
+
+    /// Deletes an object as `DELETE` does: pods on a node and namespaces are marked and
+    /// finished later by the kubelet or the namespace controller; everything else goes at once.
+    pub fn delete<K: Kind>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        options: DeleteOptions,
+    ) -> Result<Deleted<K>, ApiError> {
+        let current = self.get::<K>(namespace, name)?.clone();
+        let has_finalizers = current.meta().finalizers.as_ref().is_some_and(|f| !f.is_empty());
+        let mode = match current.deletion_mode(options.grace_period_seconds) {
+            DeletionMode::Immediate if has_finalizers => {
+                DeletionMode::Graceful { grace_period_seconds: 0 }
+            }
+            mode => mode,
+        };
+        if options.propagation == Propagation::Orphan
+            && let Some(uid) = current.meta().uid.clone()
+        {
+            self.orphan_dependents(&uid);
+        }
+        if current.meta().deletion_timestamp.is_some() {
+            // Already going: only a shorter grace period (a forced delete) changes anything.
+            if mode != DeletionMode::Immediate {
+                return Ok(Deleted::Terminating(current));
+            }
+        } else if let DeletionMode::Graceful { grace_period_seconds } = mode {
+            let deadline =
+                self.now + std::time::Duration::from_secs(grace_period_seconds.max(0) as u64);
+            self.update::<K>(namespace, name, |object| {
+                let meta = object.metadata_mut();
+                meta.deletion_timestamp = Some(deadline.to_k8s());
+                meta.deletion_grace_period_seconds = Some(grace_period_seconds);
+                if K::TRACKS_GENERATION {
+                    meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+                }
+            })?;
+            return Ok(Deleted::Terminating(self.get::<K>(namespace, name)?.clone()));
+        }
+        Ok(Deleted::Gone(self.remove::<K>(namespace, name)?))
+    }
+
+    /// Removes an object from storage: the last step of every deletion.
+    pub(crate) fn remove<K: Kind>(&mut self, namespace: &str, name: &str) -> Result<K, ApiError> {
+        let namespace = if K::NAMESPACED { namespace } else { "" };
+        let version = self.resource_version + 1;
+        let removed = K::store_mut(self)
+            .remove(namespace, name, version)
+            .ok_or_else(|| Self::not_found::<K>(name))?;
+        self.resource_version = version;
+        Ok(removed)
+    }
+
+    /// Drops owner references to `owner_uid` from every object (`--cascade=orphan`).
+    fn orphan_dependents(&mut self, owner_uid: &str) {
+        for kind in kinds::ALL {
+            for (namespace, name) in kind.dependents_of(self, owner_uid) {
+                kind.drop_owner(self, &namespace, &name, owner_uid);
+            }
+        }
+    }
+
+    /// Whether `namespace` exists and is not being deleted.
+    pub fn namespace_is_active(&self, namespace: &str) -> bool {
+        self.stores
+            .namespaces
+            .get("", namespace)
+            .is_some_and(|n| n.metadata.deletion_timestamp.is_none())
     }
 }
 
 fn validate_name<K: Kind>(meta: &ObjectMeta) -> Vec<FieldError> {
     match meta.name.as_deref() {
-        None | Some("") => vec![FieldError::required_because(
-            "metadata.name",
-            "name or generateName is required",
-        )],
+        None | Some("") => {
+            vec![FieldError::required_because("metadata.name", "name or generateName is required")]
+        }
         Some(name) => K::NAME_RULE
             .problems(name)
             .into_iter()

@@ -8,6 +8,8 @@ const LABEL_MAX_LENGTH: usize = 63;
 pub enum NameRule {
     Dns1123Subdomain,
     Dns1123Label,
+    /// Services: a label that starts with a letter.
+    Dns1035Label,
     PathSegment,
 }
 
@@ -17,6 +19,7 @@ impl NameRule {
         match self {
             NameRule::Dns1123Subdomain => dns1123_subdomain_problems(name),
             NameRule::Dns1123Label => dns1123_label_problems(name),
+            NameRule::Dns1035Label => dns1035_label_problems(name),
             NameRule::PathSegment => path_segment_problems(name),
         }
     }
@@ -36,9 +39,7 @@ fn is_label(text: &str) -> bool {
 fn dns1123_label_problems(name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if name.len() > LABEL_MAX_LENGTH {
-        problems.push(format!(
-            "must be no more than {LABEL_MAX_LENGTH} characters"
-        ));
+        problems.push(format!("must be no more than {LABEL_MAX_LENGTH} characters"));
     }
     if !is_label(name) {
         problems.push(
@@ -51,12 +52,26 @@ fn dns1123_label_problems(name: &str) -> Vec<String> {
     problems
 }
 
+fn dns1035_label_problems(name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if name.len() > LABEL_MAX_LENGTH {
+        problems.push(format!("must be no more than {LABEL_MAX_LENGTH} characters"));
+    }
+    if !is_label(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        problems.push(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start \
+             with an alphabetic character, and end with an alphanumeric character (e.g. \
+             'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+                .to_string(),
+        );
+    }
+    problems
+}
+
 fn dns1123_subdomain_problems(name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if name.len() > SUBDOMAIN_MAX_LENGTH {
-        problems.push(format!(
-            "must be no more than {SUBDOMAIN_MAX_LENGTH} characters"
-        ));
+        problems.push(format!("must be no more than {SUBDOMAIN_MAX_LENGTH} characters"));
     }
     if !name.split('.').all(is_label) {
         problems.push(
@@ -87,11 +102,7 @@ mod tests {
 
     #[test]
     fn subdomains_allow_dots_labels_do_not() {
-        assert!(
-            NameRule::Dns1123Subdomain
-                .problems("web.example")
-                .is_empty()
-        );
+        assert!(NameRule::Dns1123Subdomain.problems("web.example").is_empty());
         assert!(!NameRule::Dns1123Label.problems("web.example").is_empty());
         assert!(NameRule::Dns1123Label.problems("web-1").is_empty());
     }
@@ -99,10 +110,7 @@ mod tests {
     #[test]
     fn uppercase_edges_and_length_are_refused() {
         for bad in ["Web", "-web", "web-", "", "a..b", "we_b"] {
-            assert!(
-                !NameRule::Dns1123Subdomain.problems(bad).is_empty(),
-                "{bad:?}"
-            );
+            assert!(!NameRule::Dns1123Subdomain.problems(bad).is_empty(), "{bad:?}");
         }
         let long = "a".repeat(64);
         assert_eq!(

@@ -12,17 +12,11 @@ use std::collections::BTreeMap;
 pub type ObjectKey = (String, String);
 
 pub fn key_of(meta: &ObjectMeta) -> ObjectKey {
-    (
-        meta.namespace.clone().unwrap_or_default(),
-        meta.name.clone().unwrap_or_default(),
-    )
+    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
 }
 
 fn version_of(meta: &ObjectMeta) -> u64 {
-    meta.resource_version
-        .as_deref()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    meta.resource_version.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 #[derive(Clone, Debug)]
@@ -30,14 +24,14 @@ pub struct Store<K> {
     objects: BTreeMap<ObjectKey, K>,
     /// The key of the object last written at each resourceVersion (derived from `objects`).
     by_version: BTreeMap<u64, ObjectKey>,
+    /// Deleted objects by the resourceVersion of their deletion, so watchers see deletions.
+    /// Not saved: a saved simulation is settled, so every watcher has seen them already.
+    tombstones: BTreeMap<u64, K>,
 }
 
 impl<K> Default for Store<K> {
     fn default() -> Self {
-        Store {
-            objects: BTreeMap::new(),
-            by_version: BTreeMap::new(),
-        }
+        Store { objects: BTreeMap::new(), by_version: BTreeMap::new(), tombstones: BTreeMap::new() }
     }
 }
 
@@ -52,9 +46,21 @@ impl<K: Kind> Store<K> {
         if let Some(old) = self.objects.get(&key) {
             self.by_version.remove(&version_of(old.meta()));
         }
-        self.by_version
-            .insert(version_of(object.meta()), key.clone());
+        self.by_version.insert(version_of(object.meta()), key.clone());
         self.objects.insert(key, object);
+    }
+
+    /// Removes an object; `version` is the resourceVersion of the deletion.
+    pub(crate) fn remove(&mut self, namespace: &str, name: &str, version: u64) -> Option<K> {
+        let object = self.objects.remove(&(namespace.to_string(), name.to_string()))?;
+        self.by_version.remove(&version_of(object.meta()));
+        self.tombstones.insert(version, object.clone());
+        Some(object)
+    }
+
+    /// The last state of objects deleted after resourceVersion `version`.
+    pub fn deleted_since(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
+        self.tombstones.range(version + 1..).map(|(_, object)| object)
     }
 
     /// All objects, or those of one namespace, in key order.
@@ -68,9 +74,7 @@ impl<K: Kind> Store<K> {
 
     /// Objects written after resourceVersion `version`, oldest write first.
     pub fn changed_since(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
-        self.by_version
-            .range(version + 1..)
-            .filter_map(|(_, key)| self.objects.get(key))
+        self.by_version.range(version + 1..).filter_map(|(_, key)| self.objects.get(key))
     }
 }
 

@@ -9,22 +9,14 @@ pub struct CommandEntry {
 }
 
 const fn entry(name: &'static str, short: &'static str, simulated: bool) -> CommandEntry {
-    CommandEntry {
-        name,
-        short,
-        simulated,
-    }
+    CommandEntry { name, short, simulated }
 }
 
 pub const GROUPS: &[(&str, &[CommandEntry])] = &[
     (
         "Basic Commands (Beginner)",
         &[
-            entry(
-                "create",
-                "Create a resource from a file or from stdin",
-                false,
-            ),
+            entry("create", "Create a resource from a file or from stdin", false),
             entry(
                 "expose",
                 "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service",
@@ -78,25 +70,13 @@ pub const GROUPS: &[(&str, &[CommandEntry])] = &[
     (
         "Troubleshooting and Debugging Commands",
         &[
-            entry(
-                "describe",
-                "Show details of a specific resource or group of resources",
-                false,
-            ),
+            entry("describe", "Show details of a specific resource or group of resources", false),
             entry("logs", "Print the logs for a container in a pod", false),
             entry("attach", "Attach to a running container", false),
             entry("exec", "Execute a command in a container", false),
-            entry(
-                "port-forward",
-                "Forward one or more local ports to a pod",
-                false,
-            ),
+            entry("port-forward", "Forward one or more local ports to a pod", false),
             entry("proxy", "Run a proxy to the Kubernetes API server", false),
-            entry(
-                "cp",
-                "Copy files and directories to and from containers",
-                false,
-            ),
+            entry("cp", "Copy files and directories to and from containers", false),
             entry("auth", "Inspect authorization", false),
             entry(
                 "debug",
@@ -109,16 +89,8 @@ pub const GROUPS: &[(&str, &[CommandEntry])] = &[
     (
         "Advanced Commands",
         &[
-            entry(
-                "diff",
-                "Diff the live version against a would-be applied version",
-                false,
-            ),
-            entry(
-                "apply",
-                "Apply a configuration to a resource by file name or stdin",
-                false,
-            ),
+            entry("diff", "Diff the live version against a would-be applied version", false),
+            entry("apply", "Apply a configuration to a resource by file name or stdin", false),
             entry("patch", "Update fields of a resource", false),
             entry("replace", "Replace a resource by file name or stdin", false),
             entry(
@@ -126,11 +98,7 @@ pub const GROUPS: &[(&str, &[CommandEntry])] = &[
                 "Experimental: Wait for a specific condition on one or many resources",
                 false,
             ),
-            entry(
-                "kustomize",
-                "Build a kustomization target from a directory or URL",
-                false,
-            ),
+            entry("kustomize", "Build a kustomization target from a directory or URL", false),
         ],
     ),
     (
@@ -148,36 +116,21 @@ pub const GROUPS: &[(&str, &[CommandEntry])] = &[
     (
         "Other Commands",
         &[
-            entry(
-                "api-resources",
-                "Print the supported API resources on the server",
-                false,
-            ),
+            entry("api-resources", "Print the supported API resources on the server", false),
             entry(
                 "api-versions",
                 "Print the supported API versions on the server, in the form of \"group/version\"",
                 false,
             ),
             entry("config", "Modify kubeconfig files", false),
-            entry(
-                "plugin",
-                "Provides utilities for interacting with plugins",
-                false,
-            ),
-            entry(
-                "version",
-                "Print the client and server version information",
-                false,
-            ),
+            entry("plugin", "Provides utilities for interacting with plugins", false),
+            entry("version", "Print the client and server version information", false),
         ],
     ),
 ];
 
 pub fn find(name: &str) -> Option<&'static CommandEntry> {
-    GROUPS
-        .iter()
-        .flat_map(|(_, entries)| entries.iter())
-        .find(|e| e.name == name)
+    GROUPS.iter().flat_map(|(_, entries)| entries.iter()).find(|e| e.name == name)
 }
 
 /// `kubectl --help`.
@@ -219,11 +172,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
         }
         previous = current;
     }

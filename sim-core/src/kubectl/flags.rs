@@ -25,13 +25,7 @@ pub struct Flag {
 
 impl Flag {
     pub const fn bool(long: &'static str, short: Option<char>, usage: &'static str) -> Flag {
-        Flag {
-            long,
-            short,
-            kind: FlagKind::Bool,
-            default: "false",
-            usage,
-        }
+        Flag { long, short, kind: FlagKind::Bool, default: "false", usage }
     }
 
     pub const fn value(
@@ -40,23 +34,11 @@ impl Flag {
         default: &'static str,
         usage: &'static str,
     ) -> Flag {
-        Flag {
-            long,
-            short,
-            kind: FlagKind::Value,
-            default,
-            usage,
-        }
+        Flag { long, short, kind: FlagKind::Value, default, usage }
     }
 
     pub const fn values(long: &'static str, short: Option<char>, usage: &'static str) -> Flag {
-        Flag {
-            long,
-            short,
-            kind: FlagKind::Values,
-            default: "[]",
-            usage,
-        }
+        Flag { long, short, kind: FlagKind::Values, default: "[]", usage }
     }
 }
 
@@ -87,17 +69,11 @@ impl Parsed {
     }
 
     pub fn bool(&self, long: &str) -> bool {
-        self.values
-            .get(long)
-            .and_then(|v| v.last())
-            .is_some_and(|v| v == "true")
+        self.values.get(long).and_then(|v| v.last()).is_some_and(|v| v == "true")
     }
 
     pub fn value(&self, long: &str) -> Option<&str> {
-        self.values
-            .get(long)
-            .and_then(|v| v.last())
-            .map(String::as_str)
+        self.values.get(long).and_then(|v| v.last()).map(String::as_str)
     }
 
     pub fn values(&self, long: &str) -> &[String] {
@@ -130,9 +106,8 @@ pub fn parse(args: &[String], flags: &[Flag]) -> Result<Parsed, String> {
                 (FlagKind::Bool, None) => "true".to_string(),
                 (_, Some(value)) => value,
                 (_, None) => {
-                    let value = args
-                        .get(i)
-                        .ok_or_else(|| format!("flag needs an argument: --{name}"))?;
+                    let value =
+                        args.get(i).ok_or_else(|| format!("flag needs an argument: --{name}"))?;
                     i += 1;
                     value.clone()
                 }
@@ -240,18 +215,9 @@ mod tests {
     #[test]
     fn errors_use_pflag_wording() {
         assert_eq!(parse_words("--foo").unwrap_err(), "unknown flag: --foo");
-        assert_eq!(
-            parse_words("-z").unwrap_err(),
-            "unknown shorthand flag: 'z' in -z"
-        );
-        assert_eq!(
-            parse_words("-o").unwrap_err(),
-            "flag needs an argument: 'o' in -o"
-        );
-        assert_eq!(
-            parse_words("--output").unwrap_err(),
-            "flag needs an argument: --output"
-        );
+        assert_eq!(parse_words("-z").unwrap_err(), "unknown shorthand flag: 'z' in -z");
+        assert_eq!(parse_words("-o").unwrap_err(), "flag needs an argument: 'o' in -o");
+        assert_eq!(parse_words("--output").unwrap_err(), "flag needs an argument: --output");
         assert_eq!(
             parse_words("--all-namespaces=maybe").unwrap_err(),
             "invalid argument \"maybe\" for \"-A, --all-namespaces\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax"

@@ -69,11 +69,7 @@ impl Get {
                 "a resource cannot be retrieved by name across all namespaces".to_string(),
             ));
         }
-        Ok(Get {
-            requests,
-            all_namespaces,
-            format,
-        })
+        Ok(Get { requests, all_namespaces, format })
     }
 
     pub fn execute(self, inv: &mut Invocation<'_>) -> CommandResult {
@@ -148,9 +144,9 @@ impl Get {
         {
             let scoped = self.requests.iter().any(|(r, _)| r.namespaced);
             match namespace {
-                Some(ns) if scoped => inv
-                    .out
-                    .err_line(format!("No resources found in {ns} namespace.")),
+                Some(ns) if scoped => {
+                    inv.out.err_line(format!("No resources found in {ns} namespace."))
+                }
                 _ => inv.out.err_line("No resources found"),
             }
         }
@@ -163,9 +159,7 @@ impl Get {
 
 fn lookup(typed: &str) -> Result<&'static ResourceType, CommandError> {
     resources::lookup(typed).ok_or_else(|| {
-        CommandError::Plain(format!(
-            "the server doesn't have a resource type \"{typed}\""
-        ))
+        CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
     })
 }
 
@@ -203,10 +197,7 @@ impl Objects<'_> {
 
     fn names(&self) -> Vec<String> {
         fn names_of<K: Kind>(objects: &[&K]) -> Vec<String> {
-            objects
-                .iter()
-                .map(|o| o.meta().name.clone().unwrap_or_default())
-                .collect()
+            objects.iter().map(|o| o.meta().name.clone().unwrap_or_default()).collect()
         }
         match self {
             Objects::Pods(v) => names_of(v),
@@ -218,10 +209,7 @@ impl Objects<'_> {
 
     fn values(&self) -> Vec<Value> {
         fn values_of<K: Kind>(objects: &[&K]) -> Vec<Value> {
-            objects
-                .iter()
-                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-                .collect()
+            objects.iter().map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect()
         }
         match self {
             Objects::Pods(v) => values_of(v),

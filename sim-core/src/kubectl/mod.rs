@@ -73,17 +73,11 @@ pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
             return 1;
         }
     };
-    let rest: Vec<String> = args[..position]
-        .iter()
-        .chain(&args[position + 1..])
-        .cloned()
-        .collect();
+    let rest: Vec<String> = args[..position].iter().chain(&args[position + 1..]).cloned().collect();
     let parsed = match flags::parse(&rest, def.flags) {
         Ok(parsed) => parsed,
         Err(message) => {
-            out.err_line(format!(
-                "error: {message}\nSee 'kubectl {name} --help' for usage."
-            ));
+            out.err_line(format!("error: {message}\nSee 'kubectl {name} --help' for usage."));
             return 1;
         }
     };
@@ -91,29 +85,15 @@ pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
         out.out(help(def));
         return 0;
     }
-    let missing: Vec<String> = def
-        .required
-        .iter()
-        .filter(|f| !parsed.is_set(f))
-        .map(|f| format!("\"{f}\""))
-        .collect();
+    let missing: Vec<String> =
+        def.required.iter().filter(|f| !parsed.is_set(f)).map(|f| format!("\"{f}\"")).collect();
     if !missing.is_empty() {
-        out.err_line(format!(
-            "error: required flag(s) {} not set",
-            missing.join(", ")
-        ));
+        out.err_line(format!("error: required flag(s) {} not set", missing.join(", ")));
         return 1;
     }
-    let namespace = parsed
-        .value("namespace")
-        .filter(|n| !n.is_empty())
-        .unwrap_or("default")
-        .to_string();
-    let mut invocation = Invocation {
-        namespace,
-        sim,
-        out,
-    };
+    let namespace =
+        parsed.value("namespace").filter(|n| !n.is_empty()).unwrap_or("default").to_string();
+    let mut invocation = Invocation { namespace, sim, out };
     let result = match name {
         "get" => get::Get::parse(&parsed).and_then(|cmd| cmd.execute(&mut invocation)),
         _ => run::Run::parse(&parsed).and_then(|cmd| cmd.execute(&mut invocation)),
@@ -241,9 +221,7 @@ impl OutputFormat {
             | "jsonpath-file"
             | "custom-columns"
             | "custom-columns-file" => {
-                return Err(CommandError::Plain(format!(
-                    "kubelab does not support -o {base} yet"
-                )));
+                return Err(CommandError::Plain(format!("kubelab does not support -o {base} yet")));
             }
             _ => {
                 let allowed = if allow_wide {

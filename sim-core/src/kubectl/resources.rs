@@ -21,14 +21,7 @@ const fn resource(
     api_version: &'static str,
     namespaced: bool,
 ) -> ResourceType {
-    ResourceType {
-        plural,
-        singular,
-        short_names,
-        kind,
-        api_version,
-        namespaced,
-    }
+    ResourceType { plural, singular, short_names, kind, api_version, namespaced }
 }
 
 /// Every resource type of a v1.34 cluster that the lab's lessons touch.
@@ -93,10 +86,7 @@ mod tests {
             assert_eq!(lookup(typed).map(|r| r.plural), Some("pods"), "{typed}");
         }
         assert_eq!(lookup("deploy").map(|r| r.kind), Some("Deployment"));
-        assert_eq!(
-            lookup("deployments.apps").map(|r| r.kind),
-            Some("Deployment")
-        );
+        assert_eq!(lookup("deployments.apps").map(|r| r.kind), Some("Deployment"));
         assert_eq!(lookup("deployments.batch"), None);
         assert_eq!(lookup("podz"), None);
     }

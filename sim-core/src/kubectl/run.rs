@@ -24,11 +24,7 @@ pub const DEF: CommandDef = CommandDef {
             "'none'",
             "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that would be sent,\n\twithout sending it. If server strategy, submit server-side request without persisting the resource.",
         ),
-        Flag::values(
-            "env",
-            None,
-            "Environment variables to set in the container.",
-        ),
+        Flag::values("env", None, "Environment variables to set in the container."),
         Flag::value("image", None, "''", "The image for the container to run."),
         Flag::value(
             "image-pull-policy",
@@ -91,9 +87,7 @@ impl Run {
         };
         let restart = parsed.value("restart").unwrap_or("Always");
         if !["Always", "OnFailure", "Never"].contains(&restart) {
-            return Err(CommandError::Plain(format!(
-                "invalid restart policy: {restart}"
-            )));
+            return Err(CommandError::Plain(format!("invalid restart policy: {restart}")));
         }
         let labels = match parsed.value("labels").filter(|l| !l.is_empty()) {
             Some(spec) => parse_pairs(spec.split(','), "invalid label spec")?,
@@ -120,23 +114,13 @@ impl Run {
                 let number: i32 = port.parse().map_err(|_| {
                     CommandError::Plain(format!("strconv.Atoi: parsing \"{port}\": invalid syntax"))
                 })?;
-                Some(vec![ContainerPort {
-                    container_port: number,
-                    ..Default::default()
-                }])
+                Some(vec![ContainerPort { container_port: number, ..Default::default() }])
             }
             None => None,
         };
-        let extra = if parsed.after_dash.is_empty() {
-            None
-        } else {
-            Some(parsed.after_dash.clone())
-        };
-        let (command, args) = if parsed.bool("command") {
-            (extra, None)
-        } else {
-            (None, extra)
-        };
+        let extra =
+            if parsed.after_dash.is_empty() { None } else { Some(parsed.after_dash.clone()) };
+        let (command, args) = if parsed.bool("command") { (extra, None) } else { (None, extra) };
         let container = Container {
             name: name.clone(),
             image: Some(image),
@@ -166,11 +150,7 @@ impl Run {
             }),
             status: Some(PodStatus::default()),
         };
-        Ok(Run {
-            pod,
-            dry_run,
-            format,
-        })
+        Ok(Run { pod, dry_run, format })
     }
 
     pub fn execute(mut self, inv: &mut Invocation<'_>) -> CommandResult {

@@ -21,11 +21,7 @@ struct Entry {
 
 impl Backoff {
     pub fn new(initial: Duration, max: Duration) -> Self {
-        Backoff {
-            initial,
-            max,
-            entries: BTreeMap::new(),
-        }
+        Backoff { initial, max, entries: BTreeMap::new() }
     }
 
     /// An entry expires when it has not been touched for twice the maximum delay.
@@ -39,13 +35,7 @@ impl Backoff {
             Some(entry) if !self.is_expired(entry, now) => (entry.backoff * 2).min(self.max),
             _ => self.initial,
         };
-        self.entries.insert(
-            key.to_string(),
-            Entry {
-                backoff,
-                last_update: now,
-            },
-        );
+        self.entries.insert(key.to_string(), Entry { backoff, last_update: now });
     }
 
     /// When the back-off for `key`, measured from `since`, ends — or `None` if it has ended
@@ -88,14 +78,8 @@ mod tests {
         let mut backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(300));
         let t0 = SimTime::from_unix_ms(1_000);
         backoff.next("k", t0);
-        assert_eq!(
-            backoff.in_backoff_until("k", t0, t0),
-            Some(t0 + Duration::from_secs(10))
-        );
-        assert_eq!(
-            backoff.in_backoff_until("k", t0, t0 + Duration::from_secs(10)),
-            None
-        );
+        assert_eq!(backoff.in_backoff_until("k", t0, t0), Some(t0 + Duration::from_secs(10)));
+        assert_eq!(backoff.in_backoff_until("k", t0, t0 + Duration::from_secs(10)), None);
         assert_eq!(backoff.in_backoff_until("other", t0, t0), None);
     }
 }

@@ -74,11 +74,7 @@ const CATALOGUE: &[Repository] = &[
         tags: &["2.53", "2.52", "2.40", "2.39"],
         size_bytes: 51_211_336,
     },
-    Repository {
-        name: "registry.k8s.io/liveness",
-        tags: &["latest"],
-        size_bytes: 2_613_719,
-    },
+    Repository { name: "registry.k8s.io/liveness", tags: &["latest"], size_bytes: 2_613_719 },
     Repository {
         name: "registry.k8s.io/pause",
         tags: &["3.10.1", "3.10", "3.9"],
@@ -107,10 +103,7 @@ impl ImageReference {
         // A colon after the last slash separates the tag; one before it is a registry port.
         let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => (
-                &rest[..last_slash + i],
-                Some(rest[last_slash + i + 1..].to_string()),
-            ),
+            Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_string())),
             None => (rest, None),
         };
         let first = name.split('/').next().unwrap_or_default();
@@ -123,16 +116,8 @@ impl ImageReference {
         } else {
             format!("docker.io/library/{name}")
         };
-        let tag = if tag.is_none() && digest.is_none() {
-            Some("latest".to_string())
-        } else {
-            tag
-        };
-        ImageReference {
-            repository,
-            tag,
-            digest,
-        }
+        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
+        ImageReference { repository, tag, digest }
     }
 
     /// `docker.io/library/nginx:latest`, the name kubelet and the node status use.
@@ -182,10 +167,7 @@ pub fn pull(reference: &ImageReference) -> PullAnswer {
         Some(digest) => digest.clone(),
         None => digest_of(&canonical),
     };
-    PullAnswer::Image {
-        size_bytes: repository.size_bytes,
-        digest,
-    }
+    PullAnswer::Image { size_bytes: repository.size_bytes, digest }
 }
 
 /// A stable, made-up `sha256:` digest per image name (the same on every node and every run).
@@ -211,16 +193,10 @@ mod tests {
         let cases = [
             ("nginx", "docker.io/library/nginx:latest"),
             ("nginx:1.27", "docker.io/library/nginx:1.27"),
-            (
-                "hashicorp/http-echo",
-                "docker.io/hashicorp/http-echo:latest",
-            ),
+            ("hashicorp/http-echo", "docker.io/hashicorp/http-echo:latest"),
             ("registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10"),
             ("localhost:5000/app", "localhost:5000/app:latest"),
-            (
-                "docker.io/library/busybox:1.28",
-                "docker.io/library/busybox:1.28",
-            ),
+            ("docker.io/library/busybox:1.28", "docker.io/library/busybox:1.28"),
             ("nginx@sha256:abc", "docker.io/library/nginx@sha256:abc"),
         ];
         for (image, want) in cases {
@@ -230,10 +206,7 @@ mod tests {
 
     #[test]
     fn unknown_repositories_and_tags_fail_like_a_registry() {
-        assert!(matches!(
-            pull(&ImageReference::parse("nginx:1.27")),
-            PullAnswer::Image { .. }
-        ));
+        assert!(matches!(pull(&ImageReference::parse("nginx:1.27")), PullAnswer::Image { .. }));
         match pull(&ImageReference::parse("nginx:9.9")) {
             PullAnswer::Error(message) => {
                 assert!(message.ends_with("docker.io/library/nginx:9.9: not found"))

@@ -99,7 +99,9 @@ enum ContainerRuntime {
         next_sync: SimTime,
     },
     /// `imagePullPolicy: Never` and the image is not on the node.
-    NeverPull { message: String },
+    NeverPull {
+        message: String,
+    },
     Running {
         started_at: SimTime,
         container_id: String,
@@ -125,13 +127,7 @@ impl Kubelet {
         let images = PRELOADED_IMAGES
             .iter()
             .map(|(name, size)| {
-                (
-                    name.to_string(),
-                    HeldImage {
-                        size_bytes: *size,
-                        digest: images::digest_of(name),
-                    },
-                )
+                (name.to_string(), HeldImage { size_bytes: *size, digest: images::digest_of(name) })
             })
             .collect();
         Kubelet {
@@ -187,11 +183,7 @@ impl Kubelet {
         }
         for (uid, runtime) in &self.pods {
             if runtime.next_sync.is_some_and(|at| at <= now) && !seen.contains(uid.as_str()) {
-                to_sync.extend(
-                    api.get::<Pod>(&runtime.namespace, &runtime.name)
-                        .ok()
-                        .cloned(),
-                );
+                to_sync.extend(api.get::<Pod>(&runtime.namespace, &runtime.name).ok().cloned());
             }
         }
         for pod in &to_sync {
@@ -208,11 +200,7 @@ impl Kubelet {
             self.images_changed = false;
         }
         self.seen_api_version = api.resource_version();
-        self.next_wake = self
-            .pods
-            .values()
-            .filter_map(|runtime| runtime.next_sync)
-            .min();
+        self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
         self.next_wake
     }
 
@@ -222,11 +210,7 @@ impl Kubelet {
             let runtime = self.admit(api, pod)?;
             self.pods.insert(uid.clone(), runtime);
         }
-        let containers = pod
-            .spec
-            .as_ref()
-            .map(|s| s.containers.clone())
-            .unwrap_or_default();
+        let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
         let mut wake = None;
         // Containers start in spec order: each waits until the one before it runs.
         for container in &containers {
@@ -267,10 +251,7 @@ impl Kubelet {
     }
 
     fn source(&self) -> EventSource<'_> {
-        EventSource {
-            component: "kubelet",
-            host: Some(&self.node_name),
-        }
+        EventSource { component: "kubelet", host: Some(&self.node_name) }
     }
 
     fn event(
@@ -309,10 +290,7 @@ impl Kubelet {
                 ContainerRuntime::Running { .. } => return Progress::Running,
                 ContainerRuntime::NeverPull { .. } => return Progress::Stuck,
                 ContainerRuntime::Creating => {
-                    let policy = container
-                        .image_pull_policy
-                        .as_deref()
-                        .unwrap_or("IfNotPresent");
+                    let policy = container.image_pull_policy.as_deref().unwrap_or("IfNotPresent");
                     let present = self.images.contains_key(&canonical);
                     match (policy, present) {
                         ("Never", false) => {
@@ -348,29 +326,16 @@ impl Kubelet {
                 ContainerRuntime::Pulling { done_at, .. } if now < done_at => {
                     return Progress::WaitUntil(done_at);
                 }
-                ContainerRuntime::Pulling {
-                    requested_at,
-                    pull_time,
-                    answer,
-                    ..
-                } => match answer {
+                ContainerRuntime::Pulling { requested_at, pull_time, answer, .. } => match answer {
                     PullAnswerRecord::Image { size_bytes, digest } => {
-                        self.images
-                            .insert(canonical.clone(), HeldImage { size_bytes, digest });
+                        self.images.insert(canonical.clone(), HeldImage { size_bytes, digest });
                         self.images_changed = true;
                         let message = format!(
                             "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {size_bytes} bytes.",
                             go_duration(pull_time),
                             go_duration(now.since(requested_at)),
                         );
-                        self.event(
-                            api,
-                            pod,
-                            &container.name,
-                            EventType::Normal,
-                            "Pulled",
-                            message,
-                        );
+                        self.event(api, pod, &container.name, EventType::Normal, "Pulled", message);
                         self.start_container(api, pod, container, &canonical)
                     }
                     PullAnswerRecord::Error(error) => {
@@ -406,15 +371,9 @@ impl Kubelet {
                         return Progress::WaitUntil(now + RELIST_PERIOD);
                     }
                 },
-                ContainerRuntime::PullFailed {
-                    failed_at,
-                    error,
-                    next_sync,
-                    ..
-                } => {
+                ContainerRuntime::PullFailed { failed_at, error, next_sync, .. } => {
                     let Some(until) =
-                        self.image_pull_backoff
-                            .in_backoff_until(&backoff_key, failed_at, now)
+                        self.image_pull_backoff.in_backoff_until(&backoff_key, failed_at, now)
                     else {
                         let next = self.begin_pull(api, pod, container, &reference, false);
                         self.set_state(&uid, &container.name, next);
@@ -433,14 +392,7 @@ impl Kubelet {
                         format!("Back-off pulling image \"{image}\""),
                     );
                     let message = "Error: ImagePullBackOff".to_string();
-                    self.event(
-                        api,
-                        pod,
-                        &container.name,
-                        EventType::Warning,
-                        "Failed",
-                        message,
-                    );
+                    self.event(api, pod, &container.name, EventType::Warning, "Failed", message);
                     let next_sync = now + ERROR_RESYNC;
                     self.set_state(
                         &uid,
@@ -503,12 +455,7 @@ impl Kubelet {
         let start = now.max(self.puller_free_at);
         let done_at = start + pull_time;
         self.puller_free_at = done_at;
-        ContainerRuntime::Pulling {
-            requested_at: now,
-            done_at,
-            pull_time,
-            answer,
-        }
+        ContainerRuntime::Pulling { requested_at: now, done_at, pull_time, answer }
     }
 
     fn start_container(
@@ -542,11 +489,7 @@ impl Kubelet {
             self.rng.next_u64(),
             self.rng.next_u64()
         );
-        let digest = self
-            .images
-            .get(canonical)
-            .map(|i| i.digest.clone())
-            .unwrap_or_default();
+        let digest = self.images.get(canonical).map(|i| i.digest.clone()).unwrap_or_default();
         let repository = ImageReference::parse(canonical).repository;
         ContainerRuntime::Running {
             started_at: api.now(),
@@ -579,21 +522,14 @@ impl Kubelet {
             .map(|c| {
                 container_status(
                     c,
-                    runtime
-                        .containers
-                        .get(&c.name)
-                        .unwrap_or(&ContainerRuntime::Creating),
+                    runtime.containers.get(&c.name).unwrap_or(&ContainerRuntime::Creating),
                 )
             })
             .collect();
-        let all_running = statuses
-            .iter()
-            .all(|s| s.state.as_ref().is_some_and(|st| st.running.is_some()));
-        let not_ready: Vec<&str> = statuses
-            .iter()
-            .filter(|s| !s.ready)
-            .map(|s| s.name.as_str())
-            .collect();
+        let all_running =
+            statuses.iter().all(|s| s.state.as_ref().is_some_and(|st| st.running.is_some()));
+        let not_ready: Vec<&str> =
+            statuses.iter().filter(|s| !s.ready).map(|s| s.name.as_str()).collect();
         let now = api.now().to_k8s();
         let started_at = runtime.started_at.to_k8s();
         let ip = runtime.ip.clone();
@@ -607,30 +543,16 @@ impl Kubelet {
                 observed_generation: pod.metadata.generation,
                 ..Default::default()
             };
-        let unready_message = Some(format!(
-            "containers with unready status: [{}]",
-            not_ready.join(" ")
-        ));
+        let unready_message =
+            Some(format!("containers with unready status: [{}]", not_ready.join(" ")));
         let kubelet_conditions = [
             condition("PodReadyToStartContainers", true, None, None),
             condition("Initialized", true, None, None),
-            condition(
-                "Ready",
-                all_running,
-                Some("ContainersNotReady"),
-                unready_message.clone(),
-            ),
-            condition(
-                "ContainersReady",
-                all_running,
-                Some("ContainersNotReady"),
-                unready_message,
-            ),
+            condition("Ready", all_running, Some("ContainersNotReady"), unready_message.clone()),
+            condition("ContainersReady", all_running, Some("ContainersNotReady"), unready_message),
         ];
-        let (namespace, name) = (
-            podutil::namespace(pod).to_string(),
-            podutil::name(pod).to_string(),
-        );
+        let (namespace, name) =
+            (podutil::namespace(pod).to_string(), podutil::name(pod).to_string());
         let _ = api.update::<Pod>(&namespace, &name, |pod| {
             for c in kubelet_conditions {
                 podutil::set_condition(pod, c);
@@ -638,24 +560,15 @@ impl Kubelet {
             let status = pod.status.get_or_insert_with(Default::default);
             // Kubelet-owned conditions come first, in the kubelet's order; others (PodScheduled) follow.
             if let Some(conditions) = status.conditions.as_mut() {
-                const ORDER: [&str; 4] = [
-                    "PodReadyToStartContainers",
-                    "Initialized",
-                    "Ready",
-                    "ContainersReady",
-                ];
+                const ORDER: [&str; 4] =
+                    ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"];
                 conditions.sort_by_key(|c| {
-                    ORDER
-                        .iter()
-                        .position(|t| *t == c.type_)
-                        .unwrap_or(ORDER.len())
+                    ORDER.iter().position(|t| *t == c.type_).unwrap_or(ORDER.len())
                 });
             }
             status.phase = Some(if all_running { "Running" } else { "Pending" }.to_string());
             status.host_ip = Some(node_ip.clone());
-            status.host_ips = Some(vec![HostIP {
-                ip: node_ip.clone(),
-            }]);
+            status.host_ips = Some(vec![HostIP { ip: node_ip.clone() }]);
             status.pod_ip = Some(ip.clone());
             status.pod_ips = Some(vec![PodIP { ip: ip.clone() }]);
             status.start_time = Some(started_at);
@@ -682,10 +595,7 @@ enum Progress {
 
 fn container_status(container: &Container, runtime: &ContainerRuntime) -> ContainerStatus {
     let waiting = |reason: &str, message: Option<String>| ContainerState {
-        waiting: Some(ContainerStateWaiting {
-            reason: Some(reason.to_string()),
-            message,
-        }),
+        waiting: Some(ContainerStateWaiting { reason: Some(reason.to_string()), message }),
         ..Default::default()
     };
     let spec_image = container.image.clone().unwrap_or_default();
@@ -702,40 +612,26 @@ fn container_status(container: &Container, runtime: &ContainerRuntime) -> Contai
         ContainerRuntime::Creating | ContainerRuntime::Pulling { .. } => {
             waiting("ContainerCreating", None)
         }
-        ContainerRuntime::PullFailed {
-            shown: PullWaitReason::ErrImagePull,
-            error,
-            ..
-        } => waiting("ErrImagePull", Some(error.clone())),
-        ContainerRuntime::PullFailed {
-            shown: PullWaitReason::ImagePullBackOff,
-            error,
-            ..
-        } => waiting(
-            "ImagePullBackOff",
-            Some(format!(
-                "Back-off pulling image \"{}\": ErrImagePull: {error}",
-                status.image
-            )),
-        ),
+        ContainerRuntime::PullFailed { shown: PullWaitReason::ErrImagePull, error, .. } => {
+            waiting("ErrImagePull", Some(error.clone()))
+        }
+        ContainerRuntime::PullFailed { shown: PullWaitReason::ImagePullBackOff, error, .. } => {
+            waiting(
+                "ImagePullBackOff",
+                Some(format!("Back-off pulling image \"{}\": ErrImagePull: {error}", status.image)),
+            )
+        }
         ContainerRuntime::NeverPull { message } => {
             waiting("ErrImageNeverPull", Some(message.clone()))
         }
-        ContainerRuntime::Running {
-            started_at,
-            container_id,
-            image,
-            image_id,
-        } => {
+        ContainerRuntime::Running { started_at, container_id, image, image_id } => {
             status.ready = true;
             status.started = Some(true);
             status.container_id = Some(container_id.clone());
             status.image = image.clone();
             status.image_id = image_id.clone();
             ContainerState {
-                running: Some(ContainerStateRunning {
-                    started_at: Some(started_at.to_k8s()),
-                }),
+                running: Some(ContainerStateRunning { started_at: Some(started_at.to_k8s()) }),
                 ..Default::default()
             }
         }

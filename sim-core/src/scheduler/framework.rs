@@ -70,11 +70,7 @@ impl PodRequests {
         let non_zero = |c: &Container| {
             let r = requests(c);
             Resources {
-                milli_cpu: if r.milli_cpu == 0 {
-                    DEFAULT_MILLI_CPU_REQUEST
-                } else {
-                    r.milli_cpu
-                },
+                milli_cpu: if r.milli_cpu == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.milli_cpu },
                 memory_bytes: if r.memory_bytes == 0 {
                     DEFAULT_MEMORY_REQUEST_BYTES
                 } else {
@@ -97,10 +93,7 @@ impl PodRequests {
                 .fold(Resources::default(), Resources::max);
             apps.max(init).add(overhead)
         };
-        PodRequests {
-            fit: total(&requests),
-            non_zero: total(&non_zero),
-        }
+        PodRequests { fit: total(&requests), non_zero: total(&non_zero) }
     }
 }
 
@@ -122,10 +115,12 @@ impl<'a> NodeInfo<'a> {
             .and_then(|a| a.get("pods"))
             .and_then(|q| quantity::parse(&q.0).ok())
             .map_or(0, |m| i64::try_from(m.units()).unwrap_or(0));
-        let (requested, non_zero_requested) = pods.iter().map(|p| PodRequests::of(p)).fold(
-            (Resources::default(), Resources::default()),
-            |(fit, nz), r| (fit.add(r.fit), nz.add(r.non_zero)),
-        );
+        let (requested, non_zero_requested) = pods
+            .iter()
+            .map(|p| PodRequests::of(p))
+            .fold((Resources::default(), Resources::default()), |(fit, nz), r| {
+                (fit.add(r.fit), nz.add(r.non_zero))
+            });
         NodeInfo {
             node,
             name: node.metadata.name.as_deref().unwrap_or_default(),
@@ -174,10 +169,6 @@ pub fn default_normalize(scores: &mut [i64], reverse: bool) {
     }
     for score in scores.iter_mut() {
         let scaled = MAX_NODE_SCORE * *score / max;
-        *score = if reverse {
-            MAX_NODE_SCORE - scaled
-        } else {
-            scaled
-        };
+        *score = if reverse { MAX_NODE_SCORE - scaled } else { scaled };
     }
 }

@@ -49,11 +49,7 @@ pub enum Decision {
 
 impl Scheduler {
     pub fn new(rng: Rng) -> Self {
-        Scheduler {
-            rng,
-            unschedulable: BTreeMap::new(),
-            seen_api_version: 0,
-        }
+        Scheduler { rng, unschedulable: BTreeMap::new(), seen_api_version: 0 }
     }
 
     /// Schedules every pending pod that may have become schedulable. Returns when it next wants
@@ -86,8 +82,7 @@ impl Scheduler {
             .collect();
         // PrioritySort: higher priority first, then the pod that has waited longest.
         queue.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        self.unschedulable
-            .retain(|uid, _| queue.iter().any(|q| &q.2 == uid));
+        self.unschedulable.retain(|uid, _| queue.iter().any(|q| &q.2 == uid));
 
         for (_, _, uid, namespace, name) in queue {
             let cluster = cluster_fingerprint(api);
@@ -108,8 +103,7 @@ impl Scheduler {
                 Decision::Unschedulable(message) => {
                     record_unschedulable(api, &pod, message);
                     let cluster = cluster_fingerprint(api);
-                    self.unschedulable
-                        .insert(uid, FailedAttempt { cluster, at: now });
+                    self.unschedulable.insert(uid, FailedAttempt { cluster, at: now });
                 }
             }
         }
@@ -119,10 +113,7 @@ impl Scheduler {
 
     /// When the longest-waiting unschedulable pod is due another try.
     fn next_retry(&self) -> Option<SimTime> {
-        self.unschedulable
-            .values()
-            .map(|f| f.at + UNSCHEDULABLE_RETRY)
-            .min()
+        self.unschedulable.values().map(|f| f.at + UNSCHEDULABLE_RETRY).min()
     }
 
     /// One scheduling cycle: filter every node, score the feasible ones, pick the best.
@@ -156,9 +147,8 @@ impl Scheduler {
                     .unwrap_or(Verdict::Fits)
             })
             .collect();
-        let feasible: Vec<usize> = (0..infos.len())
-            .filter(|&i| verdicts[i] == Verdict::Fits)
-            .collect();
+        let feasible: Vec<usize> =
+            (0..infos.len()).filter(|&i| verdicts[i] == Verdict::Fits).collect();
         match feasible.as_slice() {
             [] => Decision::Unschedulable(fit_error_message(pod, &verdicts)),
             [only] => Decision::Bind(infos[*only].name.to_string()),
@@ -194,10 +184,8 @@ impl Scheduler {
 fn total_scores(pod: &Pod, infos: &[NodeInfo<'_>], feasible: &[usize]) -> Vec<i64> {
     let mut totals = vec![0; feasible.len()];
     for plugin in plugins::SCORES {
-        let mut scores: Vec<i64> = feasible
-            .iter()
-            .map(|&i| plugin.score(pod, &infos[i], infos))
-            .collect();
+        let mut scores: Vec<i64> =
+            feasible.iter().map(|&i| plugin.score(pod, &infos[i], infos)).collect();
         plugin.normalize(&mut scores);
         for (total, score) in totals.iter_mut().zip(scores) {
             *total += score * plugin.weight();
@@ -216,44 +204,28 @@ fn fit_error_message(pod: &Pod, verdicts: &[Verdict]) -> String {
             Verdict::Fits => {}
             Verdict::Unschedulable(list) => {
                 no_victims += 1;
-                list.iter()
-                    .for_each(|r| *reasons.entry(r).or_default() += 1);
+                list.iter().for_each(|r| *reasons.entry(r).or_default() += 1);
             }
             Verdict::UnschedulableAndUnresolvable(list) => {
                 not_helpful += 1;
-                list.iter()
-                    .for_each(|r| *reasons.entry(r).or_default() += 1);
+                list.iter().for_each(|r| *reasons.entry(r).or_default() += 1);
             }
         }
     }
-    let mut parts: Vec<String> = reasons
-        .iter()
-        .map(|(reason, count)| format!("{count} {reason}"))
-        .collect();
+    let mut parts: Vec<String> =
+        reasons.iter().map(|(reason, count)| format!("{count} {reason}")).collect();
     parts.sort();
-    let mut message = format!(
-        "0/{} nodes are available: {}.",
-        verdicts.len(),
-        parts.join(", ")
-    );
+    let mut message = format!("0/{} nodes are available: {}.", verdicts.len(), parts.join(", "));
     // DefaultPreemption runs after a failed cycle unless the pod opts out. Every pod has priority
     // 0 until PriorityClasses arrive, so no node has a lower-priority victim to offer.
-    let preempts = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.preemption_policy.as_deref())
-        != Some("Never");
+    let preempts = pod.spec.as_ref().and_then(|s| s.preemption_policy.as_deref()) != Some("Never");
     if preempts {
         let mut preemption = Vec::new();
         if not_helpful > 0 {
-            preemption.push(format!(
-                "{not_helpful} Preemption is not helpful for scheduling"
-            ));
+            preemption.push(format!("{not_helpful} Preemption is not helpful for scheduling"));
         }
         if no_victims > 0 {
-            preemption.push(format!(
-                "{no_victims} No preemption victims found for incoming pod"
-            ));
+            preemption.push(format!("{no_victims} No preemption victims found for incoming pod"));
         }
         preemption.sort();
         message.push_str(&format!(
@@ -269,9 +241,7 @@ fn fit_error_message(pod: &Pod, verdicts: &[Verdict]) -> String {
 fn is_pending(pod: &Pod) -> bool {
     let spec = pod.spec.as_ref();
     podutil::node_name(pod).is_none()
-        && spec
-            .and_then(|s| s.scheduler_name.as_deref())
-            .unwrap_or(SCHEDULER_NAME)
+        && spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or(SCHEDULER_NAME)
             == SCHEDULER_NAME
         && pod.metadata.deletion_timestamp.is_none()
         && !podutil::is_terminal(pod)
@@ -293,11 +263,7 @@ fn cluster_fingerprint(api: &ApiServer) -> u64 {
         }
     };
     for node in api.list::<Node>(None) {
-        mix(node
-            .metadata
-            .resource_version
-            .as_deref()
-            .unwrap_or_default());
+        mix(node.metadata.resource_version.as_deref().unwrap_or_default());
     }
     for pod in api.list::<Pod>(None).filter(|p| occupies_node(p)) {
         mix(pod.metadata.uid.as_deref().unwrap_or_default());
@@ -305,10 +271,7 @@ fn cluster_fingerprint(api: &ApiServer) -> u64 {
     hash
 }
 
-const SOURCE: EventSource<'static> = EventSource {
-    component: SCHEDULER_NAME,
-    host: None,
-};
+const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, host: None };
 
 fn bind(api: &mut ApiServer, pod: &Pod, node: &str) {
     let (namespace, name) = (podutil::namespace(pod), podutil::name(pod));
@@ -348,12 +311,5 @@ fn record_unschedulable(api: &mut ApiServer, pod: &Pod, message: String) {
             },
         );
     });
-    api.record_event(
-        pod,
-        None,
-        SOURCE,
-        EventType::Warning,
-        "FailedScheduling",
-        message,
-    );
+    api.record_event(pod, None, SOURCE, EventType::Warning, "FailedScheduling", message);
 }

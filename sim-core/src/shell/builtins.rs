@@ -16,10 +16,7 @@ pub struct Result {
 
 const COMMANDS: &[(&str, &str)] = &[
     ("kubectl", "talk to the simulated cluster (also: k)"),
-    (
-        "sleep",
-        "let virtual time pass: sleep 30, sleep 2m, sleep 1h",
-    ),
+    ("sleep", "let virtual time pass: sleep 30, sleep 2m, sleep 1h"),
     ("ls", "list the workspace files"),
     ("cat", "print workspace files, or what is piped in"),
     ("echo", "print its arguments"),
@@ -40,22 +37,14 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "echo" => echo(args, &mut output),
         "help" => help(&mut output),
         "clear" => {
-            return Result {
-                output,
-                status: 0,
-                clear: true,
-            };
+            return Result { output, status: 0, clear: true };
         }
         other => {
             output.err_line(format!("kubelab: {other}: command not found (try `help`)"));
             127
         }
     };
-    Result {
-        output,
-        status,
-        clear: false,
-    }
+    Result { output, status, clear: false }
 }
 
 /// GNU sleep: the operands are added up; here the time is virtual and passes at once.
@@ -91,9 +80,7 @@ fn ls(shell: &Shell, args: &[String], out: &mut Output) -> i32 {
         if shell.files.contains_key(arg) {
             out.out(format!("{arg}\n"));
         } else {
-            out.err_line(format!(
-                "ls: cannot access '{arg}': No such file or directory"
-            ));
+            out.err_line(format!("ls: cannot access '{arg}': No such file or directory"));
             status = 2;
         }
     }

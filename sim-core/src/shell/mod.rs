@@ -39,10 +39,7 @@ impl Shell {
     /// Runs every entry of `script` in order; errors do not stop it. Unfinished input at the
     /// end (an open here-document) is reported like bash reports it.
     pub fn run_script(&mut self, sim: &mut Simulation, script: &str) -> Vec<Ran> {
-        parse::entries(script)
-            .into_iter()
-            .map(|entry| self.run_entry(sim, entry))
-            .collect()
+        parse::entries(script).into_iter().map(|entry| self.run_entry(sim, entry)).collect()
     }
 
     /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output.
@@ -57,23 +54,12 @@ impl Shell {
         let entry = match entry {
             Ok(entry) => entry,
             Err(
-                ParseError::Incomplete {
-                    first_line,
-                    message,
-                }
-                | ParseError::Syntax {
-                    first_line,
-                    message,
-                },
+                ParseError::Incomplete { first_line, message }
+                | ParseError::Syntax { first_line, message },
             ) => {
                 let mut output = Output::default();
                 output.err_line(format!("kubelab: {message}"));
-                return Ran {
-                    first_line,
-                    output,
-                    status: 2,
-                    clear: false,
-                };
+                return Ran { first_line, output, status: 2, clear: false };
             }
         };
         let mut output = Output::default();
@@ -92,12 +78,7 @@ impl Shell {
                 output.extend(result.output);
             }
         }
-        Ran {
-            first_line: entry.first_line,
-            output,
-            status,
-            clear,
-        }
+        Ran { first_line: entry.first_line, output, status, clear }
     }
 
     fn run_pipeline(&mut self, sim: &mut Simulation, pipeline: &Pipeline) -> builtins::Result {
@@ -112,10 +93,7 @@ impl Shell {
                     Some(content) => content.clone(),
                     None => {
                         terminal.err_line(format!("kubelab: {path}: No such file or directory"));
-                        last = builtins::Result {
-                            status: 1,
-                            ..Default::default()
-                        };
+                        last = builtins::Result { status: 1, ..Default::default() };
                         stdin.clear();
                         continue;
                     }
@@ -149,10 +127,7 @@ impl Shell {
                 stdin = result.output.stdout();
                 terminal.err(result.output.stderr());
             }
-            last = builtins::Result {
-                output: Output::default(),
-                ..result
-            };
+            last = builtins::Result { output: Output::default(), ..result };
         }
         last.output = terminal;
         last

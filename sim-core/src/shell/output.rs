@@ -51,11 +51,7 @@ impl Output {
     }
 
     fn text_of(&self, stream: Stream) -> String {
-        self.chunks
-            .iter()
-            .filter(|(s, _)| *s == stream)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
     }
 
     /// Both streams interleaved, as a terminal shows them.

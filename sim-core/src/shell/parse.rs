@@ -63,12 +63,8 @@ pub enum ParseError {
 
 /// Splits a whole script into entries, each parsed or refused on its own.
 pub fn entries(script: &str) -> Vec<Result<Entry, ParseError>> {
-    let mut parser = Parser {
-        chars: script.chars().collect(),
-        pos: 0,
-        line: 1,
-        heredocs: Vec::new(),
-    };
+    let mut parser =
+        Parser { chars: script.chars().collect(), pos: 0, line: 1, heredocs: Vec::new() };
     let mut out = Vec::new();
     while let Some(entry) = parser.next_entry() {
         out.push(entry);
@@ -79,9 +75,7 @@ pub fn entries(script: &str) -> Vec<Result<Entry, ParseError>> {
 /// Whether the console should run `input` now, or wait for more lines (an open here-document,
 /// quote, or a trailing `|`, `&&`, `\`).
 pub fn is_complete(input: &str) -> bool {
-    !entries(input)
-        .iter()
-        .any(|e| matches!(e, Err(ParseError::Incomplete { .. })))
+    !entries(input).iter().any(|e| matches!(e, Err(ParseError::Incomplete { .. })))
 }
 
 struct Parser {
@@ -145,11 +139,7 @@ impl Parser {
             .iter()
             .position(|&c| c == '\n')
             .map_or(self.chars.len(), |i| start + i);
-        self.chars[start..end]
-            .iter()
-            .collect::<String>()
-            .trim()
-            .to_string()
+        self.chars[start..end].iter().collect::<String>().trim().to_string()
     }
 
     fn skip_blanks(&mut self) {
@@ -203,15 +193,9 @@ impl Parser {
                     self.skip_comment();
                 }
                 if incomplete {
-                    Err(ParseError::Incomplete {
-                        first_line,
-                        message,
-                    })
+                    Err(ParseError::Incomplete { first_line, message })
                 } else {
-                    Err(ParseError::Syntax {
-                        first_line,
-                        message,
-                    })
+                    Err(ParseError::Syntax { first_line, message })
                 }
             }
         })
@@ -428,14 +412,8 @@ impl Parser {
                 return Err((false, "syntax error near unexpected token `;;'".to_string()));
             }
             (';', _) => Token::Semicolon,
-            ('>', Some('>')) => Token::Out {
-                fd: None,
-                append: true,
-            },
-            ('>', _) => Token::Out {
-                fd: None,
-                append: false,
-            },
+            ('>', Some('>')) => Token::Out { fd: None, append: true },
+            ('>', _) => Token::Out { fd: None, append: false },
             ('<', Some('<')) if self.peek_at(2) == Some('-') => {
                 self.pos += 3;
                 return Ok(Token::HereDoc { strip_tabs: true });
@@ -587,10 +565,7 @@ fn unexpected(token: &Token) -> Fail {
         Token::HereDoc { .. } => "<<",
         Token::Word(_) => "word",
     };
-    (
-        false,
-        format!("syntax error near unexpected token `{text}'"),
-    )
+    (false, format!("syntax error near unexpected token `{text}'"))
 }
 
 #[cfg(test)]
@@ -602,9 +577,7 @@ mod tests {
             .into_iter()
             .map(|e| e.expect("parses"))
             .flat_map(|e| {
-                e.list
-                    .into_iter()
-                    .flat_map(|(_, p)| p.commands.into_iter().map(|c| c.words))
+                e.list.into_iter().flat_map(|(_, p)| p.commands.into_iter().map(|c| c.words))
             })
             .collect()
     }
@@ -642,14 +615,8 @@ mod tests {
         let entry = parsed[0].as_ref().unwrap();
         let pipeline = &entry.list[0].1;
         assert_eq!(pipeline.commands.len(), 2);
-        assert_eq!(
-            pipeline.commands[0].stdin,
-            Some(Input::HereDoc("x: 1\n".into()))
-        );
-        assert_eq!(
-            pipeline.commands[1].words,
-            vec!["kubectl", "apply", "-f", "-"]
-        );
+        assert_eq!(pipeline.commands[0].stdin, Some(Input::HereDoc("x: 1\n".into())));
+        assert_eq!(pipeline.commands[1].words, vec!["kubectl", "apply", "-f", "-"]);
     }
 
     #[test]
@@ -661,19 +628,11 @@ mod tests {
         let connectors: Vec<Connector> = first.list.iter().map(|(c, _)| *c).collect();
         assert_eq!(
             connectors,
-            vec![
-                Connector::Always,
-                Connector::And,
-                Connector::Or,
-                Connector::Always
-            ]
+            vec![Connector::Always, Connector::And, Connector::Or, Connector::Always]
         );
         assert_eq!(
             first.list[3].1.commands[0].stdout,
-            Some(Redirect {
-                path: "files.txt".into(),
-                append: false
-            })
+            Some(Redirect { path: "files.txt".into(), append: false })
         );
         let second = parsed[1].as_ref().unwrap();
         assert_eq!(second.first_line, "kubectl run a \\");
@@ -711,10 +670,7 @@ mod tests {
 
     #[test]
     fn expansions_are_refused_plainly() {
-        assert!(matches!(
-            &entries("echo $HOME")[0],
-            Err(ParseError::Syntax { .. })
-        ));
+        assert!(matches!(&entries("echo $HOME")[0], Err(ParseError::Syntax { .. })));
         assert_eq!(words_of("echo $"), vec![vec!["echo", "$"]]);
     }
 }

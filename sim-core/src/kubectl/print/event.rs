@@ -17,10 +17,7 @@ pub fn table(events: &[&Event], now: SimTime, with_namespace: bool) -> Table {
             involved.kind.as_deref().unwrap_or_default().to_lowercase(),
             involved.name.as_deref().unwrap_or_default()
         );
-        let last_seen = event
-            .last_timestamp
-            .as_ref()
-            .or(event.first_timestamp.as_ref());
+        let last_seen = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref());
         let mut row = vec![
             age(last_seen, now),
             event.type_.clone().unwrap_or_default(),

@@ -9,11 +9,7 @@ pub fn table(namespaces: &[&Namespace], now: SimTime) -> Table {
     for namespace in namespaces {
         table.row(vec![
             namespace.metadata.name.clone().unwrap_or_default(),
-            namespace
-                .status
-                .as_ref()
-                .and_then(|s| s.phase.clone())
-                .unwrap_or_default(),
+            namespace.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
             creation_age(&namespace.metadata, now),
         ]);
     }

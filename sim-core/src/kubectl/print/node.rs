@@ -19,12 +19,7 @@ pub fn status(node: &Node) -> String {
         })
         .unwrap_or("Unknown");
     let mut status = ready.to_string();
-    if node
-        .spec
-        .as_ref()
-        .and_then(|s| s.unschedulable)
-        .unwrap_or(false)
-    {
+    if node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false) {
         status.push_str(",SchedulingDisabled");
     }
     status
@@ -50,11 +45,7 @@ pub fn roles(node: &Node) -> String {
         .collect();
     roles.sort_unstable();
     roles.dedup();
-    if roles.is_empty() {
-        "<none>".to_string()
-    } else {
-        roles.join(",")
-    }
+    if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }
 }
 
 fn address(node: &Node, kind: &str) -> String {
@@ -78,11 +69,7 @@ pub fn table(nodes: &[&Node], now: SimTime, wide: bool) -> Table {
     }
     let mut table = Table::new(&header);
     for node in nodes {
-        let info = node
-            .status
-            .as_ref()
-            .and_then(|s| s.node_info.clone())
-            .unwrap_or_default();
+        let info = node.status.as_ref().and_then(|s| s.node_info.clone()).unwrap_or_default();
         let mut row = vec![
             node.metadata.name.clone().unwrap_or_default(),
             status(node),

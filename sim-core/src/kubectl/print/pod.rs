@@ -8,21 +8,11 @@ use k8s_openapi::api::core::v1::{ContainerState, Pod};
 /// The STATUS column (`printPod` in kubectl's printers).
 pub fn status(pod: &Pod) -> String {
     let status = pod.status.clone().unwrap_or_default();
-    let mut reason = status
-        .reason
-        .clone()
-        .or(status.phase.clone())
-        .unwrap_or_else(|| "Pending".to_string());
+    let mut reason =
+        status.reason.clone().or(status.phase.clone()).unwrap_or_else(|| "Pending".to_string());
     let mut initializing = false;
-    let init_statuses = status
-        .init_container_statuses
-        .as_deref()
-        .unwrap_or_default();
-    let init_count = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.init_containers.as_ref())
-        .map_or(0, Vec::len);
+    let init_statuses = status.init_container_statuses.as_deref().unwrap_or_default();
+    let init_count = pod.spec.as_ref().and_then(|s| s.init_containers.as_ref()).map_or(0, Vec::len);
     for (i, container) in init_statuses.iter().enumerate() {
         let state = container.state.clone().unwrap_or_default();
         if let Some(terminated) = &state.terminated {
@@ -53,11 +43,8 @@ pub fn status(pod: &Pod) -> String {
         let mut has_running = false;
         for container in status.container_statuses.iter().flatten().rev() {
             let state: ContainerState = container.state.clone().unwrap_or_default();
-            if let Some(r) = state
-                .waiting
-                .as_ref()
-                .and_then(|w| w.reason.clone())
-                .filter(|r| !r.is_empty())
+            if let Some(r) =
+                state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty())
             {
                 reason = r;
             } else if let Some(terminated) = &state.terminated {
@@ -94,40 +81,22 @@ pub fn status(pod: &Pod) -> String {
 /// The READY column: ready containers over all containers.
 pub fn ready(pod: &Pod) -> String {
     let total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
-    let ready = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .map_or(0, |list| {
-            list.iter()
-                .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
-                .count()
-        });
+    let ready = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).map_or(0, |list| {
+        list.iter()
+            .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
+            .count()
+    });
     format!("{ready}/{total}")
 }
 
 /// The RESTARTS column: `0`, or `3 (25s ago)` counting from the latest container exit.
 pub fn restarts(pod: &Pod, now: SimTime) -> String {
-    let statuses = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref());
-    let count: i32 = statuses
-        .iter()
-        .flat_map(|l| l.iter())
-        .map(|c| c.restart_count)
-        .sum();
+    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+    let count: i32 = statuses.iter().flat_map(|l| l.iter()).map(|c| c.restart_count).sum();
     let last_exit = statuses
         .iter()
         .flat_map(|l| l.iter())
-        .filter_map(|c| {
-            c.last_state
-                .as_ref()?
-                .terminated
-                .as_ref()?
-                .finished_at
-                .as_ref()
-        })
+        .filter_map(|c| c.last_state.as_ref()?.terminated.as_ref()?.finished_at.as_ref())
         .map(SimTime::from_k8s)
         .max();
     match last_exit {
@@ -179,11 +148,8 @@ pub fn table(pods: &[&Pod], now: SimTime, wide: bool, with_namespace: bool) -> T
 
 /// READINESS GATES: how many of the pod's readiness gates are met, `<none>` without gates.
 fn readiness_gates(pod: &Pod) -> String {
-    let gates = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.readiness_gates.as_ref())
-        .map_or(&[][..], Vec::as_slice);
+    let gates =
+        pod.spec.as_ref().and_then(|s| s.readiness_gates.as_ref()).map_or(&[][..], Vec::as_slice);
     if gates.is_empty() {
         return "<none>".to_string();
     }

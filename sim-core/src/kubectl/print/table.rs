@@ -12,9 +12,7 @@ pub struct Table {
 
 impl Table {
     pub fn new(header: &[&str]) -> Self {
-        Table {
-            rows: vec![header.iter().map(|h| h.to_string()).collect()],
-        }
+        Table { rows: vec![header.iter().map(|h| h.to_string()).collect()] }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
@@ -65,13 +63,7 @@ mod tests {
     #[test]
     fn pads_like_kubectl() {
         let mut table = Table::new(&["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
-        table.row(vec![
-            "nginx".into(),
-            "1/1".into(),
-            "Running".into(),
-            "0".into(),
-            "5s".into(),
-        ]);
+        table.row(vec!["nginx".into(), "1/1".into(), "Running".into(), "0".into(), "5s".into()]);
         assert_eq!(
             table.render(),
             "NAME    READY   STATUS    RESTARTS   AGE\nnginx   1/1     Running   0          5s\n"

@@ -104,13 +104,7 @@ fn literal_block(s: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let lines: Vec<String> = body
         .split('\n')
-        .map(|line| {
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!("{pad}{line}")
-            }
-        })
+        .map(|line| if line.is_empty() { String::new() } else { format!("{pad}{line}") })
         .collect();
     format!("|{chomp}\n{}", lines.join("\n"))
 }
@@ -169,9 +163,7 @@ fn is_number(s: &str) -> bool {
     };
     let digits = mantissa.chars().filter(char::is_ascii_digit).count();
     let mantissa_ok = digits > 0
-        && mantissa
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
         && mantissa.matches('.').count() <= 1;
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['-', '+']).unwrap_or(e);
@@ -184,8 +176,7 @@ fn is_number(s: &str) -> bool {
 fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
-        b.get(range.clone())
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        b.get(range.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
     };
     b.len() >= 10
         && digits(0..4)
@@ -270,10 +261,7 @@ status:
             ("- x", "'- x'"),
             ("a: b", "'a: b'"),
             ("it's", "it's"),
-            (
-                "node-role.kubernetes.io/control-plane",
-                "node-role.kubernetes.io/control-plane",
-            ),
+            ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/control-plane"),
             ("2026-01-05", "\"2026-01-05\""),
         ];
         for (input, want) in cases {

@@ -18,11 +18,7 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
     fn score(&self, pod: &Pod, node: &NodeInfo<'_>, _nodes: &[NodeInfo<'_>]) -> i64 {
         let wanted = PodRequests::of(pod).non_zero;
         let fraction = |requested: i64, allocatable: i64| {
-            if allocatable == 0 {
-                1.0
-            } else {
-                (requested as f64 / allocatable as f64).min(1.0)
-            }
+            if allocatable == 0 { 1.0 } else { (requested as f64 / allocatable as f64).min(1.0) }
         };
         let cpu = fraction(
             node.non_zero_requested.milli_cpu + wanted.milli_cpu,

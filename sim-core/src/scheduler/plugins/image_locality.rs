@@ -13,19 +13,9 @@ pub struct ImageLocality;
 
 /// The size of `image` on `node` if the node holds it.
 fn image_size(node: &NodeInfo<'_>, image: &str) -> Option<i64> {
-    node.node
-        .status
-        .as_ref()?
-        .images
-        .as_ref()?
-        .iter()
-        .find_map(|held| {
-            held.names
-                .iter()
-                .flatten()
-                .any(|n| n == image)
-                .then_some(held.size_bytes.unwrap_or(0))
-        })
+    node.node.status.as_ref()?.images.as_ref()?.iter().find_map(|held| {
+        held.names.iter().flatten().any(|n| n == image).then_some(held.size_bytes.unwrap_or(0))
+    })
 }
 
 impl ScorePlugin for ImageLocality {
@@ -50,10 +40,8 @@ impl ScorePlugin for ImageLocality {
             .iter()
             .filter_map(|image| {
                 let size = image_size(node, image)?;
-                let holders = nodes
-                    .iter()
-                    .filter(|n| image_size(n, image).is_some())
-                    .count() as i64;
+                let holders =
+                    nodes.iter().filter(|n| image_size(n, image).is_some()).count() as i64;
                 Some(size * holders / total_nodes)
             })
             .sum();

@@ -29,11 +29,7 @@ impl FilterPlugin for NodeResourcesFit {
         {
             reasons.push("Insufficient memory".to_string());
         }
-        if reasons.is_empty() {
-            Verdict::Fits
-        } else {
-            Verdict::Unschedulable(reasons)
-        }
+        if reasons.is_empty() { Verdict::Fits } else { Verdict::Unschedulable(reasons) }
     }
 }
 

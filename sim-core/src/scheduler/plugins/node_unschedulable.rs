@@ -13,12 +13,7 @@ impl FilterPlugin for NodeUnschedulable {
     }
 
     fn filter(&self, pod: &Pod, node: &NodeInfo<'_>) -> Verdict {
-        let cordoned = node
-            .node
-            .spec
-            .as_ref()
-            .and_then(|s| s.unschedulable)
-            .unwrap_or(false);
+        let cordoned = node.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false);
         let taint = Taint {
             key: "node.kubernetes.io/unschedulable".to_string(),
             effect: "NoSchedule".to_string(),

@@ -9,10 +9,8 @@ pub struct TaintToleration;
 /// Whether one toleration matches a taint (`Toleration.ToleratesTaint`): an empty effect matches
 /// every effect, an empty key with `Exists` matches every key, `Exists` ignores the value.
 fn toleration_matches(toleration: &Toleration, taint: &Taint) -> bool {
-    let effect_matches = toleration
-        .effect
-        .as_deref()
-        .is_none_or(|e| e.is_empty() || e == taint.effect);
+    let effect_matches =
+        toleration.effect.as_deref().is_none_or(|e| e.is_empty() || e == taint.effect);
     let key = toleration.key.as_deref().unwrap_or_default();
     let operator = toleration.operator.as_deref().unwrap_or("Equal");
     if !effect_matches || (!key.is_empty() && key != taint.key) {
@@ -37,12 +35,7 @@ pub fn tolerates(pod: &Pod, taint: &Taint) -> bool {
 }
 
 fn taints<'a>(node: &'a NodeInfo<'_>) -> impl Iterator<Item = &'a Taint> {
-    node.node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.as_ref())
-        .into_iter()
-        .flatten()
+    node.node.spec.as_ref().and_then(|s| s.taints.as_ref()).into_iter().flatten()
 }
 
 impl FilterPlugin for TaintToleration {
@@ -75,9 +68,7 @@ impl ScorePlugin for TaintToleration {
     }
 
     fn score(&self, pod: &Pod, node: &NodeInfo<'_>, _nodes: &[NodeInfo<'_>]) -> i64 {
-        taints(node)
-            .filter(|t| t.effect == "PreferNoSchedule" && !tolerates(pod, t))
-            .count() as i64
+        taints(node).filter(|t| t.effect == "PreferNoSchedule" && !tolerates(pod, t)).count() as i64
     }
 
     fn normalize(&self, scores: &mut [i64]) {
@@ -118,21 +109,13 @@ mod tests {
                 toleration("dedicated", "Equal", "gpu", "NoSchedule"),
                 true,
             ),
-            (
-                "default operator is Equal",
-                toleration("dedicated", "", "gpu", "NoSchedule"),
-                true,
-            ),
+            ("default operator is Equal", toleration("dedicated", "", "gpu", "NoSchedule"), true),
             (
                 "a different value does not match",
                 toleration("dedicated", "Equal", "cpu", "NoSchedule"),
                 false,
             ),
-            (
-                "Exists ignores the value",
-                toleration("dedicated", "Exists", "", "NoSchedule"),
-                true,
-            ),
+            ("Exists ignores the value", toleration("dedicated", "Exists", "", "NoSchedule"), true),
             (
                 "an empty effect matches every effect",
                 toleration("dedicated", "Exists", "", ""),
@@ -148,11 +131,7 @@ mod tests {
                 toleration("", "Exists", "", ""),
                 true,
             ),
-            (
-                "another key does not match",
-                toleration("team", "Exists", "", ""),
-                false,
-            ),
+            ("another key does not match", toleration("team", "Exists", "", ""), false),
         ];
         for (name, toleration, want) in cases {
             assert_eq!(toleration_matches(&toleration, &t), want, "{name}");

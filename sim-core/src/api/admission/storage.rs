@@ -1,0 +1,86 @@
+//! Admission for storage: PersistentVolumes, PersistentVolumeClaims and StorageClasses.
+
+use super::Admission;
+use crate::api::FieldError;
+use k8s_openapi::api::core::v1::{
+    PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStatus, PersistentVolumeStatus,
+};
+use k8s_openapi::api::storage::v1::StorageClass;
+
+const ACCESS_MODES: &[&str] =
+    &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"];
+
+fn validate_access_modes(modes: Option<&Vec<String>>, field: &str) -> Vec<FieldError> {
+    match modes {
+        None => vec![FieldError::required(field)],
+        Some(modes) if modes.is_empty() => vec![FieldError::required(field)],
+        Some(modes) => modes
+            .iter()
+            .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
+            .map(|m| FieldError::not_supported(field, m, ACCESS_MODES))
+            .collect(),
+    }
+}
+
+impl Admission for PersistentVolume {
+    fn apply_defaults(&mut self) {
+        let spec = self.spec.get_or_insert_with(Default::default);
+        spec.persistent_volume_reclaim_policy.get_or_insert_with(|| "Retain".into());
+        spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
+        // The PV controller marks a new volume Available at once (until storage arrives, it
+        // is also the only phase a volume gets here).
+        self.status.get_or_insert_with(|| PersistentVolumeStatus {
+            phase: Some("Available".into()),
+            ..Default::default()
+        });
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let Some(spec) = &self.spec else { return vec![FieldError::required("spec")] };
+        let mut errors = validate_access_modes(spec.access_modes.as_ref(), "spec.accessModes");
+        if !spec.capacity.as_ref().is_some_and(|c| c.contains_key("storage")) {
+            errors.push(FieldError::required("spec.capacity"));
+        }
+        errors
+    }
+}
+
+impl Admission for PersistentVolumeClaim {
+    fn apply_defaults(&mut self) {
+        let spec = self.spec.get_or_insert_with(Default::default);
+        spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
+        self.status.get_or_insert_with(|| PersistentVolumeClaimStatus {
+            phase: Some("Pending".into()),
+            ..Default::default()
+        });
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        let Some(spec) = &self.spec else { return vec![FieldError::required("spec")] };
+        let mut errors = validate_access_modes(spec.access_modes.as_ref(), "spec.accessModes");
+        let has_request = spec
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.as_ref())
+            .is_some_and(|r| r.contains_key("storage"));
+        if !has_request {
+            errors.push(FieldError::required("spec.resources[storage]"));
+        }
+        errors
+    }
+}
+
+impl Admission for StorageClass {
+    fn apply_defaults(&mut self) {
+        self.reclaim_policy.get_or_insert_with(|| "Delete".into());
+        self.volume_binding_mode.get_or_insert_with(|| "Immediate".into());
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
+        if self.provisioner.is_empty() {
+            vec![FieldError::required("provisioner")]
+        } else {
+            Vec::new()
+        }
+    }
+}

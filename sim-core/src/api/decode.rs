@@ -1,0 +1,215 @@
+//! Reading manifests: YAML or JSON text with one or more documents (or a `kind: List`) into
+//! objects, and decoding an object strictly, with the errors kubectl and the API server give for
+//! bad syntax, values of the wrong type and fields a kind does not have.
+
+use super::Kind;
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+/// A YAML syntax error; kubectl reports the line, the editor also uses the column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    /// libyaml's message (go-yaml, which kubectl uses, is a port of libyaml and words them alike).
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    /// As go-yaml words it inside kubectl's message: `yaml: line 5: mapping values are not …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "yaml: line {}: {}", self.line, self.message)
+    }
+}
+
+/// The objects in a manifest, in order: empty documents are skipped and a `List`'s items are
+/// taken out of it.
+pub fn documents(text: &str) -> Result<Vec<Value>, SyntaxError> {
+    let mut objects = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let value = Value::deserialize(document).map_err(|error| {
+            let location = error.location();
+            let text = error.to_string();
+            let message = match text.find(" at line ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            SyntaxError {
+                line: location.as_ref().map_or(1, |l| l.line()),
+                column: location.as_ref().map_or(1, |l| l.column()),
+                message,
+            }
+        })?;
+        match value {
+            Value::Null => {}
+            Value::Object(ref map)
+                if map.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+                    && map.get("items").is_some_and(Value::is_array) =>
+            {
+                if let Some(Value::Array(items)) = map.get("items") {
+                    objects.extend(items.iter().cloned());
+                }
+            }
+            other => objects.push(other),
+        }
+    }
+    Ok(objects)
+}
+
+/// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
+/// first value of the wrong type fails the decoding; every field `K` does not have is listed.
+pub fn strict<K: Kind>(value: &Value) -> Result<K, String> {
+    let object: K = serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        format!(
+            "json: cannot unmarshal {} into Go struct field {}.{} of type {}",
+            found_type(&inner),
+            K::KIND,
+            go_path(&path),
+            go_type(&inner)
+        )
+    })?;
+    let mut unknown = Vec::new();
+    unknown_fields(
+        value,
+        &serde_json::to_value(&object).unwrap_or(Value::Null),
+        String::new(),
+        &mut unknown,
+    );
+    if unknown.is_empty() {
+        Ok(object)
+    } else {
+        let fields: Vec<String> =
+            unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();
+        Err(format!("strict decoding error: {}", fields.join(", ")))
+    }
+}
+
+/// Paths of keys in `input` that did not survive decoding and encoding again: fields the kind
+/// does not have. Null values are skipped (they decode to "not set").
+fn unknown_fields(input: &Value, decoded: &Value, path: String, unknown: &mut Vec<String>) {
+    match (input, decoded) {
+        (Value::Object(given), Value::Object(kept)) => {
+            for (key, value) in given {
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                match kept.get(key) {
+                    Some(kept_value) => unknown_fields(value, kept_value, child, unknown),
+                    None if value.is_null() => {}
+                    None => unknown.push(child),
+                }
+            }
+        }
+        (Value::Array(given), Value::Array(kept)) => {
+            for (index, (value, kept_value)) in given.iter().zip(kept).enumerate() {
+                unknown_fields(value, kept_value, format!("{path}[{index}]"), unknown);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `spec.containers[0].ports[0].containerPort` as Go's JSON decoder names it:
+/// `spec.containers.ports.containerPort`.
+fn go_path(path: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// serde's `invalid type: string "abc", expected i32` → `string`.
+fn found_type(message: &str) -> &'static str {
+    let found = message.strip_prefix("invalid type: ").unwrap_or(message);
+    if found.starts_with("string") {
+        "string"
+    } else if found.starts_with("integer") || found.starts_with("floating point") {
+        "number"
+    } else if found.starts_with("boolean") {
+        "bool"
+    } else if found.starts_with("sequence") {
+        "array"
+    } else if found.starts_with("map") {
+        "object"
+    } else {
+        "value"
+    }
+}
+
+/// serde's expectation in Go's words: `i32` → `int32`, `a string` → `string`.
+fn go_type(message: &str) -> String {
+    let expected = message.rsplit("expected ").next().unwrap_or_default().trim();
+    match expected {
+        "i32" => "int32".to_string(),
+        "i64" => "int64".to_string(),
+        "u32" | "u64" => "uint64".to_string(),
+        "f64" => "float64".to_string(),
+        "a boolean" => "bool".to_string(),
+        "a string" => "string".to_string(),
+        "a sequence" => "[]interface {}".to_string(),
+        "a map" => "map[string]interface {}".to_string(),
+        other => other.trim_start_matches("struct ").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Pod;
+    use serde_json::json;
+
+    #[test]
+    fn several_documents_and_lists() {
+        let text = "apiVersion: v1\nkind: Pod\n---\n---\nkind: List\napiVersion: v1\nitems:\n- kind: A\n- kind: B\n";
+        let docs = documents(text).unwrap();
+        let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+        assert_eq!(kinds, ["Pod", "A", "B"]);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line_and_column() {
+        let error = documents("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n   labels: x\n")
+            .unwrap_err();
+        assert_eq!(error.line, 5);
+        assert!(error.column > 1);
+        assert_eq!(
+            error.to_string(),
+            "yaml: line 5: mapping values are not allowed in this context"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_listed_with_their_paths() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labelz": {}},
+            "spec": {"containers": [{"name": "web", "image": "nginx", "imagee": "x"}]}});
+        assert_eq!(
+            strict::<Pod>(&pod).unwrap_err(),
+            "strict decoding error: unknown field \"metadata.labelz\", unknown field \"spec.containers[0].imagee\""
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_reported_like_go() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "web", "image": "nginx", "ports": [{"containerPort": "http"}]}]}});
+        assert_eq!(
+            strict::<Pod>(&pod).unwrap_err(),
+            "json: cannot unmarshal string into Go struct field Pod.spec.containers.ports.containerPort of type int32"
+        );
+    }
+
+    #[test]
+    fn nulls_are_not_unknown() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "creationTimestamp": null},
+            "spec": {"containers": [{"name": "web", "image": "nginx", "resources": {}}]}, "status": {}});
+        assert!(strict::<Pod>(&pod).is_ok());
+    }
+}
