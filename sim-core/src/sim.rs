@@ -6,6 +6,7 @@
 
 use crate::api::{ApiServer, Kind};
 use crate::cluster::ClusterSpec;
+use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
@@ -32,6 +33,7 @@ pub struct Simulation {
     now: SimTime,
     api: ApiServer,
     scheduler: Scheduler,
+    controllers: ControllerManager,
     /// One kubelet per node, by node name.
     kubelets: BTreeMap<String, Kubelet>,
     /// Instants at which some component asked to look at the cluster again.
@@ -85,6 +87,7 @@ impl Simulation {
             now: SESSION_START,
             api,
             scheduler: Scheduler::new(root.fork("scheduler")),
+            controllers: ControllerManager::default(),
             kubelets,
             wakeups: BTreeSet::new(),
         };
@@ -136,11 +139,31 @@ impl Simulation {
         self.api.set_now(target);
     }
 
+    /// Lets time pass until `done` holds or `limit` has passed, whichever is first, stopping at
+    /// the instant it became true (how a blocking command such as `kubectl delete` waits).
+    /// Returns whether `done` holds.
+    pub fn advance_until(&mut self, limit: Duration, done: impl Fn(&ApiServer) -> bool) -> bool {
+        let deadline = self.now + limit;
+        loop {
+            if done(&self.api) {
+                return true;
+            }
+            match self.wakeups.first().copied() {
+                Some(at) if at <= deadline => self.advance(at.since(self.now)),
+                _ => {
+                    self.advance(deadline.since(self.now));
+                    return done(&self.api);
+                }
+            }
+        }
+    }
+
     /// Reconciles every component until the cluster stops changing at this instant.
     fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let before = self.api.resource_version();
             let mut wake = Vec::new();
+            wake.extend(self.controllers.reconcile(&mut self.api));
             wake.extend(self.scheduler.reconcile(&mut self.api));
             for kubelet in self.kubelets.values_mut() {
                 wake.extend(kubelet.sync(&mut self.api));

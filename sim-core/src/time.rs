@@ -29,10 +29,11 @@ impl SimTime {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 
-    /// The API's `metav1.Time`: RFC 3339 with second precision, as the API server stores it.
+    /// The API's `metav1.Time`: whole seconds, as the API server stores it (so a timestamp
+    /// read back from an object is the same whether or not it went through storage).
     pub fn to_k8s(self) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::Time {
         // Every u64 millisecond count we produce is far inside jiff's range; saturate just in case.
-        let ts = i64::try_from(self.0)
+        let ts = i64::try_from(self.0 / 1000 * 1000)
             .ok()
             .and_then(|ms| k8s_openapi::jiff::Timestamp::from_millisecond(ms).ok())
             .unwrap_or(k8s_openapi::jiff::Timestamp::MAX);
@@ -226,6 +227,7 @@ mod tests {
     fn k8s_time_round_trips_at_second_precision() {
         let t = SimTime::from_unix_ms(1_767_603_600_000);
         assert_eq!(SimTime::from_k8s(&t.to_k8s()), t);
+        assert_eq!(SimTime::from_k8s(&SimTime::from_unix_ms(1_767_603_600_999).to_k8s()), t);
         assert_eq!(t.to_string(), "2026-01-05T09:00:00.000Z");
     }
 }

@@ -114,6 +114,12 @@ pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static dyn DynamicKind
     ALL.iter().copied().find(|k| k.api_version() == api_version && k.kind() == kind)
 }
 
+/// The dynamic handle of a typed kind.
+pub fn of<K: Kind>() -> &'static dyn DynamicKind {
+    // A zero-sized value: leaking it allocates nothing.
+    Box::leak(Box::new(Typed::<K>(PhantomData)))
+}
+
 /// The stored kind behind a resource (its lower-case plural): `pods`, `deployments`.
 pub fn by_resource(plural: &str) -> Option<&'static dyn DynamicKind> {
     ALL.iter().copied().find(|k| k.plural() == plural)
@@ -141,6 +147,8 @@ pub trait DynamicKind: Sync {
         name: &str,
         options: DeleteOptions,
     ) -> Result<Deleted<Value>, ApiError>;
+    /// The uids of objects of this kind deleted after resourceVersion `version`.
+    fn deleted_uids_since(&self, api: &ApiServer, version: u64) -> Vec<String>;
     /// The objects that name `owner_uid` in their ownerReferences.
     fn dependents_of(&self, api: &ApiServer, owner_uid: &str) -> Vec<(String, String)>;
     /// Removes the owner reference to `owner_uid` from one object.
@@ -206,6 +214,10 @@ impl<K: Kind> DynamicKind for Typed<K> {
             Deleted::Gone(object) => Deleted::Gone(to_value(&object)),
             Deleted::Terminating(object) => Deleted::Terminating(to_value(&object)),
         })
+    }
+
+    fn deleted_uids_since(&self, api: &ApiServer, version: u64) -> Vec<String> {
+        api.deleted_since::<K>(version).filter_map(|o| o.meta().uid.clone()).collect()
     }
 
     fn dependents_of(&self, api: &ApiServer, owner_uid: &str) -> Vec<(String, String)> {

@@ -1,130 +1,114 @@
-//! Every kubectl command, grouped as `kubectl --help` groups them, and which of them the lab
-//! simulates. Unknown commands get cobra's suggestions from this list.
+//! Every kubectl command, grouped as `kubectl --help` groups them. Unknown commands get cobra's
+//! suggestions from this list; `mod.rs` says which of them the lab simulates.
 
 pub struct CommandEntry {
     pub name: &'static str,
     pub short: &'static str,
-    /// Whether the lab runs this command yet.
-    pub simulated: bool,
 }
 
-const fn entry(name: &'static str, short: &'static str, simulated: bool) -> CommandEntry {
-    CommandEntry { name, short, simulated }
+const fn entry(name: &'static str, short: &'static str) -> CommandEntry {
+    CommandEntry { name, short }
 }
 
 pub const GROUPS: &[(&str, &[CommandEntry])] = &[
     (
         "Basic Commands (Beginner)",
         &[
-            entry("create", "Create a resource from a file or from stdin", false),
+            entry("create", "Create a resource from a file or from stdin"),
             entry(
                 "expose",
                 "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service",
-                false,
             ),
-            entry("run", "Run a particular image on the cluster", true),
-            entry("set", "Set specific features on objects", false),
+            entry("run", "Run a particular image on the cluster"),
+            entry("set", "Set specific features on objects"),
         ],
     ),
     (
         "Basic Commands (Intermediate)",
         &[
-            entry("explain", "Get documentation for a resource", false),
-            entry("get", "Display one or many resources", true),
-            entry("edit", "Edit a resource on the server", false),
+            entry("explain", "Get documentation for a resource"),
+            entry("get", "Display one or many resources"),
+            entry("edit", "Edit a resource on the server"),
             entry(
                 "delete",
                 "Delete resources by file names, stdin, resources and names, or by resources and label selector",
-                false,
             ),
         ],
     ),
     (
         "Deploy Commands",
         &[
-            entry("rollout", "Manage the rollout of a resource", false),
+            entry("rollout", "Manage the rollout of a resource"),
             entry(
                 "scale",
                 "Set a new size for a deployment, replica set, or replication controller",
-                false,
             ),
             entry(
                 "autoscale",
                 "Auto-scale a deployment, replica set, stateful set, or replication controller",
-                false,
             ),
         ],
     ),
     (
         "Cluster Management Commands",
         &[
-            entry("certificate", "Modify certificate resources", false),
-            entry("cluster-info", "Display cluster information", false),
-            entry("top", "Display resource (CPU/memory) usage", false),
-            entry("cordon", "Mark node as unschedulable", false),
-            entry("uncordon", "Mark node as schedulable", false),
-            entry("drain", "Drain node in preparation for maintenance", false),
-            entry("taint", "Update the taints on one or more nodes", false),
+            entry("certificate", "Modify certificate resources"),
+            entry("cluster-info", "Display cluster information"),
+            entry("top", "Display resource (CPU/memory) usage"),
+            entry("cordon", "Mark node as unschedulable"),
+            entry("uncordon", "Mark node as schedulable"),
+            entry("drain", "Drain node in preparation for maintenance"),
+            entry("taint", "Update the taints on one or more nodes"),
         ],
     ),
     (
         "Troubleshooting and Debugging Commands",
         &[
-            entry("describe", "Show details of a specific resource or group of resources", false),
-            entry("logs", "Print the logs for a container in a pod", false),
-            entry("attach", "Attach to a running container", false),
-            entry("exec", "Execute a command in a container", false),
-            entry("port-forward", "Forward one or more local ports to a pod", false),
-            entry("proxy", "Run a proxy to the Kubernetes API server", false),
-            entry("cp", "Copy files and directories to and from containers", false),
-            entry("auth", "Inspect authorization", false),
-            entry(
-                "debug",
-                "Create debugging sessions for troubleshooting workloads and nodes",
-                false,
-            ),
-            entry("events", "List events", false),
+            entry("describe", "Show details of a specific resource or group of resources"),
+            entry("logs", "Print the logs for a container in a pod"),
+            entry("attach", "Attach to a running container"),
+            entry("exec", "Execute a command in a container"),
+            entry("port-forward", "Forward one or more local ports to a pod"),
+            entry("proxy", "Run a proxy to the Kubernetes API server"),
+            entry("cp", "Copy files and directories to and from containers"),
+            entry("auth", "Inspect authorization"),
+            entry("debug", "Create debugging sessions for troubleshooting workloads and nodes"),
+            entry("events", "List events"),
         ],
     ),
     (
         "Advanced Commands",
         &[
-            entry("diff", "Diff the live version against a would-be applied version", false),
-            entry("apply", "Apply a configuration to a resource by file name or stdin", false),
-            entry("patch", "Update fields of a resource", false),
-            entry("replace", "Replace a resource by file name or stdin", false),
-            entry(
-                "wait",
-                "Experimental: Wait for a specific condition on one or many resources",
-                false,
-            ),
-            entry("kustomize", "Build a kustomization target from a directory or URL", false),
+            entry("diff", "Diff the live version against a would-be applied version"),
+            entry("apply", "Apply a configuration to a resource by file name or stdin"),
+            entry("patch", "Update fields of a resource"),
+            entry("replace", "Replace a resource by file name or stdin"),
+            entry("wait", "Experimental: Wait for a specific condition on one or many resources"),
+            entry("kustomize", "Build a kustomization target from a directory or URL"),
         ],
     ),
     (
         "Settings Commands",
         &[
-            entry("label", "Update the labels on a resource", false),
-            entry("annotate", "Update the annotations on a resource", false),
+            entry("label", "Update the labels on a resource"),
+            entry("annotate", "Update the annotations on a resource"),
             entry(
                 "completion",
                 "Output shell completion code for the specified shell (bash, zsh, fish, or powershell)",
-                false,
             ),
         ],
     ),
     (
         "Other Commands",
         &[
-            entry("api-resources", "Print the supported API resources on the server", false),
+            entry("api-resources", "Print the supported API resources on the server"),
             entry(
                 "api-versions",
                 "Print the supported API versions on the server, in the form of \"group/version\"",
-                false,
             ),
-            entry("config", "Modify kubeconfig files", false),
-            entry("plugin", "Provides utilities for interacting with plugins", false),
-            entry("version", "Print the client and server version information", false),
+            entry("config", "Modify kubeconfig files"),
+            entry("plugin", "Provides utilities for interacting with plugins"),
+            entry("version", "Print the client and server version information"),
         ],
     ),
 ];

@@ -21,3 +21,23 @@ pub fn describe(error: &ApiError) -> String {
         other => format!("Error from server ({}): {other}", other.reason()),
     }
 }
+
+/// The same for a request made on behalf of a manifest: `Error from server (AlreadyExists):
+/// error when creating "pod.yaml": pods "web" already exists`.
+pub fn describe_for(error: &ApiError, doing: &str, source: &str) -> String {
+    match error {
+        ApiError::Invalid { .. } => describe(error),
+        other => format!(
+            "Error from server ({}): error when {doing} \"{source}\": {other}",
+            other.reason()
+        ),
+    }
+}
+
+/// A manifest the kind's decoder refused, as the server words it.
+pub fn undecodable(kind: &str, api_version: &str, problem: &str) -> ApiError {
+    let version = api_version.rsplit('/').next().unwrap_or(api_version);
+    ApiError::BadRequest(format!(
+        "{kind} in version \"{version}\" cannot be handled as a {kind}: {problem}"
+    ))
+}

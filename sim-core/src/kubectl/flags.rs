@@ -37,6 +37,11 @@ impl Flag {
         Flag { long, short, kind: FlagKind::Value, default, usage }
     }
 
+    /// A boolean flag that is on unless turned off (`--wait=false`).
+    pub const fn bool_on(long: &'static str, short: Option<char>, usage: &'static str) -> Flag {
+        Flag { long, short, kind: FlagKind::Bool, default: "true", usage }
+    }
+
     pub const fn values(long: &'static str, short: Option<char>, usage: &'static str) -> Flag {
         Flag { long, short, kind: FlagKind::Values, default: "[]", usage }
     }
@@ -69,7 +74,12 @@ impl Parsed {
     }
 
     pub fn bool(&self, long: &str) -> bool {
-        self.values.get(long).and_then(|v| v.last()).is_some_and(|v| v == "true")
+        self.bool_or(long, false)
+    }
+
+    /// A boolean flag whose default is `default` (`--wait` defaults to true).
+    pub fn bool_or(&self, long: &str, default: bool) -> bool {
+        self.values.get(long).and_then(|v| v.last()).map_or(default, |v| v == "true")
     }
 
     pub fn value(&self, long: &str) -> Option<&str> {

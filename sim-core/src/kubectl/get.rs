@@ -1,16 +1,19 @@
-//! `kubectl get`: tables, names, YAML or JSON of one or many resources.
+//! `kubectl get`: tables, names, YAML or JSON of one or many resources, filtered by name, label
+//! selector or field selector.
 
 use super::flags::{Flag, Parsed};
-use super::print::{self, table::Table};
-use super::resources::{self, ResourceType};
+use super::manifest::kind_with_group;
+use super::print::{self, columns};
+use super::resources;
 use super::{CommandDef, CommandError, CommandResult, Invocation, OutputFormat, errors};
-use crate::api::{ApiServer, Kind};
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use crate::api::ApiError;
+use crate::api::kinds::{self, DynamicKind};
+use crate::api::selector::{self, Selector};
 use serde_json::Value;
 
 pub const DEF: CommandDef = CommandDef {
-    long: "Display one or many resources.\n\n Prints a table of the most important information about the specified resources. If the desired resource type is namespaced you will only see results in the current namespace if you don't specify any namespace.\n\nUse \"kubectl api-resources\" for a complete list of supported resources.",
-    examples: "  # List all pods in ps output format\n  kubectl get pods\n\n  # List all pods in ps output format with more information (such as node name)\n  kubectl get pods -o wide\n\n  # List a single pod in JSON output format\n  kubectl get -o json pod web-pod-13je7\n\n  # List all nodes\n  kubectl get nodes\n\n  # List all pods in all namespaces\n  kubectl get pods -A\n\n  # List one or more resources by their type and names\n  kubectl get pod/web-pod-13je7 node/node01",
+    long: "Display one or many resources.\n\n Prints a table of the most important information about the specified resources. You can filter the list using a label selector and the --selector flag. If the desired resource type is namespaced you will only see results in the current namespace if you don't specify any namespace.\n\nUse \"kubectl api-resources\" for a complete list of supported resources.",
+    examples: "  # List all pods in ps output format\n  kubectl get pods\n\n  # List all pods in ps output format with more information (such as node name)\n  kubectl get pods -o wide\n\n  # List a single replication controller with specified NAME in ps output format\n  kubectl get replicationcontroller web\n\n  # List deployments in JSON output format, in the \"v1\" version of the \"apps\" API group\n  kubectl get deployments.v1.apps -o json\n\n  # List a single pod in JSON output format\n  kubectl get -o json pod web-pod-13je7\n\n  # List all replication controllers and services together in ps output format\n  kubectl get rc,services\n\n  # List one or more resources by their type and names\n  kubectl get rc/web service/frontend pods/web-pod-13je7",
     usage: "kubectl get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]",
     flags: &[
         Flag::bool(
@@ -19,224 +22,220 @@ pub const DEF: CommandDef = CommandDef {
             "If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even\n\tif specified with --namespace.",
         ),
         Flag::value(
+            "field-selector",
+            None,
+            "''",
+            "Selector (field query) to filter on, supports '=', '==', and '!='.(e.g. --field-selector\n\tkey1=value1,key2=value2). The server only supports a limited number of field queries per type.",
+        ),
+        Flag::bool(
+            "ignore-not-found",
+            None,
+            "If set to true, suppresses NotFound error for specific objects that do not exist. Using this flag with\n\tcommands that query for collections of resources has no effect when no resources are found.",
+        ),
+        Flag::values(
+            "label-columns",
+            Some('L'),
+            "Accepts a comma separated list of labels that are going to be presented as columns. Names are\n\tcase-sensitive. You can also use multiple flag options like -L label1 -L label2...",
+        ),
+        Flag::value(
             "output",
             Some('o'),
             "''",
             "Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath,\n\tjsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).",
         ),
+        Flag::value(
+            "selector",
+            Some('l'),
+            "''",
+            "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.(e.g. -l key1=value1,key2=value2,key3\n\tin (value3)). Matching objects must satisfy all of the specified label constraints.",
+        ),
+        Flag::bool(
+            "show-labels",
+            None,
+            "When printing, show all labels as the last column (default hide labels column)",
+        ),
+        Flag::bool(
+            "watch",
+            Some('w'),
+            "After listing/getting the requested object, watch for changes.",
+        ),
     ],
     required: &[],
+    subcommands: &[],
 };
 
 const NO_TYPE_MESSAGE: &str = "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
-pub struct Get {
-    /// Each requested type with the names asked for (none: list them all).
-    requests: Vec<(&'static ResourceType, Vec<String>)>,
-    all_namespaces: bool,
-    format: OutputFormat,
+struct Request {
+    kind: &'static dyn DynamicKind,
+    /// The names asked for; none means "list them".
+    names: Vec<String>,
 }
 
-impl Get {
-    pub fn parse(parsed: &Parsed) -> Result<Get, CommandError> {
-        let format = OutputFormat::from_flags(parsed, true)?;
-        let args = &parsed.args;
-        let Some(first) = args.first() else {
-            return Err(CommandError::Raw(NO_TYPE_MESSAGE.to_string()));
-        };
-        let mut requests: Vec<(&'static ResourceType, Vec<String>)> = Vec::new();
-        if args.iter().any(|a| a.contains('/')) {
-            for arg in args {
-                let Some((typed, name)) = arg.split_once('/') else {
-                    return Err(CommandError::Plain(String::from(
-                        "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
-                    )));
-                };
-                let rtype = lookup(typed)?;
-                match requests.iter_mut().find(|(r, _)| *r == rtype) {
-                    Some((_, names)) => names.push(name.to_string()),
-                    None => requests.push((rtype, vec![name.to_string()])),
-                }
-            }
+pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
+    if parsed.bool("watch") {
+        return Err(CommandError::Plain("kubelab does not support --watch yet: run the command again, or use the cluster diagram".into()));
+    }
+    let format = OutputFormat::from_flags(parsed, true)?;
+    let requests = requests(&parsed.args)?;
+    let all_namespaces = parsed.bool("all-namespaces");
+    if all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
+        return Err(CommandError::Plain(
+            "a resource cannot be retrieved by name across all namespaces".into(),
+        ));
+    }
+    let labels = Selector::parse(parsed.value("selector").unwrap_or_default())
+        .map_err(CommandError::Plain)?;
+    let field_selector = parsed.value("field-selector").unwrap_or_default();
+    let ignore_not_found = parsed.bool("ignore-not-found");
+    let api = inv.sim.api();
+    let now = api.now();
+    let namespace = (!all_namespaces).then_some(inv.namespace.as_str());
+    let mut found: Vec<(&'static dyn DynamicKind, Vec<Value>)> = Vec::new();
+    let mut failures: Vec<ApiError> = Vec::new();
+    for request in &requests {
+        let kind = request.kind;
+        let fields = selector::parse_fields(field_selector, kind.plural()).map_err(|e| {
+            CommandError::Api(ApiError::BadRequest(format!(
+                "Unable to find \"{}, Resource={}\" that match label selector \"{}\", field selector \"{field_selector}\": {e}",
+                group_version(kind),
+                kind.plural(),
+                parsed.value("selector").unwrap_or_default()
+            )))
+        })?;
+        let scope = if kind.namespaced() { namespace } else { None };
+        let objects: Vec<Value> = if request.names.is_empty() {
+            kind.list(api, scope).into_iter().collect()
         } else {
-            for typed in first.split(',').filter(|t| !t.is_empty()) {
-                requests.push((lookup(typed)?, args[1..].to_vec()));
-            }
-        }
-        let all_namespaces = parsed.bool("all-namespaces");
-        if all_namespaces && requests.iter().any(|(_, names)| !names.is_empty()) {
-            return Err(CommandError::Plain(
-                "a resource cannot be retrieved by name across all namespaces".to_string(),
-            ));
-        }
-        Ok(Get { requests, all_namespaces, format })
-    }
-
-    pub fn execute(self, inv: &mut Invocation<'_>) -> CommandResult {
-        let api = inv.sim.api();
-        let now = api.now();
-        let namespace = (!self.all_namespaces).then_some(inv.namespace.as_str());
-        let mut found: Vec<Found<'_>> = Vec::new();
-        let mut failures = Vec::new();
-        for (rtype, names) in &self.requests {
-            let (objects, errors) = match rtype.kind {
-                "Pod" => fetch::<Pod>(api, namespace, names, Objects::Pods),
-                "Node" => fetch::<Node>(api, namespace, names, Objects::Nodes),
-                "Namespace" => fetch::<Namespace>(api, namespace, names, Objects::Namespaces),
-                "Event" => fetch::<Event>(api, namespace, names, Objects::Events),
-                _ => {
-                    return Err(CommandError::Plain(format!(
-                        "kubelab does not simulate {} yet",
-                        rtype.plural
-                    )));
-                }
-            };
-            failures.extend(errors);
-            if !objects.is_empty() {
-                found.push(Found { rtype, objects });
-            }
-        }
-        let single_object = self.requests.len() == 1 && self.requests[0].1.len() == 1;
-        let multiple_types = self.requests.len() > 1;
-        let text = match self.format {
-            OutputFormat::Default | OutputFormat::Wide => {
-                let wide = self.format == OutputFormat::Wide;
-                let tables: Vec<String> = found
-                    .iter()
-                    .map(|f| {
-                        let mut table = f.objects.table(now, wide, self.all_namespaces);
-                        if multiple_types {
-                            let name_column =
-                                usize::from(self.all_namespaces && f.rtype.namespaced);
-                            table.prefix_column(name_column, &format!("{}/", f.rtype.singular));
-                        }
-                        table.render()
-                    })
-                    .collect();
-                tables.join("\n")
-            }
-            OutputFormat::Name => found
-                .iter()
-                .flat_map(|f| {
-                    f.objects
-                        .names()
-                        .into_iter()
-                        .map(move |n| format!("{}/{n}\n", f.rtype.singular))
-                })
-                .collect(),
-            OutputFormat::Yaml | OutputFormat::Json => {
-                let values: Vec<Value> = found.iter().flat_map(|f| f.objects.values()).collect();
-                let document = match values.as_slice() {
-                    [one] if single_object => one.clone(),
-                    _ => print::list_of(&values),
-                };
-                if self.format == OutputFormat::Yaml {
-                    print::to_yaml(&document)
-                } else {
-                    print::to_json(&document)
+            let mut named = Vec::new();
+            for name in &request.names {
+                match kind.get(api, scope.unwrap_or(""), name) {
+                    Ok(object) => named.push(object),
+                    Err(ApiError::NotFound { .. }) if ignore_not_found => {}
+                    Err(error) => failures.push(error),
                 }
             }
+            named
         };
-        inv.out.out(text);
-        if found.is_empty()
-            && failures.is_empty()
-            && matches!(self.format, OutputFormat::Default | OutputFormat::Wide)
-        {
-            let scoped = self.requests.iter().any(|(r, _)| r.namespaced);
-            match namespace {
-                Some(ns) if scoped => {
-                    inv.out.err_line(format!("No resources found in {ns} namespace."))
-                }
-                _ => inv.out.err_line("No resources found"),
+        let objects: Vec<Value> = objects
+            .into_iter()
+            .filter(|o| {
+                let object_labels = o
+                    .pointer("/metadata/labels")
+                    .and_then(|l| serde_json::from_value(l.clone()).ok());
+                labels.matches(object_labels.as_ref()) && selector::fields_match(&fields, o)
+            })
+            .collect();
+        if !objects.is_empty() {
+            found.push((kind, objects));
+        }
+    }
+    let nothing_found = found.is_empty();
+    let several_types = requests.len() > 1;
+    let single_object = requests.len() == 1 && requests[0].names.len() == 1;
+    let text = match format {
+        OutputFormat::Default | OutputFormat::Wide => {
+            let label_columns: Vec<String> = parsed
+                .values("label-columns")
+                .iter()
+                .flat_map(|l| l.split(','))
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            let tables: Vec<String> = found
+                .iter()
+                .map(|(kind, objects)| {
+                    let options = columns::TableOptions {
+                        wide: format == OutputFormat::Wide,
+                        with_namespace: all_namespaces && kind.namespaced(),
+                        show_labels: parsed.bool("show-labels"),
+                        label_columns: label_columns.clone(),
+                        name_prefix: several_types.then(|| format!("{}/", kind_with_group(*kind))),
+                    };
+                    columns::table(kind.kind(), objects, now, &options).render()
+                })
+                .collect();
+            tables.join("\n")
+        }
+        OutputFormat::Name => found
+            .iter()
+            .flat_map(|(kind, objects)| {
+                objects.iter().map(move |o| {
+                    format!(
+                        "{}/{}\n",
+                        kind_with_group(*kind),
+                        o.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
+                    )
+                })
+            })
+            .collect(),
+        OutputFormat::Yaml | OutputFormat::Json => {
+            let values: Vec<Value> = found.into_iter().flat_map(|(_, objects)| objects).collect();
+            let document = match values.as_slice() {
+                [one] if single_object => one.clone(),
+                _ => print::list_of(&values),
+            };
+            if format == OutputFormat::Yaml {
+                print::to_yaml(&document)
+            } else {
+                print::to_json(&document)
             }
         }
-        for failure in &failures {
-            inv.out.err_line(errors::describe(failure));
+    };
+    inv.out.out(text);
+    let table = matches!(format, OutputFormat::Default | OutputFormat::Wide);
+    let listing = requests.iter().all(|r| r.names.is_empty());
+    if table && listing && nothing_found && failures.is_empty() {
+        let namespaced = requests.iter().any(|r| r.kind.namespaced());
+        match namespace {
+            Some(ns) if namespaced => {
+                inv.out.err_line(format!("No resources found in {ns} namespace."))
+            }
+            _ => inv.out.err_line("No resources found"),
         }
-        Ok(if failures.is_empty() { 0 } else { 1 })
+    }
+    for failure in &failures {
+        inv.out.err_line(errors::describe(failure));
+    }
+    Ok(i32::from(!failures.is_empty()))
+}
+
+fn group_version(kind: &dyn DynamicKind) -> String {
+    match kind.api_version().split_once('/') {
+        Some((group, version)) => format!("{group}/{version}"),
+        None => format!("/{}", kind.api_version()),
     }
 }
 
-fn lookup(typed: &str) -> Result<&'static ResourceType, CommandError> {
-    resources::lookup(typed).ok_or_else(|| {
-        CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-    })
-}
-
-/// The objects of one requested type.
-struct Found<'a> {
-    rtype: &'static ResourceType,
-    objects: Objects<'a>,
-}
-
-enum Objects<'a> {
-    Pods(Vec<&'a Pod>),
-    Nodes(Vec<&'a Node>),
-    Namespaces(Vec<&'a Namespace>),
-    Events(Vec<&'a Event>),
-}
-
-impl Objects<'_> {
-    fn is_empty(&self) -> bool {
-        match self {
-            Objects::Pods(v) => v.is_empty(),
-            Objects::Nodes(v) => v.is_empty(),
-            Objects::Namespaces(v) => v.is_empty(),
-            Objects::Events(v) => v.is_empty(),
+/// TYPE NAME…, TYPE,TYPE…, or TYPE/NAME… into requests.
+fn requests(args: &[String]) -> Result<Vec<Request>, CommandError> {
+    let Some(first) = args.first() else {
+        return Err(CommandError::Raw(NO_TYPE_MESSAGE.to_string()));
+    };
+    let resolve = |typed: &str| -> Result<&'static dyn DynamicKind, CommandError> {
+        let rtype = resources::lookup(typed).ok_or_else(|| {
+            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
+        })?;
+        kinds::by_resource(rtype.plural).ok_or_else(|| {
+            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
+        })
+    };
+    let mut requests: Vec<Request> = Vec::new();
+    if args.iter().any(|a| a.contains('/')) {
+        for arg in args {
+            let Some((typed, name)) = arg.split_once('/') else {
+                return Err(CommandError::Plain("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".into()));
+            };
+            let kind = resolve(typed)?;
+            match requests.iter_mut().find(|r| r.kind.plural() == kind.plural()) {
+                Some(request) => request.names.push(name.to_string()),
+                None => requests.push(Request { kind, names: vec![name.to_string()] }),
+            }
+        }
+    } else {
+        for typed in first.split(',').filter(|t| !t.is_empty()) {
+            requests.push(Request { kind: resolve(typed)?, names: args[1..].to_vec() });
         }
     }
-
-    fn table(&self, now: crate::time::SimTime, wide: bool, all_namespaces: bool) -> Table {
-        match self {
-            Objects::Pods(pods) => print::pod::table(pods, now, wide, all_namespaces),
-            Objects::Nodes(nodes) => print::node::table(nodes, now, wide),
-            Objects::Namespaces(namespaces) => print::namespace::table(namespaces, now),
-            Objects::Events(events) => print::event::table(events, now, all_namespaces),
-        }
-    }
-
-    fn names(&self) -> Vec<String> {
-        fn names_of<K: Kind>(objects: &[&K]) -> Vec<String> {
-            objects.iter().map(|o| o.meta().name.clone().unwrap_or_default()).collect()
-        }
-        match self {
-            Objects::Pods(v) => names_of(v),
-            Objects::Nodes(v) => names_of(v),
-            Objects::Namespaces(v) => names_of(v),
-            Objects::Events(v) => names_of(v),
-        }
-    }
-
-    fn values(&self) -> Vec<Value> {
-        fn values_of<K: Kind>(objects: &[&K]) -> Vec<Value> {
-            objects.iter().map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect()
-        }
-        match self {
-            Objects::Pods(v) => values_of(v),
-            Objects::Nodes(v) => values_of(v),
-            Objects::Namespaces(v) => values_of(v),
-            Objects::Events(v) => values_of(v),
-        }
-    }
-}
-
-/// The named objects (NotFound for missing ones), or every object in scope.
-fn fetch<'a, K: Kind>(
-    api: &'a ApiServer,
-    namespace: Option<&'a str>,
-    names: &[String],
-    wrap: fn(Vec<&'a K>) -> Objects<'a>,
-) -> (Objects<'a>, Vec<crate::api::ApiError>) {
-    if names.is_empty() {
-        return (wrap(api.list::<K>(namespace).collect()), Vec::new());
-    }
-    let mut objects = Vec::new();
-    let mut errors = Vec::new();
-    for name in names {
-        match api.get::<K>(namespace.unwrap_or("default"), name) {
-            Ok(object) => objects.push(object),
-            Err(error) => errors.push(error),
-        }
-    }
-    (wrap(objects), errors)
+    Ok(requests)
 }

@@ -4,10 +4,15 @@
 //!
 //! kubectl is a client: it reads and writes the cluster only through the API server.
 
+mod apply;
 mod catalogue;
+mod create;
+mod delete;
 mod errors;
 mod flags;
 mod get;
+mod manifest;
+mod merge;
 pub mod print;
 pub mod resources;
 mod run;
@@ -15,11 +20,26 @@ mod run;
 use crate::Simulation;
 use crate::shell::Output;
 use flags::{Flag, FlagKind, Parsed};
+use std::collections::BTreeMap;
 
-/// Context of one invocation: the namespace in force (`-n` or the context's `default`).
+/// What a kubectl invocation works with besides its arguments.
+pub struct Env<'a> {
+    pub sim: &'a mut Simulation,
+    /// The workspace files `-f FILE` reads.
+    pub files: &'a BTreeMap<String, String>,
+    /// What `-f -` reads.
+    pub stdin: &'a str,
+}
+
+/// One running command: the namespace in force (`-n` or the context's `default`) and the rest
+/// of its environment.
 pub struct Invocation<'a> {
     pub namespace: String,
+    /// Whether `-n` was given: a manifest's own namespace must then agree with it.
+    pub namespace_given: bool,
     pub sim: &'a mut Simulation,
+    pub files: &'a BTreeMap<String, String>,
+    pub stdin: &'a str,
     pub out: &'a mut Output,
 }
 
@@ -31,10 +51,23 @@ pub struct CommandDef {
     pub flags: &'static [Flag],
     /// Flags that must be given (cobra's `MarkFlagRequired`).
     pub required: &'static [&'static str],
+    /// Commands below this one (`create deployment`, `create secret generic`).
+    pub subcommands: &'static [(&'static str, &'static CommandDef, Runner)],
 }
 
+type Runner = fn(&Parsed, &mut Invocation<'_>) -> CommandResult;
+
+/// The commands the lab simulates: name, definition, and what runs them.
+const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
+    ("apply", &apply::DEF, apply::run),
+    ("create", &create::DEF, create::run),
+    ("delete", &delete::DEF, delete::run),
+    ("get", &get::DEF, get::run),
+    ("run", &run::DEF, run::run),
+];
+
 /// Runs `kubectl ARGS...`; returns the exit status.
-pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
+pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
     let Some(position) = command_position(args) else {
         // Only flags: `kubectl`, `kubectl --help`, or a flag kubectl does not know.
         return match flags::parse(args, &[]) {
@@ -49,7 +82,7 @@ pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
         };
     };
     let name = args[position].as_str();
-    let Some(entry) = catalogue::find(name) else {
+    if catalogue::find(name).is_none() {
         let mut message = format!("error: unknown command \"{name}\" for \"kubectl\"");
         let suggestions = catalogue::suggestions(name);
         if !suggestions.is_empty() {
@@ -60,24 +93,34 @@ pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
         }
         out.err_line(message);
         return 1;
+    }
+    let Some(&(_, mut def, mut runner)) = COMMANDS.iter().find(|(command, _, _)| *command == name)
+    else {
+        out.err_line(format!(
+            "error: kubelab does not simulate \"kubectl {name}\" yet (this lab simulates: {}).",
+            simulated_commands().join(", ")
+        ));
+        return 1;
     };
-    let def = match name {
-        "get" => &get::DEF,
-        "run" => &run::DEF,
-        _ => {
-            debug_assert!(!entry.simulated);
-            out.err_line(format!(
-                "error: kubelab does not simulate \"kubectl {name}\" yet (this lab simulates: {}).",
-                simulated_commands().join(", ")
-            ));
-            return 1;
-        }
-    };
-    let rest: Vec<String> = args[..position].iter().chain(&args[position + 1..]).cloned().collect();
+    let mut path = format!("kubectl {name}");
+    let mut rest: Vec<String> =
+        args[..position].iter().chain(&args[position + 1..]).cloned().collect();
+    // Walk down to a subcommand (`create secret generic`) named before any other argument.
+    while let Some(at) = command_position(&rest) {
+        let Some((sub, sub_def, sub_runner)) =
+            def.subcommands.iter().find(|(sub, _, _)| *sub == rest[at])
+        else {
+            break;
+        };
+        path = format!("{path} {sub}");
+        def = sub_def;
+        runner = *sub_runner;
+        rest.remove(at);
+    }
     let parsed = match flags::parse(&rest, def.flags) {
         Ok(parsed) => parsed,
         Err(message) => {
-            out.err_line(format!("error: {message}\nSee 'kubectl {name} --help' for usage."));
+            out.err_line(format!("error: {message}\nSee '{path} --help' for usage."));
             return 1;
         }
     };
@@ -91,29 +134,26 @@ pub fn kubectl(args: &[String], sim: &mut Simulation, out: &mut Output) -> i32 {
         out.err_line(format!("error: required flag(s) {} not set", missing.join(", ")));
         return 1;
     }
-    let namespace =
-        parsed.value("namespace").filter(|n| !n.is_empty()).unwrap_or("default").to_string();
-    let mut invocation = Invocation { namespace, sim, out };
-    let result = match name {
-        "get" => get::Get::parse(&parsed).and_then(|cmd| cmd.execute(&mut invocation)),
-        _ => run::Run::parse(&parsed).and_then(|cmd| cmd.execute(&mut invocation)),
+    let given = parsed.value("namespace").filter(|n| !n.is_empty());
+    let mut invocation = Invocation {
+        namespace: given.unwrap_or("default").to_string(),
+        namespace_given: given.is_some(),
+        sim: env.sim,
+        files: env.files,
+        stdin: env.stdin,
+        out,
     };
-    match result {
+    match runner(&parsed, &mut invocation) {
         Ok(status) => status,
         Err(error) => {
-            error.print(name, invocation.out);
+            error.print(&path, invocation.out);
             1
         }
     }
 }
 
 fn simulated_commands() -> Vec<&'static str> {
-    catalogue::GROUPS
-        .iter()
-        .flat_map(|(_, e)| e.iter())
-        .filter(|e| e.simulated)
-        .map(|e| e.name)
-        .collect()
+    COMMANDS.iter().map(|(name, _, _)| *name).collect()
 }
 
 /// Where the subcommand is: the first argument that is neither a flag nor the value of a global
@@ -143,6 +183,14 @@ fn help(def: &CommandDef) -> String {
     let mut out = format!("{}\n\n", def.long);
     if !def.examples.is_empty() {
         out.push_str(&format!("Examples:\n{}\n\n", def.examples));
+    }
+    if !def.subcommands.is_empty() {
+        out.push_str("Available Commands:\n");
+        for (name, sub, _) in def.subcommands {
+            let first_line = sub.long.lines().next().unwrap_or_default();
+            out.push_str(&format!("  {name:<16}{first_line}\n"));
+        }
+        out.push('\n');
     }
     let mut flags: Vec<&Flag> = def.flags.iter().collect();
     flags.sort_by_key(|f| f.long);
@@ -178,9 +226,9 @@ pub enum CommandError {
 impl CommandError {
     fn print(&self, command: &str, out: &mut Output) {
         match self {
-            CommandError::Usage(message) => out.err_line(format!(
-                "error: {message}\nSee 'kubectl {command} -h' for help and examples"
-            )),
+            CommandError::Usage(message) => {
+                out.err_line(format!("error: {message}\nSee '{command} -h' for help and examples"))
+            }
             CommandError::Plain(message) => out.err_line(format!("error: {message}")),
             CommandError::Raw(message) => out.err_line(message.clone()),
             CommandError::Api(error) => out.err_line(errors::describe(error)),
@@ -190,9 +238,39 @@ impl CommandError {
 
 type CommandResult = Result<i32, CommandError>;
 
+/// `--dry-run`: send nothing, let the server check without storing, or really do it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DryRun {
+    None,
+    Client,
+    Server,
+}
+
+impl DryRun {
+    fn from_flags(parsed: &Parsed) -> Result<DryRun, CommandError> {
+        match parsed.value("dry-run").unwrap_or("none") {
+            "none" | "false" => Ok(DryRun::None),
+            "client" | "true" => Ok(DryRun::Client),
+            "server" => Ok(DryRun::Server),
+            other => Err(CommandError::Plain(format!(
+                "Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
+            ))),
+        }
+    }
+
+    /// What kubectl adds to its "created" line.
+    fn suffix(self) -> &'static str {
+        match self {
+            DryRun::None => "",
+            DryRun::Client => " (dry run)",
+            DryRun::Server => " (server dry run)",
+        }
+    }
+}
+
 /// Reads `-o/--output`: the printer to use, or kubectl's error for an unknown format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum OutputFormat {
+pub enum OutputFormat {
     Default,
     Wide,
     Name,

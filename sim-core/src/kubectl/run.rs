@@ -2,7 +2,8 @@
 
 use super::flags::{Flag, Parsed};
 use super::print;
-use super::{CommandDef, CommandError, CommandResult, Invocation, OutputFormat};
+use super::{CommandDef, CommandError, CommandResult, DryRun, Invocation, OutputFormat};
+use crate::api::kinds;
 use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvVar, Pod, PodSpec, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
@@ -53,13 +54,11 @@ pub const DEF: CommandDef = CommandDef {
         ),
     ],
     required: &["image"],
+    subcommands: &[],
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DryRun {
-    None,
-    Client,
-    Server,
+pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
+    Run::parse(parsed)?.execute(inv)
 }
 
 pub struct Run {
@@ -75,16 +74,7 @@ impl Run {
         };
         let image = parsed.value("image").unwrap_or_default().to_string();
         let format = OutputFormat::from_flags(parsed, false)?;
-        let dry_run = match parsed.value("dry-run").unwrap_or("none") {
-            "none" | "false" => DryRun::None,
-            "client" | "true" => DryRun::Client,
-            "server" => DryRun::Server,
-            other => {
-                return Err(CommandError::Plain(format!(
-                    "Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
-                )));
-            }
-        };
+        let dry_run = DryRun::from_flags(parsed)?;
         let restart = parsed.value("restart").unwrap_or("Always");
         if !["Always", "OnFailure", "Never"].contains(&restart) {
             return Err(CommandError::Plain(format!("invalid restart policy: {restart}")));
@@ -168,18 +158,16 @@ impl Run {
                 inv.sim.create(self.pod).map_err(CommandError::Api)?
             }
         };
-        let suffix = match self.dry_run {
-            DryRun::None => "",
-            DryRun::Client => " (dry run)",
-            DryRun::Server => " (server dry run)",
-        };
-        let text = match self.format {
-            OutputFormat::Yaml => print::to_yaml(&shown),
-            OutputFormat::Json => print::to_json(&shown),
-            OutputFormat::Name => format!("pod/{name}\n"),
-            OutputFormat::Default | OutputFormat::Wide => format!("pod/{name} created{suffix}\n"),
-        };
-        inv.out.out(text);
+        let object = serde_json::to_value(&shown).unwrap_or_default();
+        print::result(
+            inv.out,
+            self.format,
+            kinds::of::<Pod>(),
+            &name,
+            &object,
+            "created",
+            self.dry_run,
+        );
         Ok(0)
     }
 }

@@ -108,6 +108,16 @@ enum ContainerRuntime {
         image: String,
         image_id: String,
     },
+    /// Sent SIGTERM at `since`; the process ends at `stops_at` (at once for a server, at the
+    /// grace deadline by SIGKILL for a shell) with `exit_code`.
+    Stopping {
+        started_at: SimTime,
+        container_id: String,
+        image: String,
+        image_id: String,
+        stops_at: SimTime,
+        exit_code: i32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +182,11 @@ impl Kubelet {
         // Like the kubelet's pod workers: look again only at this node's pods that changed
         // since the last sync (a watch from that resourceVersion, in write order) and at pods
         // whose time has come; the rest are as the last sync left them.
+        for gone in api.deleted_since::<Pod>(self.seen_api_version) {
+            // Removed without the kubelet finishing it (a forced delete): the containers are
+            // killed with the sandbox and its IP is free again.
+            self.pods.remove(podutil::uid(gone));
+        }
         let mut seen = BTreeSet::new();
         let mut to_sync: Vec<Pod> = Vec::new();
         for pod in api.changed_since::<Pod>(self.seen_api_version) {
@@ -206,6 +221,9 @@ impl Kubelet {
 
     fn sync_pod(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {
         let uid = podutil::uid(pod).to_string();
+        if pod.metadata.deletion_timestamp.is_some() {
+            return self.terminate(api, pod);
+        }
         if !self.pods.contains_key(&uid) {
             let runtime = self.admit(api, pod)?;
             self.pods.insert(uid.clone(), runtime);
@@ -226,6 +244,65 @@ impl Kubelet {
         }
         self.write_pod_status(api, pod, &containers);
         wake
+    }
+
+    /// Stops a pod being deleted: SIGTERM to each running container (the Killing event), SIGKILL
+    /// for those still running at the grace deadline; once all have stopped the kubelet removes
+    /// the pod from the API, which finishes the deletion.
+    fn terminate(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {
+        let now = api.now();
+        let uid = podutil::uid(pod).to_string();
+        let deadline = pod.metadata.deletion_timestamp.as_ref().map_or(now, SimTime::from_k8s);
+        let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
+        let mut wake: Option<SimTime> = None;
+        for container in &containers {
+            let state =
+                self.pods.get(&uid).and_then(|r| r.containers.get(&container.name)).cloned();
+            match state {
+                Some(ContainerRuntime::Running { started_at, container_id, image, image_id }) => {
+                    let name = &container.name;
+                    self.event(
+                        api,
+                        pod,
+                        name,
+                        EventType::Normal,
+                        "Killing",
+                        format!("Stopping container {name}"),
+                    );
+                    let graceful = images::stops_on_sigterm(&image, container.command.as_deref());
+                    let stops_at = if graceful {
+                        (now + Duration::from_millis(self.rng.between(100, 400))).min(deadline)
+                    } else {
+                        deadline
+                    };
+                    let exit_code = if graceful && stops_at < deadline { 0 } else { 137 };
+                    self.set_state(
+                        &uid,
+                        name,
+                        ContainerRuntime::Stopping {
+                            started_at,
+                            container_id,
+                            image,
+                            image_id,
+                            stops_at,
+                            exit_code,
+                        },
+                    );
+                    wake = Some(wake.map_or(stops_at, |w| w.min(stops_at)));
+                }
+                Some(ContainerRuntime::Stopping { stops_at, .. }) if stops_at > now => {
+                    wake = Some(wake.map_or(stops_at, |w| w.min(stops_at)));
+                }
+                // Stopped, or never started: nothing to wait for.
+                _ => {}
+            }
+        }
+        if let Some(at) = wake.filter(|&at| at > now) {
+            return Some(at);
+        }
+        self.pods.remove(&uid);
+        let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+        None
     }
 
     /// Sets up the pod sandbox: gives the pod its IP. `None` if the node's pod CIDR is full.
@@ -287,7 +364,9 @@ impl Kubelet {
                 .cloned()
                 .unwrap_or(ContainerRuntime::Creating);
             let next = match state {
-                ContainerRuntime::Running { .. } => return Progress::Running,
+                ContainerRuntime::Running { .. } | ContainerRuntime::Stopping { .. } => {
+                    return Progress::Running;
+                }
                 ContainerRuntime::NeverPull { .. } => return Progress::Stuck,
                 ContainerRuntime::Creating => {
                     let policy = container.image_pull_policy.as_deref().unwrap_or("IfNotPresent");
@@ -624,8 +703,9 @@ fn container_status(container: &Container, runtime: &ContainerRuntime) -> Contai
         ContainerRuntime::NeverPull { message } => {
             waiting("ErrImageNeverPull", Some(message.clone()))
         }
-        ContainerRuntime::Running { started_at, container_id, image, image_id } => {
-            status.ready = true;
+        ContainerRuntime::Running { started_at, container_id, image, image_id }
+        | ContainerRuntime::Stopping { started_at, container_id, image, image_id, .. } => {
+            status.ready = matches!(runtime, ContainerRuntime::Running { .. });
             status.started = Some(true);
             status.container_id = Some(container_id.clone());
             status.image = image.clone();

@@ -30,7 +30,10 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         return Result::default();
     };
     let status = match name.as_str() {
-        "kubectl" | "k" => crate::kubectl::kubectl(args, sim, &mut output),
+        "kubectl" | "k" => {
+            let env = crate::kubectl::Env { sim, files: &shell.files, stdin };
+            crate::kubectl::kubectl(args, env, &mut output)
+        }
         "sleep" => sleep(sim, args, &mut output),
         "ls" => ls(shell, args, &mut output),
         "cat" => cat(shell, args, stdin, &mut output),

@@ -1,8 +1,7 @@
 //! Printers: how kubectl turns objects into tables, names, YAML and JSON. Separate from the
 //! commands, which only decide what to print.
 
-pub mod event;
-pub mod namespace;
+pub mod columns;
 pub mod node;
 pub mod pod;
 pub mod table;
@@ -54,4 +53,26 @@ pub fn list_of<T: Serialize>(items: &[T]) -> serde_json::Value {
         "kind": "List",
         "metadata": { "resourceVersion": "" },
     })
+}
+
+/// What a command that changed an object prints: `pod/web created`, or the object itself with
+/// `-o yaml|json|name`.
+pub(crate) fn result(
+    out: &mut crate::shell::Output,
+    format: super::OutputFormat,
+    kind: &dyn crate::api::DynamicKind,
+    name: &str,
+    object: &serde_json::Value,
+    verb: &str,
+    dry_run: super::DryRun,
+) {
+    let reference = super::manifest::reference(kind, name);
+    out.out(match format {
+        super::OutputFormat::Yaml => to_yaml(object),
+        super::OutputFormat::Json => to_json(object),
+        super::OutputFormat::Name => format!("{reference}\n"),
+        super::OutputFormat::Default | super::OutputFormat::Wide => {
+            format!("{reference} {verb}{}\n", dry_run.suffix())
+        }
+    });
 }

@@ -1,7 +1,5 @@
 //! The node columns of `kubectl get nodes`.
 
-use super::{creation_age, table::Table};
-use crate::time::SimTime;
 use k8s_openapi::api::core::v1::Node;
 
 /// STATUS: the Ready condition (`Ready`, `NotReady`, `Unknown`), plus `SchedulingDisabled`
@@ -48,45 +46,10 @@ pub fn roles(node: &Node) -> String {
     if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }
 }
 
-fn address(node: &Node, kind: &str) -> String {
+pub fn address(node: &Node, kind: &str) -> String {
     node.status
         .as_ref()
         .and_then(|s| s.addresses.as_ref())
         .and_then(|a| a.iter().find(|a| a.type_ == kind))
         .map_or_else(|| "<none>".to_string(), |a| a.address.clone())
-}
-
-pub fn table(nodes: &[&Node], now: SimTime, wide: bool) -> Table {
-    let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
-    if wide {
-        header.extend([
-            "INTERNAL-IP",
-            "EXTERNAL-IP",
-            "OS-IMAGE",
-            "KERNEL-VERSION",
-            "CONTAINER-RUNTIME",
-        ]);
-    }
-    let mut table = Table::new(&header);
-    for node in nodes {
-        let info = node.status.as_ref().and_then(|s| s.node_info.clone()).unwrap_or_default();
-        let mut row = vec![
-            node.metadata.name.clone().unwrap_or_default(),
-            status(node),
-            roles(node),
-            creation_age(&node.metadata, now),
-            info.kubelet_version.clone(),
-        ];
-        if wide {
-            row.extend([
-                address(node, "InternalIP"),
-                address(node, "ExternalIP"),
-                info.os_image,
-                info.kernel_version,
-                info.container_runtime_version,
-            ]);
-        }
-        table.row(row);
-    }
-    table
 }

@@ -1,6 +1,5 @@
 //! The pod columns of `kubectl get pods`, derived exactly as kubectl's printer derives them.
 
-use super::{creation_age, table::Table};
 use crate::podutil;
 use crate::time::{SimTime, human_duration};
 use k8s_openapi::api::core::v1::{ContainerState, Pod};
@@ -105,49 +104,8 @@ pub fn restarts(pod: &Pod, now: SimTime) -> String {
     }
 }
 
-pub fn table(pods: &[&Pod], now: SimTime, wide: bool, with_namespace: bool) -> Table {
-    let mut header = vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
-    if wide {
-        header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
-    }
-    if with_namespace {
-        header.insert(0, "NAMESPACE");
-    }
-    let mut table = Table::new(&header);
-    for pod in pods {
-        let mut row = vec![
-            podutil::name(pod).to_string(),
-            ready(pod),
-            status(pod),
-            restarts(pod, now),
-            creation_age(&pod.metadata, now),
-        ];
-        if wide {
-            let status = pod.status.as_ref();
-            row.push(
-                status
-                    .and_then(|s| s.pod_ip.clone())
-                    .filter(|ip| !ip.is_empty())
-                    .unwrap_or_else(|| "<none>".into()),
-            );
-            row.push(podutil::node_name(pod).unwrap_or("<none>").to_string());
-            row.push(
-                status
-                    .and_then(|s| s.nominated_node_name.clone())
-                    .unwrap_or_else(|| "<none>".into()),
-            );
-            row.push(readiness_gates(pod));
-        }
-        if with_namespace {
-            row.insert(0, podutil::namespace(pod).to_string());
-        }
-        table.row(row);
-    }
-    table
-}
-
 /// READINESS GATES: how many of the pod's readiness gates are met, `<none>` without gates.
-fn readiness_gates(pod: &Pod) -> String {
+pub fn readiness_gates(pod: &Pod) -> String {
     let gates =
         pod.spec.as_ref().and_then(|s| s.readiness_gates.as_ref()).map_or(&[][..], Vec::as_slice);
     if gates.is_empty() {

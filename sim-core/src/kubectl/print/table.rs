@@ -19,15 +19,6 @@ impl Table {
         self.rows.push(cells);
     }
 
-    /// Prefixes every data cell of a column (`pod/` before names when several types are listed).
-    pub fn prefix_column(&mut self, column: usize, prefix: &str) {
-        for row in self.rows.iter_mut().skip(1) {
-            if let Some(cell) = row.get_mut(column) {
-                cell.insert_str(0, prefix);
-            }
-        }
-    }
-
     pub fn render(&self) -> String {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)

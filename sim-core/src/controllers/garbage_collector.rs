@@ -1,0 +1,33 @@
+//! The garbage collector: when an owner is deleted, its dependents (objects whose
+//! ownerReferences name it) are deleted too, in the background.
+
+use crate::api::{ApiServer, DeleteOptions, kinds};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct GarbageCollector {
+    /// The API's resourceVersion when deletions were last looked at.
+    seen_api_version: u64,
+}
+
+impl GarbageCollector {
+    pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
+        if api.resource_version() == self.seen_api_version {
+            return None;
+        }
+        let owners: Vec<String> = kinds::ALL
+            .iter()
+            .flat_map(|kind| kind.deleted_uids_since(api, self.seen_api_version))
+            .collect();
+        self.seen_api_version = api.resource_version();
+        for owner in owners {
+            for kind in kinds::ALL {
+                for (namespace, name) in kind.dependents_of(api, &owner) {
+                    let _ = kind.delete(api, &namespace, &name, DeleteOptions::default());
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,24 @@
+//! kube-controller-manager: the control loops that are not the scheduler or a kubelet, one file
+//! each, all level-triggered: they look at the cluster as it is and make one step towards what
+//! it should be. The simulation runs them in the order listed here.
+
+mod garbage_collector;
+mod namespace;
+
+use crate::api::ApiServer;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ControllerManager {
+    namespace: namespace::NamespaceController,
+    garbage_collector: garbage_collector::GarbageCollector,
+}
+
+impl ControllerManager {
+    /// Runs every controller once; returns the earliest time one of them wants to run again.
+    pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
+        let wakes = [self.namespace.reconcile(api), self.garbage_collector.reconcile(api)];
+        wakes.into_iter().flatten().min()
+    }
+}

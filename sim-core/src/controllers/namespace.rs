@@ -1,0 +1,94 @@
+//! Namespace lifecycle: a new namespace gets its `default` ServiceAccount and the
+//! `kube-root-ca.crt` ConfigMap (the service account and root CA publisher controllers); a
+//! namespace being deleted is emptied, then removed.
+
+use crate::api::{ApiServer, DeleteOptions, kinds};
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The cluster CA every pod trusts, as kubeadm's root CA publisher copies it into each namespace.
+const ROOT_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIGd2MIQ0TVp4wDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczAeFw0yNTEyMjYwODU1MDBaFw0zNTEyMjQwOTAwMDBaMBUx\nEzARBgNVBAMTCmt1YmVybmV0ZXMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEK\n(simulated by kubelab)\n-----END CERTIFICATE-----\n";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NamespaceController {
+    seen_api_version: u64,
+}
+
+impl NamespaceController {
+    pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
+        if api.resource_version() == self.seen_api_version {
+            return None;
+        }
+        let namespaces: Vec<(String, bool)> = api
+            .list::<Namespace>(None)
+            .map(|n| {
+                (
+                    n.metadata.name.clone().unwrap_or_default(),
+                    n.metadata.deletion_timestamp.is_some(),
+                )
+            })
+            .collect();
+        for (namespace, deleting) in namespaces {
+            if deleting {
+                empty(api, &namespace);
+            } else {
+                populate(api, &namespace);
+            }
+        }
+        self.seen_api_version = api.resource_version();
+        None
+    }
+}
+
+fn populate(api: &mut ApiServer, namespace: &str) {
+    if api.get::<ServiceAccount>(namespace, "default").is_err() {
+        let _ = api.create(ServiceAccount {
+            metadata: ObjectMeta {
+                name: Some("default".into()),
+                namespace: Some(namespace.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+    }
+    if api.get::<ConfigMap>(namespace, "kube-root-ca.crt").is_err() {
+        let _ = api.create(ConfigMap {
+            metadata: ObjectMeta {
+                name: Some("kube-root-ca.crt".into()),
+                namespace: Some(namespace.into()),
+                annotations: Some(BTreeMap::from([(
+                    "kubernetes.io/description".into(),
+                    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.".into(),
+                )])),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([("ca.crt".into(), ROOT_CA.into())])),
+            ..Default::default()
+        });
+    }
+}
+
+/// Deletes what is left in the namespace; once nothing is, the namespace goes too.
+fn empty(api: &mut ApiServer, namespace: &str) {
+    let _ = api.update::<Namespace>("", namespace, |n| {
+        n.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+    });
+    let mut remaining = 0;
+    for kind in kinds::ALL.iter().filter(|k| k.namespaced()) {
+        for object in kind.list(api, Some(namespace)) {
+            remaining += 1;
+            let terminating = object.pointer("/metadata/deletionTimestamp").is_some();
+            if let Some(name) = object.pointer("/metadata/name").and_then(|n| n.as_str())
+                && !terminating
+            {
+                let _ = kind.delete(api, namespace, name, DeleteOptions::default());
+            }
+        }
+    }
+    if remaining == 0 {
+        let _ = api.remove::<Namespace>("", namespace);
+    }
+}
