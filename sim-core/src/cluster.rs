@@ -4,10 +4,12 @@
 use crate::rng::Rng;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{
-    Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo, Taint,
+    EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Node, NodeAddress, NodeCondition,
+    NodeSpec, NodeStatus, NodeSystemInfo, Service, ServicePort, ServiceSpec, Taint,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -178,4 +180,82 @@ impl NodeTemplate {
             }),
         }
     }
+}
+
+/// The Services kubeadm creates: `kubernetes` (the API server, the first IP of the service
+/// network) and `kube-dns` (10.96.0.10), with the API server's Endpoints.
+pub fn bootstrap_services(api_server_ip: &str) -> (Vec<Service>, Endpoints) {
+    let labels = |pairs: &[(&str, &str)]| -> Option<BTreeMap<String, String>> {
+        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    };
+    let port = |name: &str, port: i32, target: i32, protocol: &str| ServicePort {
+        name: Some(name.into()),
+        port,
+        protocol: Some(protocol.into()),
+        target_port: Some(IntOrString::Int(target)),
+        ..Default::default()
+    };
+    let kubernetes = Service {
+        metadata: ObjectMeta {
+            name: Some("kubernetes".into()),
+            namespace: Some("default".into()),
+            labels: labels(&[("component", "apiserver"), ("provider", "kubernetes")]),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("10.96.0.1".into()),
+            ports: Some(vec![port("https", 443, 6443, "TCP")]),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    let kube_dns = Service {
+        metadata: ObjectMeta {
+            name: Some("kube-dns".into()),
+            namespace: Some("kube-system".into()),
+            labels: labels(&[
+                ("k8s-app", "kube-dns"),
+                ("kubernetes.io/cluster-service", "true"),
+                ("kubernetes.io/name", "CoreDNS"),
+            ]),
+            annotations: labels(&[
+                ("prometheus.io/port", "9153"),
+                ("prometheus.io/scrape", "true"),
+            ]),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("10.96.0.10".into()),
+            ports: Some(vec![
+                port("dns", 53, 53, "UDP"),
+                port("dns-tcp", 53, 53, "TCP"),
+                port("metrics", 9153, 9153, "TCP"),
+            ]),
+            selector: labels(&[("k8s-app", "kube-dns")]),
+            ..Default::default()
+        }),
+        status: None,
+    };
+    let endpoints = Endpoints {
+        metadata: ObjectMeta {
+            name: Some("kubernetes".into()),
+            namespace: Some("default".into()),
+            labels: labels(&[("endpointslice.kubernetes.io/skip-mirror", "true")]),
+            ..Default::default()
+        },
+        subsets: Some(vec![EndpointSubset {
+            addresses: Some(vec![EndpointAddress {
+                ip: api_server_ip.into(),
+                ..Default::default()
+            }]),
+            ports: Some(vec![EndpointPort {
+                name: Some("https".into()),
+                port: 6443,
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }]),
+    };
+    (vec![kubernetes, kube_dns], endpoints)
 }

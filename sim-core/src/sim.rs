@@ -67,6 +67,14 @@ impl Simulation {
                 }),
             });
         }
+        if let Some(control_plane) = cluster.nodes.iter().find(|n| n.control_plane) {
+            let (services, endpoints) =
+                crate::cluster::bootstrap_services(&control_plane.internal_ip);
+            for service in services {
+                let _ = api.create(service);
+            }
+            let _ = api.create(endpoints);
+        }
         let mut node_rng = root.fork("nodes");
         let mut kubelets = BTreeMap::new();
         for (index, template) in cluster.nodes.iter().enumerate() {
@@ -81,10 +89,12 @@ impl Simulation {
                 Kubelet::new(&template.name, root.fork(&format!("kubelet/{}", template.name)));
             kubelets.insert(template.name.clone(), kubelet);
         }
-        api.set_now(SESSION_START);
+        // The cluster's own objects (service accounts, the root CA ConfigMap) are made as it
+        // comes up, days before the session starts.
+        let booted_at = api.now();
         let mut sim = Simulation {
             seed,
-            now: SESSION_START,
+            now: booted_at,
             api,
             scheduler: Scheduler::new(root.fork("scheduler")),
             controllers: ControllerManager::default(),
@@ -92,6 +102,7 @@ impl Simulation {
             wakeups: BTreeSet::new(),
         };
         sim.settle();
+        sim.advance(SESSION_START.since(booted_at));
         sim
     }
 

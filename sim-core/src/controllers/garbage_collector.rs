@@ -20,6 +20,7 @@ impl GarbageCollector {
             .iter()
             .flat_map(|kind| kind.deleted_uids_since(api, self.seen_api_version))
             .collect();
+        // Deletions made below are looked at on the next pass: dependents of dependents go too.
         self.seen_api_version = api.resource_version();
         for owner in owners {
             for kind in kinds::ALL {

@@ -12,34 +12,48 @@ use std::collections::BTreeMap;
 /// The cluster CA every pod trusts, as kubeadm's root CA publisher copies it into each namespace.
 const ROOT_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIGd2MIQ0TVp4wDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczAeFw0yNTEyMjYwODU1MDBaFw0zNTEyMjQwOTAwMDBaMBUx\nEzARBgNVBAMTCmt1YmVybmV0ZXMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEK\n(simulated by kubelab)\n-----END CERTIFICATE-----\n";
 
+/// How long after a namespace is marked for deletion its contents start to go.
+const CLEANUP_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NamespaceController {
     seen_api_version: u64,
+    /// When a namespace being deleted is due to be emptied.
+    next_wake: Option<SimTime>,
 }
 
 impl NamespaceController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        if api.resource_version() == self.seen_api_version {
-            return None;
+        let now = api.now();
+        if api.resource_version() == self.seen_api_version
+            && self.next_wake.is_none_or(|at| at > now)
+        {
+            return self.next_wake;
         }
-        let namespaces: Vec<(String, bool)> = api
+        // What this pass writes is looked at again on the next one (a namespace it emptied can go).
+        self.seen_api_version = api.resource_version();
+        let namespaces: Vec<(String, Option<SimTime>)> = api
             .list::<Namespace>(None)
             .map(|n| {
-                (
-                    n.metadata.name.clone().unwrap_or_default(),
-                    n.metadata.deletion_timestamp.is_some(),
-                )
+                let since = n.metadata.deletion_timestamp.as_ref().map(SimTime::from_k8s);
+                (n.metadata.name.clone().unwrap_or_default(), since)
             })
             .collect();
-        for (namespace, deleting) in namespaces {
-            if deleting {
-                empty(api, &namespace);
-            } else {
-                populate(api, &namespace);
+        self.next_wake = None;
+        for (namespace, deleting_since) in namespaces {
+            match deleting_since {
+                None => populate(api, &namespace),
+                // Discovering and deleting every kind takes the real controller a moment: the
+                // namespace is Terminating, its contents still there, meanwhile.
+                Some(since) if now < since + CLEANUP_DELAY => {
+                    mark_terminating(api, &namespace);
+                    let at = since + CLEANUP_DELAY;
+                    self.next_wake = Some(self.next_wake.map_or(at, |w| w.min(at)));
+                }
+                Some(_) => empty(api, &namespace),
             }
         }
-        self.seen_api_version = api.resource_version();
-        None
+        self.next_wake
     }
 }
 
@@ -71,11 +85,15 @@ fn populate(api: &mut ApiServer, namespace: &str) {
     }
 }
 
-/// Deletes what is left in the namespace; once nothing is, the namespace goes too.
-fn empty(api: &mut ApiServer, namespace: &str) {
+fn mark_terminating(api: &mut ApiServer, namespace: &str) {
     let _ = api.update::<Namespace>("", namespace, |n| {
         n.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
     });
+}
+
+/// Deletes what is left in the namespace; once nothing is, the namespace goes too.
+fn empty(api: &mut ApiServer, namespace: &str) {
+    mark_terminating(api, namespace);
     let mut remaining = 0;
     for kind in kinds::ALL.iter().filter(|k| k.namespaced()) {
         for object in kind.list(api, Some(namespace)) {

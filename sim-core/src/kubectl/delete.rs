@@ -227,7 +227,7 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
             .collect());
     }
     let Some(first) = parsed.args.first() else {
-        return Err(CommandError::Raw(NO_RESOURCES.to_string()));
+        return Err(CommandError::Usage(NO_RESOURCES.to_string()));
     };
     let resolve = |typed: &str| -> Result<&'static dyn DynamicKind, CommandError> {
         let rtype = resources::lookup(typed).ok_or_else(|| {
@@ -251,8 +251,12 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
         }
         return Ok(victims);
     }
-    let kinds: Vec<&'static dyn DynamicKind> =
-        first.split(',').filter(|t| !t.is_empty()).map(resolve).collect::<Result<_, _>>()?;
+    let kinds: Vec<&'static dyn DynamicKind> = first
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .flat_map(|t| if t == "all" { resources::ALL_CATEGORY.to_vec() } else { vec![t] })
+        .map(resolve)
+        .collect::<Result<_, _>>()?;
     let names = &parsed.args[1..];
     let label_selector = parsed.value("selector").filter(|s| !s.is_empty());
     let field_selector = parsed.value("field-selector").filter(|s| !s.is_empty());

@@ -88,6 +88,11 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         .map_err(CommandError::Plain)?;
     let field_selector = parsed.value("field-selector").unwrap_or_default();
     let ignore_not_found = parsed.bool("ignore-not-found");
+    if requests.iter().any(|r| r.kind.kind() == "Endpoints") {
+        inv.out.err_line(
+            "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+        );
+    }
     let api = inv.sim.api();
     let now = api.now();
     let namespace = (!all_namespaces).then_some(inv.namespace.as_str());
@@ -234,6 +239,12 @@ fn requests(args: &[String]) -> Result<Vec<Request>, CommandError> {
         }
     } else {
         for typed in first.split(',').filter(|t| !t.is_empty()) {
+            if typed == "all" {
+                for plural in resources::ALL_CATEGORY {
+                    requests.push(Request { kind: resolve(plural)?, names: args[1..].to_vec() });
+                }
+                continue;
+            }
             requests.push(Request { kind: resolve(typed)?, names: args[1..].to_vec() });
         }
     }

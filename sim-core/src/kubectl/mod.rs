@@ -57,6 +57,16 @@ pub struct CommandDef {
 
 type Runner = fn(&Parsed, &mut Invocation<'_>) -> CommandResult;
 
+/// Short names subcommands answer to, as cobra aliases (`kubectl create ns`).
+const SUBCOMMAND_ALIASES: &[(&str, &str)] = &[
+    ("cj", "cronjob"),
+    ("cm", "configmap"),
+    ("deploy", "deployment"),
+    ("ns", "namespace"),
+    ("sa", "serviceaccount"),
+    ("svc", "service"),
+];
+
 /// The commands the lab simulates: name, definition, and what runs them.
 const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("apply", &apply::DEF, apply::run),
@@ -107,8 +117,12 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         args[..position].iter().chain(&args[position + 1..]).cloned().collect();
     // Walk down to a subcommand (`create secret generic`) named before any other argument.
     while let Some(at) = command_position(&rest) {
+        let typed = SUBCOMMAND_ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == rest[at])
+            .map_or(rest[at].as_str(), |(_, name)| name);
         let Some((sub, sub_def, sub_runner)) =
-            def.subcommands.iter().find(|(sub, _, _)| *sub == rest[at])
+            def.subcommands.iter().find(|(sub, _, _)| *sub == typed)
         else {
             break;
         };

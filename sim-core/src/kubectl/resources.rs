@@ -39,6 +39,7 @@ pub const RESOURCES: &[ResourceType] = &[
     resource("secrets", "secret", &[], "Secret", "v1", true),
     resource("serviceaccounts", "serviceaccount", &["sa"], "ServiceAccount", "v1", true),
     resource("services", "service", &["svc"], "Service", "v1", true),
+    resource("ingressclasses", "ingressclass", &[], "IngressClass", "networking.k8s.io/v1", false),
     resource("customresourcedefinitions", "customresourcedefinition", &["crd", "crds"], "CustomResourceDefinition", "apiextensions.k8s.io/v1", false),
     resource("daemonsets", "daemonset", &["ds"], "DaemonSet", "apps/v1", true),
     resource("deployments", "deployment", &["deploy"], "Deployment", "apps/v1", true),
@@ -53,6 +54,20 @@ pub const RESOURCES: &[ResourceType] = &[
     resource("poddisruptionbudgets", "poddisruptionbudget", &["pdb"], "PodDisruptionBudget", "policy/v1", true),
     resource("priorityclasses", "priorityclass", &["pc"], "PriorityClass", "scheduling.k8s.io/v1", false),
     resource("storageclasses", "storageclass", &["sc"], "StorageClass", "storage.k8s.io/v1", false),
+];
+
+/// The resources of kubectl's `all` category (`kubectl get all`).
+pub const ALL_CATEGORY: &[&str] = &[
+    "pods",
+    "services",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "replicationcontrollers",
+    "horizontalpodautoscalers",
+    "cronjobs",
+    "jobs",
 ];
 
 /// Resolves what a user typed for a resource type: plural, singular, short name or kind, in any

@@ -60,6 +60,12 @@ const CATALOGUE: &[Repository] = &[
         shell: false,
     },
     Repository {
+        name: "docker.io/library/perl",
+        tags: &["latest", "5.40", "5.38", "5.34.0", "5.34"],
+        size_bytes: 121_381_730,
+        shell: false,
+    },
+    Repository {
         name: "docker.io/library/mysql",
         tags: &["latest", "9", "8.4", "8.0", "5.7"],
         size_bytes: 233_915_472,

@@ -19,11 +19,14 @@ pub struct TableOptions {
     pub name_prefix: Option<String>,
 }
 
-/// The header and cells of one kind: standard columns, then the wide-only ones.
+/// One object's cells: the standard columns, then the wide-only ones.
+type Cells = (Vec<String>, Vec<String>);
+
+/// The header and cells of one kind.
 struct Columns {
     header: &'static [&'static str],
     wide_header: &'static [&'static str],
-    rows: Vec<(Vec<String>, Vec<String>)>,
+    rows: Vec<Cells>,
 }
 
 fn text(object: &Value, pointer: &str) -> String {
@@ -118,7 +121,7 @@ fn containers_and_images(object: &Value, spec_pointer: &str) -> (String, String)
 }
 
 fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
-    let rows = |f: &dyn Fn(&Value) -> (Vec<String>, Vec<String>)| objects.iter().map(f).collect();
+    let rows = |f: &dyn Fn(&Value) -> Cells| objects.iter().map(f).collect();
     match kind {
         "Pod" => Columns {
             header: &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
