@@ -1,5 +1,5 @@
-//! Random command lines, many seeds: the lab shell never panics, and the cluster's invariants
-//! hold after every command. A failure names the seed that reproduces it.
+//! Random command lines and random manifests, many seeds: the lab shell never panics, and the
+//! cluster's invariants hold after every command. A failure names the seed that reproduces it.
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use sim_core::Simulation;
@@ -83,6 +83,34 @@ const WORDS: &[&str] = &[
     "--command",
     "help",
     "clear",
+    "apply",
+    "create",
+    "delete",
+    "-f",
+    "pod.yaml",
+    "--all",
+    "--force",
+    "--grace-period=0",
+    "--wait=false",
+    "ns",
+    "deployment",
+    "configmap",
+    "secret",
+    "generic",
+    "service",
+    "nodeport",
+    "--from-literal=a=b",
+    "--tcp=80:80",
+    "-l",
+    "app=web",
+    "--cascade=orphan",
+    "all",
+    "svc",
+    "deploy",
+    "--show-labels",
+    "--field-selector=status.phase=Running",
+    "-L",
+    "app",
 ];
 
 /// Properties that must hold however the cluster got where it is.
@@ -110,14 +138,56 @@ fn check_invariants(sim: &Simulation) -> Result<(), String> {
     Ok(())
 }
 
+/// Pieces of manifests, right and wrong, put together at random.
+const YAML_PIECES: &[&str] = &[
+    "apiVersion: v1\n",
+    "apiVersion: apps/v1\n",
+    "apiVersion: v2\n",
+    "kind: Pod\n",
+    "kind: Deployment\n",
+    "kind: Service\n",
+    "kind: ConfigMap\n",
+    "kind: Namespace\n",
+    "kind: List\nitems:\n- kind: Pod\n",
+    "metadata:\n  name: web\n",
+    "metadata:\n  name: Web\n",
+    "metadata:\n  generateName: web-\n",
+    "metadata:\n  name: web\n  namespace: nosuch\n",
+    "metadata:\n  labels: [1, 2]\n",
+    "spec:\n  containers:\n  - name: web\n    image: nginx\n",
+    "spec:\n  containers:\n  - name: web\n",
+    "spec:\n  containers: {}\n",
+    "spec:\n  replicas: -1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n",
+    "spec:\n  ports:\n  - port: 99999\n",
+    "spec:\n  type: Magic\n  ports:\n  - port: 80\n",
+    "data:\n  a: b\n  'bad key': x\n",
+    "  indented: wrong\n",
+    "---\n",
+    ": : :\n",
+    "- - -\n",
+    "\"unclosed\n",
+    "spec: null\n",
+    "status: {phase: Running}\n",
+];
+
+fn random_manifest(rng: &mut Rng) -> String {
+    let pieces = rng.between(1, 6);
+    (0..pieces).map(|_| YAML_PIECES[rng.below(YAML_PIECES.len() as u64) as usize]).collect()
+}
+
 fn random_line(rng: &mut Rng) -> String {
+    // One line in four is a manifest sent through a here-document.
+    if rng.below(4) == 0 {
+        let verb = ["apply", "create", "delete", "apply --dry-run=server"][rng.below(4) as usize];
+        return format!("kubectl {verb} -f - <<EOF\n{}EOF", random_manifest(rng));
+    }
     let length = rng.between(1, 9) as usize;
     (0..length).map(|_| WORDS[rng.below(WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
 }
 
 #[test]
 fn random_command_lines_never_break_the_lab() {
-    for seed in 0..150u64 {
+    for seed in 0..300u64 {
         let outcome = std::panic::catch_unwind(|| {
             let mut rng = Rng::new(seed);
             let mut sim = Simulation::new(seed);
