@@ -63,7 +63,13 @@ impl ClusterSpec {
 impl NodeTemplate {
     /// The Node object the kubelet registers for this template; `index` picks its pod CIDR
     /// (`10.244.<index>.0/24`, as kubeadm's controller manager hands them out).
-    pub fn to_node(&self, index: usize, joined_at: SimTime, rng: &mut Rng) -> Node {
+    pub fn to_node(
+        &self,
+        index: usize,
+        joined_at: SimTime,
+        heartbeat_at: SimTime,
+        rng: &mut Rng,
+    ) -> Node {
         let mut labels = BTreeMap::from([
             ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
             ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
@@ -100,12 +106,13 @@ impl NodeTemplate {
         );
         allocatable.insert("ephemeral-storage".to_string(), Quantity("18556039957".to_string()));
         let at = Some(joined_at.to_k8s());
+        let heartbeat = Some(heartbeat_at.to_k8s());
         let condition = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
             type_: type_.to_string(),
             status: status.to_string(),
             reason: Some(reason.to_string()),
             message: Some(message.to_string()),
-            last_heartbeat_time: at.clone(),
+            last_heartbeat_time: heartbeat.clone(),
             last_transition_time: at.clone(),
         };
         let pod_cidr = format!("10.244.{index}.0/24");

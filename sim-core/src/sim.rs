@@ -84,9 +84,15 @@ impl Simulation {
                 bootstrapped_at + WORKER_JOIN_DELAY
             };
             api.set_now(joined_at);
-            let _ = api.create(template.to_node(index, joined_at, &mut node_rng));
-            let kubelet =
-                Kubelet::new(&template.name, root.fork(&format!("kubelet/{}", template.name)));
+            // Each kubelet last reported its node's status a few minutes before the session.
+            let reported_at =
+                SimTime::from_unix_ms(SESSION_START.unix_ms() - node_rng.between(1_000, 290_000));
+            let _ = api.create(template.to_node(index, joined_at, reported_at, &mut node_rng));
+            let kubelet = Kubelet::new(
+                &template.name,
+                root.fork(&format!("kubelet/{}", template.name)),
+                reported_at,
+            );
             kubelets.insert(template.name.clone(), kubelet);
         }
         // The cluster's own objects (service accounts, the root CA ConfigMap) are made as it

@@ -8,6 +8,7 @@ mod apply;
 mod catalogue;
 mod create;
 mod delete;
+mod describe;
 mod errors;
 mod flags;
 mod get;
@@ -72,6 +73,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("apply", &apply::DEF, apply::run),
     ("create", &create::DEF, create::run),
     ("delete", &delete::DEF, delete::run),
+    ("describe", &describe::DEF, describe::run),
     ("get", &get::DEF, get::run),
     ("run", &run::DEF, run::run),
 ];

@@ -31,6 +31,10 @@ const ERROR_RESYNC: Duration = Duration::from_secs(10);
 /// Simulated registry bandwidth, in bytes per second.
 const REGISTRY_BYTES_PER_SECOND: u64 = 25_000_000;
 
+/// How often the kubelet reports its node's status when nothing changed
+/// (`nodeStatusReportFrequency`).
+const NODE_STATUS_REPORT_PERIOD: Duration = Duration::from_secs(5 * 60);
+
 /// Images every node holds from the day it was set up.
 const PRELOADED_IMAGES: &[(&str, u64)] = &[
     ("registry.k8s.io/kube-proxy:v1.34.1", 31_898_456),
@@ -58,6 +62,8 @@ pub struct Kubelet {
     seen_api_version: u64,
     /// The earliest `next_sync` of any pod.
     next_wake: Option<SimTime>,
+    /// When the kubelet last reported its node's status (the conditions' heartbeat time).
+    status_reported_at: SimTime,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +139,7 @@ enum PullWaitReason {
 }
 
 impl Kubelet {
-    pub fn new(node_name: &str, rng: Rng) -> Self {
+    pub fn new(node_name: &str, rng: Rng, status_reported_at: SimTime) -> Self {
         let images = PRELOADED_IMAGES
             .iter()
             .map(|(name, size)| {
@@ -151,6 +157,7 @@ impl Kubelet {
             images_changed: true,
             seen_api_version: 0,
             next_wake: None,
+            status_reported_at,
         }
     }
 
@@ -175,9 +182,14 @@ impl Kubelet {
     /// next has something to do (a pull finishing, a back-off ending).
     pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
+        let report_due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
+        if now >= report_due {
+            self.report_node_status(api);
+        }
+        let report_due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
         if api.resource_version() == self.seen_api_version && nothing_due {
-            return self.next_wake;
+            return Some(self.next_wake.map_or(report_due, |at| at.min(report_due)));
         }
         // Like the kubelet's pod workers: look again only at this node's pods that changed
         // since the last sync (a watch from that resourceVersion, in write order) and at pods
@@ -216,7 +228,21 @@ impl Kubelet {
         }
         self.seen_api_version = api.resource_version();
         self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
-        self.next_wake
+        Some(self.next_wake.map_or(report_due, |at| at.min(report_due)))
+    }
+
+    /// The periodic node status report: the conditions' heartbeat moves to now.
+    fn report_node_status(&mut self, api: &mut ApiServer) {
+        let now = api.now();
+        let heartbeat = now.to_k8s();
+        let _ = api.update::<Node>("", &self.node_name, |node| {
+            for condition in
+                node.status.get_or_insert_with(Default::default).conditions.iter_mut().flatten()
+            {
+                condition.last_heartbeat_time = Some(heartbeat.clone());
+            }
+        });
+        self.status_reported_at = now;
     }
 
     fn sync_pod(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {

@@ -5,6 +5,7 @@ pub mod columns;
 pub mod node;
 pub mod pod;
 pub mod table;
+pub mod tabwriter;
 mod yaml;
 
 use crate::time::{SimTime, human_duration};

@@ -20,30 +20,8 @@ impl Table {
     }
 
     pub fn render(&self) -> String {
-        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..columns)
-            .map(|c| {
-                let text = self
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
-                    .max()
-                    .unwrap_or(0);
-                (text + PADDING).max(MIN_WIDTH)
-            })
-            .collect();
-        let mut out = String::new();
-        for row in &self.rows {
-            for (c, cell) in row.iter().enumerate() {
-                out.push_str(cell);
-                if c + 1 < row.len() {
-                    out.extend(std::iter::repeat_n(' ', widths[c] - cell.chars().count()));
-                }
-            }
-            out.push('\n');
-        }
-        out
+        let text: String = self.rows.iter().map(|row| row.join("\t") + "\n").collect();
+        super::tabwriter::format(&text, MIN_WIDTH, PADDING)
     }
 }
 
