@@ -180,6 +180,7 @@ impl ApiServer {
         }
         let name = object.meta().name.clone().unwrap_or_default();
         let mut causes = validate_name::<K>(object.meta());
+        causes.extend(validate_labels(object.meta()));
         if causes.is_empty() {
             let key = store::key_of(object.meta());
             if K::store(self).get(&key.0, &key.1).is_some() {
@@ -243,7 +244,8 @@ impl ApiServer {
         let spec_changed = object_value.get("spec") != old_value.get("spec");
         object = serde_json::from_value(object_value)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let mut causes = object.validate();
+        let mut causes = validate_labels(object.meta());
+        causes.extend(object.validate());
         causes.extend(object.validate_update(&old));
         if !causes.is_empty() {
             return Err(ApiError::Invalid { kind: K::KIND, name, causes });
@@ -349,6 +351,32 @@ impl ApiServer {
             .get("", namespace)
             .is_some_and(|n| n.metadata.deletion_timestamp.is_none())
     }
+}
+
+/// Why `key=value` cannot be a label (kubectl checks before sending); empty when it can.
+pub fn label_problems(key: &str, value: &str) -> Vec<String> {
+    let mut problems = names::qualified_name_problems(key);
+    problems.extend(names::label_value_problems(value));
+    problems
+}
+
+/// Label keys and values, and annotation keys, as every kind's metadata validation checks them.
+fn validate_labels(meta: &ObjectMeta) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (key, value) in meta.labels.iter().flatten() {
+        for problem in names::qualified_name_problems(key) {
+            errors.push(FieldError::invalid("metadata.labels", key, problem));
+        }
+        for problem in names::label_value_problems(value) {
+            errors.push(FieldError::invalid("metadata.labels", value, problem));
+        }
+    }
+    for key in meta.annotations.iter().flatten().map(|(k, _)| k) {
+        for problem in names::qualified_name_problems(key) {
+            errors.push(FieldError::invalid("metadata.annotations", key, problem));
+        }
+    }
+    errors
 }
 
 fn validate_name<K: Kind>(meta: &ObjectMeta) -> Vec<FieldError> {

@@ -119,3 +119,61 @@ mod tests {
         );
     }
 }
+
+/// Whether `text` is a label name part: alphanumerics, `-`, `_` and `.`, alphanumeric at both
+/// ends, at most 63 characters.
+fn is_label_name(text: &str) -> bool {
+    let ends = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    text.len() <= LABEL_MAX_LENGTH
+        && ends(text.chars().next())
+        && ends(text.chars().last())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// Problems with a label or annotation key (`[prefix/]name`).
+pub fn qualified_name_problems(key: &str) -> Vec<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let mut problems = Vec::new();
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            problems.push("prefix part must be non-empty".to_string());
+        } else {
+            problems.extend(
+                dns1123_subdomain_problems(prefix).into_iter().map(|p| format!("prefix part {p}")),
+            );
+        }
+    }
+    if name.is_empty() {
+        problems.push("name part must be non-empty".to_string());
+    } else if !is_label_name(name) {
+        problems.push(
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and \
+             end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex \
+             used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+                .to_string(),
+        );
+    }
+    problems
+}
+
+/// Problems with a label value (empty is allowed).
+pub fn label_value_problems(value: &str) -> Vec<String> {
+    if value.is_empty() || is_label_name(value) {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    if value.len() > LABEL_MAX_LENGTH {
+        problems.push(format!("must be no more than {LABEL_MAX_LENGTH} characters"));
+    }
+    problems.push(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or \
+         '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or \
+         'my_value',  or '12345', regex used for validation is \
+         '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+            .to_string(),
+    );
+    problems
+}

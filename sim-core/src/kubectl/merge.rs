@@ -36,6 +36,11 @@ fn merge(live: &Value, config: &Value, last: Option<&Value>, field: &str) -> Val
             let last_map = last.and_then(Value::as_object);
             let mut result: Map<String, Value> = live_map.clone();
             for (key, value) in config_map {
+                // A null in the patch deletes the field.
+                if value.is_null() {
+                    result.remove(key);
+                    continue;
+                }
                 let merged = match live_map.get(key) {
                     Some(live_value) => {
                         merge(live_value, value, last_map.and_then(|m| m.get(key)), key)

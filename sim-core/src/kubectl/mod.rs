@@ -6,17 +6,25 @@
 
 mod apply;
 mod catalogue;
+mod config;
 mod create;
 mod delete;
 mod describe;
+mod edit;
 mod errors;
 mod flags;
 mod get;
+mod info;
+mod label;
 mod manifest;
 mod merge;
+mod patch;
 pub mod print;
+mod replace;
 pub mod resources;
 mod run;
+
+pub use config::KubeConfig;
 
 use crate::Simulation;
 use crate::shell::Output;
@@ -30,6 +38,8 @@ pub struct Env<'a> {
     pub files: &'a BTreeMap<String, String>,
     /// What `-f -` reads.
     pub stdin: &'a str,
+    /// The kubeconfig's current context (its namespace).
+    pub config: &'a mut KubeConfig,
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -41,6 +51,7 @@ pub struct Invocation<'a> {
     pub sim: &'a mut Simulation,
     pub files: &'a BTreeMap<String, String>,
     pub stdin: &'a str,
+    pub config: &'a mut KubeConfig,
     pub out: &'a mut Output,
 }
 
@@ -70,12 +81,21 @@ const SUBCOMMAND_ALIASES: &[(&str, &str)] = &[
 
 /// The commands the lab simulates: name, definition, and what runs them.
 const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
+    ("annotate", &label::ANNOTATE, label::annotate),
+    ("api-resources", &info::API_RESOURCES, info::api_resources),
     ("apply", &apply::DEF, apply::run),
+    ("cluster-info", &info::CLUSTER_INFO, info::cluster_info),
+    ("config", &config::DEF, config::run),
     ("create", &create::DEF, create::run),
     ("delete", &delete::DEF, delete::run),
     ("describe", &describe::DEF, describe::run),
+    ("edit", &edit::DEF, edit::run),
     ("get", &get::DEF, get::run),
+    ("label", &label::LABEL, label::label),
+    ("patch", &patch::DEF, patch::run),
+    ("replace", &replace::DEF, replace::run),
     ("run", &run::DEF, run::run),
+    ("version", &info::VERSION, info::version),
 ];
 
 /// Runs `kubectl ARGS...`; returns the exit status.
@@ -151,12 +171,14 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         return 1;
     }
     let given = parsed.value("namespace").filter(|n| !n.is_empty());
+    let context_namespace = env.config.namespace.clone().unwrap_or_else(|| "default".to_string());
     let mut invocation = Invocation {
-        namespace: given.unwrap_or("default").to_string(),
+        namespace: given.map_or(context_namespace, str::to_string),
         namespace_given: given.is_some(),
         sim: env.sim,
         files: env.files,
         stdin: env.stdin,
+        config: env.config,
         out,
     };
     match runner(&parsed, &mut invocation) {

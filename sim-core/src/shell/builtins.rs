@@ -31,7 +31,12 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
     };
     let status = match name.as_str() {
         "kubectl" | "k" => {
-            let env = crate::kubectl::Env { sim, files: &shell.files, stdin };
+            let env = crate::kubectl::Env {
+                sim,
+                files: &shell.files,
+                stdin,
+                config: &mut shell.kubeconfig,
+            };
             crate::kubectl::kubectl(args, env, &mut output)
         }
         "sleep" => sleep(sim, args, &mut output),

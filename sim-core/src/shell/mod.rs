@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 pub struct Shell {
     /// The lesson's manifests and files saved from the editor or with `>`, by name.
     pub files: BTreeMap<String, String>,
+    /// kubectl's kubeconfig: which namespace commands use when `-n` is not given.
+    pub kubeconfig: crate::kubectl::KubeConfig,
 }
 
 /// What one entry printed, and the line to echo for it.
