@@ -96,30 +96,6 @@ fn path_segment_problems(name: &str) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subdomains_allow_dots_labels_do_not() {
-        assert!(NameRule::Dns1123Subdomain.problems("web.example").is_empty());
-        assert!(!NameRule::Dns1123Label.problems("web.example").is_empty());
-        assert!(NameRule::Dns1123Label.problems("web-1").is_empty());
-    }
-
-    #[test]
-    fn uppercase_edges_and_length_are_refused() {
-        for bad in ["Web", "-web", "web-", "", "a..b", "we_b"] {
-            assert!(!NameRule::Dns1123Subdomain.problems(bad).is_empty(), "{bad:?}");
-        }
-        let long = "a".repeat(64);
-        assert_eq!(
-            NameRule::Dns1123Label.problems(&long),
-            vec!["must be no more than 63 characters".to_string()]
-        );
-    }
-}
-
 /// Whether `text` is a label name part: alphanumerics, `-`, `_` and `.`, alphanumeric at both
 /// ends, at most 63 characters.
 fn is_label_name(text: &str) -> bool {
@@ -176,4 +152,28 @@ pub fn label_value_problems(value: &str) -> Vec<String> {
             .to_string(),
     );
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subdomains_allow_dots_labels_do_not() {
+        assert!(NameRule::Dns1123Subdomain.problems("web.example").is_empty());
+        assert!(!NameRule::Dns1123Label.problems("web.example").is_empty());
+        assert!(NameRule::Dns1123Label.problems("web-1").is_empty());
+    }
+
+    #[test]
+    fn uppercase_edges_and_length_are_refused() {
+        for bad in ["Web", "-web", "web-", "", "a..b", "we_b"] {
+            assert!(!NameRule::Dns1123Subdomain.problems(bad).is_empty(), "{bad:?}");
+        }
+        let long = "a".repeat(64);
+        assert_eq!(
+            NameRule::Dns1123Label.problems(&long),
+            vec!["must be no more than 63 characters".to_string()]
+        );
+    }
 }

@@ -101,12 +101,12 @@ fn update(parsed: &Parsed, inv: &mut Invocation<'_>, field: &str, noun: &str) ->
     }
     if field == "labels" {
         for change in &changes {
-            if let Change::Set(key, value) = change {
-                if let Some(problem) = crate::api::label_problems(key, value).into_iter().next() {
-                    return Err(CommandError::Plain(format!(
-                        "invalid label value: \"{key}={value}\": {problem}"
-                    )));
-                }
+            if let Change::Set(key, value) = change
+                && let Some(problem) = crate::api::label_problems(key, value).into_iter().next()
+            {
+                return Err(CommandError::Plain(format!(
+                    "invalid label value: \"{key}={value}\": {problem}"
+                )));
             }
         }
     }
