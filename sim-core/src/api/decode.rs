@@ -60,9 +60,9 @@ pub fn documents(text: &str) -> Result<Vec<Value>, SyntaxError> {
 /// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
 /// first value of the wrong type fails the decoding; every field `K` does not have is listed.
 pub fn strict<K: Kind>(value: &Value) -> Result<K, String> {
-    let object: K = serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner().to_string();
+    let object: K = K::deserialize(value).map_err(|error| {
+        let inner = error.to_string();
+        let path = offending_path(value, &inner).unwrap_or_default();
         format!(
             "json: cannot unmarshal {} into Go struct field {}.{} of type {}",
             found_type(&inner),
@@ -108,6 +108,48 @@ fn unknown_fields(input: &Value, decoded: &Value, path: String, unknown: &mut Ve
         }
         _ => {}
     }
+}
+
+/// Where in `value` the value named by serde's `invalid type: string "http", expected i32` sits.
+/// (Decoding again with a path-tracking deserializer would double the decoders in the
+/// WebAssembly; the offending value is nearly always unique in a manifest.)
+fn offending_path(value: &Value, message: &str) -> Option<String> {
+    let found = message.strip_prefix("invalid type: ")?;
+    let found = found.rsplit_once(", expected").map_or(found, |(f, _)| f);
+    let wanted: Option<Value> = if let Some(text) = found.strip_prefix("string ") {
+        serde_json::from_str::<String>(text).ok().map(Value::String)
+    } else if let Some(number) = found.strip_prefix("integer `").and_then(|n| n.strip_suffix('`')) {
+        number.parse::<i64>().ok().map(Value::from)
+    } else if let Some(number) =
+        found.strip_prefix("floating point `").and_then(|n| n.strip_suffix('`'))
+    {
+        number.parse::<f64>().ok().map(Value::from)
+    } else if let Some(flag) = found.strip_prefix("boolean `").and_then(|n| n.strip_suffix('`')) {
+        flag.parse::<bool>().ok().map(Value::Bool)
+    } else {
+        None
+    };
+    let matches = |candidate: &Value| match (&wanted, found) {
+        (Some(wanted), _) => candidate == wanted,
+        (None, f) if f.starts_with("sequence") => candidate.is_array(),
+        (None, f) if f.starts_with("map") => candidate.is_object(),
+        _ => false,
+    };
+    fn search(value: &Value, path: &str, matches: &dyn Fn(&Value) -> bool) -> Option<String> {
+        match value {
+            Value::Object(map) => map.iter().find_map(|(key, child)| {
+                let child_path =
+                    if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                if matches(child) { Some(child_path) } else { search(child, &child_path, matches) }
+            }),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, child)| {
+                let child_path = format!("{path}[{i}]");
+                if matches(child) { Some(child_path) } else { search(child, &child_path, matches) }
+            }),
+            _ => None,
+        }
+    }
+    search(value, "", &matches)
 }
 
 /// `spec.containers[0].ports[0].containerPort` as Go's JSON decoder names it:

@@ -163,7 +163,7 @@ fn to_value<K: Serialize>(object: &K) -> Value {
 }
 
 fn from_value<K: Kind>(value: Value) -> Result<K, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::BadRequest(e.to_string()))
+    K::deserialize(&value).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
 impl<K: Kind> DynamicKind for Typed<K> {

@@ -242,8 +242,7 @@ impl ApiServer {
             map.insert("status".into(), status.clone());
         }
         let spec_changed = object_value.get("spec") != old_value.get("spec");
-        object = serde_json::from_value(object_value)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        object = K::deserialize(&object_value).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let mut causes = validate_labels(object.meta());
         causes.extend(object.validate());
         causes.extend(object.validate_update(&old));

@@ -240,7 +240,7 @@ fn meta_header(w: &mut Writer, object: &Value, namespaced: bool) {
 const SKIPPED_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
 
 fn describe_pod(w: &mut Writer, object: &Value, now: SimTime) {
-    let pod: Pod = serde_json::from_value(object.clone()).unwrap_or_default();
+    let pod: Pod = serde::Deserialize::deserialize(object).unwrap_or_default();
     meta_header(w, object, true);
     w.line(
         0,
@@ -585,7 +585,7 @@ fn probe_text(probe: &k8s_openapi::api::core::v1::Probe) -> String {
 }
 
 fn describe_node(w: &mut Writer, api: &ApiServer, object: &Value, now: SimTime) {
-    let node: Node = serde_json::from_value(object.clone()).unwrap_or_default();
+    let node: Node = serde::Deserialize::deserialize(object).unwrap_or_default();
     let name = text(object, "/metadata/name");
     w.line(0, format!("Name:\t{name}"));
     w.line(0, format!("Roles:\t{}", node_print::roles(&node)));

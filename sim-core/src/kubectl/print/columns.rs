@@ -65,7 +65,7 @@ fn name(object: &Value) -> String {
 }
 
 fn typed<T: serde::de::DeserializeOwned + Default>(object: &Value) -> T {
-    serde_json::from_value(object.clone()).unwrap_or_default()
+    serde::Deserialize::deserialize(object).unwrap_or_default()
 }
 
 /// `a=b,c=d` for a selector map, `<none>` when empty.
