@@ -70,6 +70,19 @@ impl Lab {
         }
     }
 
+    /// Fetches the API schema `kubectl explain` reads (half a megabyte of descriptions, so it
+    /// is not part of the WebAssembly the page waits for).
+    fn load_schema(&self) {
+        let shell = self.shell;
+        leptos::task::spawn_local(async move {
+            if let Some(text) = fetch_text(SCHEMA_URL).await
+                && let Ok(schema) = sim_core::kubectl::Schema::from_json(&text)
+            {
+                shell.update_value(|shell| shell.schema = Some(std::sync::Arc::new(schema)));
+            }
+        });
+    }
+
     /// Runs console input through the lab shell and shows what it printed.
     pub fn run(&self, input: &str) {
         let shell = self.shell;
@@ -121,6 +134,20 @@ impl Lab {
     }
 }
 
+/// Where `cargo xtask dist` puts the schema (relative: the site may live under any path).
+const SCHEMA_URL: &str = "public/schema-v1.34.json";
+
+async fn fetch_text(url: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url)).await.ok()?;
+    let response: web_sys::Response = response.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?).await.ok()?;
+    text.as_string()
+}
+
 fn performance_now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
@@ -129,6 +156,7 @@ fn performance_now() -> f64 {
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
+    lab.load_schema();
     if let Ok(handle) = set_interval_with_handle(move || lab.tick(performance_now()), TICK) {
         on_cleanup(move || handle.clear());
     }

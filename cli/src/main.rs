@@ -80,6 +80,7 @@ fn run_script(file: &str, seed: u64) -> ExitCode {
     };
     let mut sim = Simulation::new(seed);
     let mut shell = Shell::new();
+    shell.schema = schema();
     let stdout = io::stdout();
     let stderr = io::stderr();
     for ran in shell.run_script(&mut sim, &script) {
@@ -123,6 +124,7 @@ fn repl(seed: u64) -> ExitCode {
     );
     let mut sim = Simulation::new(seed);
     let mut shell = Shell::new();
+    shell.schema = schema();
     let mut pending = String::new();
     loop {
         let prompt = if pending.is_empty() { "$ " } else { "> " };
@@ -165,4 +167,11 @@ fn repl(seed: u64) -> ExitCode {
         let _ = editor.save_history(path);
     }
     ExitCode::SUCCESS
+}
+
+/// The API schema `kubectl explain` reads, built into the binary.
+fn schema() -> Option<std::sync::Arc<sim_core::kubectl::Schema>> {
+    sim_core::kubectl::Schema::from_json(include_str!("../../public/schema-v1.34.json"))
+        .ok()
+        .map(std::sync::Arc::new)
 }

@@ -2,6 +2,7 @@
 //! (the wasm32 target, the pinned trunk and wasm-bindgen in `.tools/`, Chromium for tests).
 
 mod measure;
+mod schema;
 mod serve_dir;
 mod test;
 mod tools;
@@ -17,6 +18,7 @@ Tasks:
   dist      build the static site into dist/ (relative URLs: works from any sub-path)
   test      formatting, clippy, native tests, release build, browser end-to-end tests
   measure   sizes of what the page downloads (raw, gzip, brotli) and page load times
+  schema    regenerate public/schema-v1.34.json (kubectl explain's schema) from k8s-openapi
 ";
 
 fn main() -> ExitCode {
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         }
         Some("test") => return test::run(),
         Some("measure") => measure::run(),
+        Some("schema") => schema::run(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

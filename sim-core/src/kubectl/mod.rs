@@ -12,6 +12,7 @@ mod delete;
 mod describe;
 mod edit;
 mod errors;
+mod explain;
 mod flags;
 mod get;
 mod info;
@@ -25,6 +26,7 @@ pub mod resources;
 mod run;
 
 pub use config::KubeConfig;
+pub use explain::Schema;
 
 use crate::Simulation;
 use crate::shell::Output;
@@ -40,6 +42,8 @@ pub struct Env<'a> {
     pub stdin: &'a str,
     /// The kubeconfig's current context (its namespace).
     pub config: &'a mut KubeConfig,
+    /// The API schema `kubectl explain` reads, once loaded.
+    pub schema: Option<&'a Schema>,
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -52,6 +56,7 @@ pub struct Invocation<'a> {
     pub files: &'a BTreeMap<String, String>,
     pub stdin: &'a str,
     pub config: &'a mut KubeConfig,
+    pub schema: Option<&'a Schema>,
     pub out: &'a mut Output,
 }
 
@@ -90,6 +95,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("delete", &delete::DEF, delete::run),
     ("describe", &describe::DEF, describe::run),
     ("edit", &edit::DEF, edit::run),
+    ("explain", &explain::DEF, explain::run),
     ("get", &get::DEF, get::run),
     ("label", &label::LABEL, label::label),
     ("patch", &patch::DEF, patch::run),
@@ -179,6 +185,7 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         files: env.files,
         stdin: env.stdin,
         config: env.config,
+        schema: env.schema,
         out,
     };
     match runner(&parsed, &mut invocation) {

@@ -20,6 +20,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ("ls", "list the workspace files"),
     ("cat", "print workspace files, or what is piped in"),
     ("echo", "print its arguments"),
+    ("grep", "keep the lines that contain a text: grep [-i] [-v] TEXT [FILE]"),
+    ("head", "the first lines: head [-n N] [FILE]"),
+    ("tail", "the last lines: tail [-n N] [FILE]"),
+    ("wc", "count lines, words and bytes: wc [-l] [FILE]"),
     ("clear", "clear the console"),
     ("help", "this list"),
 ];
@@ -36,6 +40,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
                 files: &shell.files,
                 stdin,
                 config: &mut shell.kubeconfig,
+                schema: shell.schema.as_deref(),
             };
             crate::kubectl::kubectl(args, env, &mut output)
         }
@@ -43,6 +48,10 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "ls" => ls(shell, args, &mut output),
         "cat" => cat(shell, args, stdin, &mut output),
         "echo" => echo(args, &mut output),
+        "grep" => grep(shell, args, stdin, &mut output),
+        "head" => head_or_tail(shell, "head", args, stdin, &mut output),
+        "tail" => head_or_tail(shell, "tail", args, stdin, &mut output),
+        "wc" => wc(shell, args, stdin, &mut output),
         "help" => help(&mut output),
         "clear" => {
             return Result { output, status: 0, clear: true };
@@ -123,6 +132,133 @@ fn echo(args: &[String], out: &mut Output) -> i32 {
         text.push('\n');
     }
     out.out(text);
+    0
+}
+
+/// The text a filter reads: the named workspace file, or what is piped in.
+fn input<'a>(
+    shell: &'a Shell,
+    command: &str,
+    file: Option<&String>,
+    stdin: &'a str,
+    out: &mut Output,
+) -> Option<&'a str> {
+    match file {
+        None => Some(stdin),
+        Some(name) if name == "-" => Some(stdin),
+        Some(name) => match shell.files.get(name) {
+            Some(text) => Some(text),
+            None => {
+                out.err_line(format!("{command}: {name}: No such file or directory"));
+                None
+            }
+        },
+    }
+}
+
+/// `grep [-i] [-v] [-c] TEXT [FILE]`: fixed-text matching (the lab has no regular expressions).
+fn grep(shell: &Shell, args: &[String], stdin: &str, out: &mut Output) -> i32 {
+    let (mut ignore_case, mut invert, mut count) = (false, false, false);
+    let mut operands = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "-i" => ignore_case = true,
+            "-v" => invert = true,
+            "-c" => count = true,
+            "-iv" | "-vi" => (ignore_case, invert) = (true, true),
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                out.err_line(format!(
+                    "grep: invalid option -- '{}'\nUsage: grep [-i] [-v] [-c] TEXT [FILE]",
+                    &flag[1..]
+                ));
+                return 2;
+            }
+            _ => operands.push(arg),
+        }
+    }
+    let Some(pattern) = operands.first() else {
+        out.err_line("Usage: grep [-i] [-v] [-c] TEXT [FILE]");
+        return 2;
+    };
+    let Some(text) = input(shell, "grep", operands.get(1).copied(), stdin, out) else { return 2 };
+    let wanted = if ignore_case { pattern.to_lowercase() } else { pattern.to_string() };
+    let matching: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            let line = if ignore_case { line.to_lowercase() } else { line.to_string() };
+            line.contains(&wanted) != invert
+        })
+        .collect();
+    if count {
+        out.out(format!("{}\n", matching.len()));
+    } else {
+        for line in &matching {
+            out.out(format!("{line}\n"));
+        }
+    }
+    i32::from(matching.is_empty())
+}
+
+/// `head`/`tail [-n N] [FILE]` (also `-N`).
+fn head_or_tail(
+    shell: &Shell,
+    command: &str,
+    args: &[String],
+    stdin: &str,
+    out: &mut Output,
+) -> i32 {
+    let mut lines = 10usize;
+    let mut file = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let number = if arg == "-n" {
+            iter.next().map(String::as_str)
+        } else if let Some(n) = arg.strip_prefix("-n") {
+            Some(n)
+        } else if let Some(n) = arg.strip_prefix('-').filter(|n| !n.is_empty()) {
+            Some(n)
+        } else {
+            file = Some(arg);
+            continue;
+        };
+        match number.and_then(|n| n.trim_start_matches('+').parse().ok()) {
+            Some(n) => lines = n,
+            None => {
+                out.err_line(format!(
+                    "{command}: invalid number of lines: '{}'",
+                    number.unwrap_or_default()
+                ));
+                return 1;
+            }
+        }
+    }
+    let Some(text) = input(shell, command, file, stdin, out) else { return 1 };
+    let all: Vec<&str> = text.lines().collect();
+    let kept = if command == "head" {
+        &all[..lines.min(all.len())]
+    } else {
+        &all[all.len().saturating_sub(lines)..]
+    };
+    for line in kept {
+        out.out(format!("{line}\n"));
+    }
+    0
+}
+
+/// `wc [-l|-w|-c] [FILE]`.
+fn wc(shell: &Shell, args: &[String], stdin: &str, out: &mut Output) -> i32 {
+    let flags: Vec<&String> = args.iter().filter(|a| a.starts_with('-')).collect();
+    let file = args.iter().find(|a| !a.starts_with('-'));
+    let Some(text) = input(shell, "wc", file, stdin, out) else { return 1 };
+    let counts =
+        [("-l", text.lines().count()), ("-w", text.split_whitespace().count()), ("-c", text.len())];
+    let shown: Vec<String> = counts
+        .iter()
+        .filter(|(flag, _)| flags.is_empty() || flags.iter().any(|f| f.as_str() == *flag))
+        .map(|(_, n)| n.to_string())
+        .collect();
+    let suffix = file.map(|f| format!(" {f}")).unwrap_or_default();
+    out.out(format!("{}{suffix}\n", shown.join(" ")));
     0
 }
 

@@ -14,12 +14,14 @@ use std::collections::BTreeMap;
 
 /// A shell session: the workspace files it can read and write. The cluster is passed in, so
 /// the same shell language drives a page, a script or a test.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Shell {
     /// The lesson's manifests and files saved from the editor or with `>`, by name.
     pub files: BTreeMap<String, String>,
     /// kubectl's kubeconfig: which namespace commands use when `-n` is not given.
     pub kubeconfig: crate::kubectl::KubeConfig,
+    /// The API schema for `kubectl explain` (the page loads it after start-up).
+    pub schema: Option<std::sync::Arc<crate::kubectl::Schema>>,
 }
 
 /// What one entry printed, and the line to echo for it.

@@ -1,0 +1,43 @@
+// kubectl in the page's Console: manifests through here-documents, and explain (whose schema the
+// page fetches after start-up).
+import { test, expect } from '@playwright/test';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('region', { name: 'Node node01', exact: true })).toBeVisible();
+});
+
+async function type(page, text) {
+  const console = page.getByRole('textbox', { name: 'Console' });
+  await console.fill(text);
+  await console.press('Enter');
+}
+
+test('a manifest applied through a here-document becomes a pod on the diagram', async ({ page }) => {
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
+  const console = page.getByRole('textbox', { name: 'Console' });
+  await console.fill('kubectl apply -f - <<EOF');
+  await console.press('Enter');
+  for (const line of ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: from-yaml', 'spec:', '  containers:', '  - name: web', '    image: nginx:1.27']) {
+    await console.press('End');
+    await console.pressSequentially(line);
+    await console.press('Shift+Enter');
+  }
+  await console.pressSequentially('EOF');
+  await console.press('Enter');
+  const log = page.getByRole('log', { name: 'Console output' });
+  await expect(log).toContainText('pod/from-yaml created');
+  await expect(page.getByRole('listitem', { name: 'Pod from-yaml', exact: true })).toHaveAttribute('data-status', 'Running');
+
+  await type(page, 'kubectl delete pod from-yaml');
+  await expect(log).toContainText('pod "from-yaml" deleted from default namespace');
+  await expect(page.getByRole('listitem', { name: 'Pod from-yaml', exact: true })).toHaveCount(0);
+});
+
+test('kubectl explain answers from the schema the page loads', async ({ page }) => {
+  await page.waitForLoadState('networkidle');
+  await type(page, 'kubectl explain pod.spec.containers.image');
+  const log = page.getByRole('log', { name: 'Console output' });
+  await expect(log).toContainText('FIELD: image <string>');
+  await expect(log).toContainText('Container image name.');
+});
