@@ -83,9 +83,16 @@ fn run_script(file: &str, seed: u64) -> ExitCode {
     shell.schema = schema();
     let stdout = io::stdout();
     let stderr = io::stderr();
+    // Whether the last thing written ended a line: an echo line always starts a fresh one.
+    let mut at_line_start = true;
     for ran in shell.run_script(&mut sim, &script) {
         let mut out = stdout.lock();
-        let _ = writeln!(out, "$ {}", ran.first_line);
+        let _ = writeln!(out, "{}$ {}", if at_line_start { "" } else { "\n" }, ran.first_line);
+        if let Some((_, last)) = ran.output.chunks.last() {
+            at_line_start = last.ends_with('\n');
+        } else {
+            at_line_start = true;
+        }
         let _ = out.flush();
         drop(out);
         for (stream, text) in &ran.output.chunks {

@@ -119,7 +119,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         });
         match created {
             Ok(object) => {
-                print::result(inv.out, format, kind, &target.name, &object, "created", dry_run)
+                print::result(inv.out, &format, kind, &target.name, &object, "created", dry_run)
             }
             Err(message) => {
                 inv.out.err_line(message);
@@ -174,7 +174,7 @@ fn create_generated<K: Kind>(
     }
     let kind = kinds::of::<K>();
     let created = send(inv, kind, value, dry_run).map_err(CommandError::Api)?;
-    print::result(inv.out, format, kind, &name, &created, "created", dry_run);
+    print::result(inv.out, &format, kind, &name, &created, "created", dry_run);
     Ok(0)
 }
 

@@ -138,7 +138,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let nothing_found = found.is_empty();
     let several_types = requests.len() > 1;
     let single_object = requests.len() == 1 && requests[0].names.len() == 1;
-    let text = match format {
+    let text = match &format {
         OutputFormat::Default | OutputFormat::Wide => {
             let label_columns: Vec<String> = parsed
                 .values("label-columns")
@@ -174,6 +174,20 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 })
             })
             .collect(),
+        OutputFormat::JsonPath(template) => {
+            let values: Vec<Value> =
+                found.iter().flat_map(|(_, objects)| objects.iter().cloned()).collect();
+            let data = match values.as_slice() {
+                [one] if single_object => one.clone(),
+                _ => print::list_of(&values),
+            };
+            print::jsonpath::render(template, &data).map_err(CommandError::Plain)?
+        }
+        OutputFormat::CustomColumns(columns) => {
+            let values: Vec<Value> =
+                found.iter().flat_map(|(_, objects)| objects.iter().cloned()).collect();
+            print::custom_columns(columns, &values)
+        }
         OutputFormat::Yaml | OutputFormat::Json => {
             let values: Vec<Value> = found.into_iter().flat_map(|(_, objects)| objects).collect();
             let document = match values.as_slice() {

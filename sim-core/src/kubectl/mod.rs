@@ -314,13 +314,17 @@ impl DryRun {
 }
 
 /// Reads `-o/--output`: the printer to use, or kubectl's error for an unknown format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Default,
     Wide,
     Name,
     Yaml,
     Json,
+    /// `-o jsonpath=TEMPLATE`.
+    JsonPath(String),
+    /// `-o custom-columns=HEADER:EXPRESSION,…`.
+    CustomColumns(Vec<(String, String)>),
 }
 
 impl OutputFormat {
@@ -335,14 +339,44 @@ impl OutputFormat {
             "name" => OutputFormat::Name,
             "yaml" => OutputFormat::Yaml,
             "json" => OutputFormat::Json,
+            "jsonpath" => {
+                let template = format.split_once('=').map_or("", |(_, t)| t);
+                if template.is_empty() {
+                    return Err(CommandError::Plain(
+                        "template format specified but no template given".into(),
+                    ));
+                }
+                // Check the template now, as kubectl does before it asks the server.
+                print::jsonpath::render(template, &serde_json::Value::Null).map_err(|problem| {
+                    CommandError::Plain(format!("error parsing jsonpath {template}, {problem}"))
+                })?;
+                OutputFormat::JsonPath(template.to_string())
+            }
+            "custom-columns" => {
+                let spec = format.split_once('=').map_or("", |(_, t)| t);
+                let columns: Vec<(String, String)> = spec
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(|column| match column.split_once(':') {
+                        Some((header, expression)) => Ok((header.to_string(), expression.to_string())),
+                        None => Err(CommandError::Plain(format!(
+                            "unexpected custom-columns spec: {column}, expected <header>:<json-path-expr>"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?;
+                if columns.is_empty() {
+                    return Err(CommandError::Plain(
+                        "custom-columns format specified but no custom columns given".into(),
+                    ));
+                }
+                OutputFormat::CustomColumns(columns)
+            }
             "go-template"
             | "go-template-file"
             | "template"
             | "templatefile"
-            | "jsonpath"
             | "jsonpath-as-json"
             | "jsonpath-file"
-            | "custom-columns"
             | "custom-columns-file" => {
                 return Err(CommandError::Plain(format!("kubelab does not support -o {base} yet")));
             }

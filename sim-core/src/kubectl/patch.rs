@@ -104,7 +104,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let unchanged =
         result.pointer("/metadata/resourceVersion") == live.pointer("/metadata/resourceVersion");
     let verb = if unchanged && dry_run == DryRun::None { "patched (no change)" } else { "patched" };
-    print::result(inv.out, format, kind, &name, &result, verb, dry_run);
+    print::result(inv.out, &format, kind, &name, &result, verb, dry_run);
     Ok(0)
 }
 

@@ -88,7 +88,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         };
         match result {
             Ok(object) => {
-                print::result(inv.out, format, kind, &target.name, &object, "replaced", dry_run)
+                print::result(inv.out, &format, kind, &target.name, &object, "replaced", dry_run)
             }
             Err(error) => {
                 inv.out.err_line(errors::describe_for(&error, "replacing", &target.source));

@@ -161,7 +161,7 @@ impl Run {
         let object = serde_json::to_value(&shown).unwrap_or_default();
         print::result(
             inv.out,
-            self.format,
+            &self.format,
             kinds::of::<Pod>(),
             &name,
             &object,

@@ -46,12 +46,19 @@ impl Shell {
         parse::entries(script).into_iter().map(|entry| self.run_entry(sim, entry)).collect()
     }
 
-    /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output.
+    /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output. An echo
+    /// line always starts a line of its own, even after output without a final newline
+    /// (`-o jsonpath` prints none).
     pub fn transcript(&mut self, sim: &mut Simulation, script: &str) -> String {
-        self.run_script(sim, script)
-            .into_iter()
-            .map(|ran| format!("$ {}\n{}", ran.first_line, ran.output.combined()))
-            .collect()
+        let mut text = String::new();
+        for ran in self.run_script(sim, script) {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("$ {}\n", ran.first_line));
+            text.push_str(&ran.output.combined());
+        }
+        text
     }
 
     fn run_entry(&mut self, sim: &mut Simulation, entry: Result<Entry, ParseError>) -> Ran {

@@ -2,6 +2,7 @@
 //! commands, which only decide what to print.
 
 pub mod columns;
+pub mod jsonpath;
 pub mod node;
 pub mod pod;
 pub mod table;
@@ -60,7 +61,7 @@ pub fn list_of<T: Serialize>(items: &[T]) -> serde_json::Value {
 /// `-o yaml|json|name`.
 pub(crate) fn result(
     out: &mut crate::shell::Output,
-    format: super::OutputFormat,
+    format: &super::OutputFormat,
     kind: &dyn crate::api::DynamicKind,
     name: &str,
     object: &serde_json::Value,
@@ -72,8 +73,36 @@ pub(crate) fn result(
         super::OutputFormat::Yaml => to_yaml(object),
         super::OutputFormat::Json => to_json(object),
         super::OutputFormat::Name => format!("{reference}\n"),
+        super::OutputFormat::JsonPath(template) => {
+            jsonpath::render(template, object).unwrap_or_default()
+        }
+        super::OutputFormat::CustomColumns(columns) => {
+            custom_columns(columns, std::slice::from_ref(object))
+        }
         super::OutputFormat::Default | super::OutputFormat::Wide => {
             format!("{reference} {verb}{}\n", dry_run.suffix())
         }
     });
+}
+
+/// `-o custom-columns`: one column per `HEADER:expression`, several values joined by commas,
+/// `<none>` where the expression finds nothing.
+pub fn custom_columns(columns: &[(String, String)], objects: &[serde_json::Value]) -> String {
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
+    let mut table = table::Table::new(&headers);
+    for object in objects {
+        let row = columns
+            .iter()
+            .map(|(_, expression)| {
+                let values = jsonpath::select(expression, object).unwrap_or_default();
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect();
+                if shown.is_empty() { "<none>".to_string() } else { shown.join(",") }
+            })
+            .collect();
+        table.row(row);
+    }
+    table.render()
 }
