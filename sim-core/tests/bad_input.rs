@@ -111,6 +111,10 @@ const WORDS: &[&str] = &[
     "--field-selector=status.phase=Running",
     "-L",
     "app",
+    "widgets",
+    "wg",
+    "crd",
+    "widgets.example.com",
 ];
 
 /// Properties that must hold however the cluster got where it is.
@@ -168,6 +172,10 @@ const YAML_PIECES: &[&str] = &[
     "\"unclosed\n",
     "spec: null\n",
     "status: {phase: Running}\n",
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, kind: Widget, shortNames: [wg]}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              size: {type: integer, minimum: 1}\n",
+    "apiVersion: example.com/v1\nkind: Widget\n",
+    "spec:\n  size: 0\n",
+    "spec:\n  size: big\n",
 ];
 
 fn random_manifest(rng: &mut Rng) -> String {

@@ -16,6 +16,26 @@ kubectl get pods -o wide
 kubectl get events
 ";
 
+/// A custom resource, so that saved state holds custom objects too.
+const WIDGET_CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+";
+
 /// The transcript and the saved state after running `SCRIPT` with `seed`.
 fn session(seed: u64) -> (String, String) {
     let mut sim = Simulation::new(seed);
@@ -53,7 +73,9 @@ fn a_saved_cluster_restores_and_carries_on_identically() {
     let mut original = Simulation::new(3);
     Shell::new().run_script(
         &mut original,
-        "kubectl run web --image=nginx\nkubectl run typo --image=ngnix\nsleep 2",
+        &format!("kubectl run web --image=nginx\nkubectl run typo --image=ngnix\nsleep 2\n\
+         kubectl apply -f - <<EOF\n{WIDGET_CRD}EOF\n\
+         kubectl apply -f - <<EOF\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 2\nEOF"),
     );
     let saved = serde_json::to_string(&original).unwrap();
     let mut restored: Simulation = serde_json::from_str(&saved).expect("the saved state loads");
@@ -62,9 +84,8 @@ fn a_saved_cluster_restores_and_carries_on_identically() {
         saved,
         "byte-identical after a round trip"
     );
-    let rest = "sleep 1m\nkubectl run late --image=busybox:1.36\nsleep 10\nkubectl get pods -o wide\nkubectl get events";
-    assert_eq!(
-        Shell::new().transcript(&mut original, rest),
-        Shell::new().transcript(&mut restored, rest)
-    );
+    let rest = "sleep 1m\nkubectl run late --image=busybox:1.36\nsleep 10\nkubectl get pods -o wide\nkubectl get events\nkubectl get widgets";
+    let carried_on = Shell::new().transcript(&mut original, rest);
+    assert_eq!(carried_on, Shell::new().transcript(&mut restored, rest));
+    assert!(carried_on.contains("\nw   "), "the custom object survives: {carried_on}");
 }

@@ -3,7 +3,8 @@
 //! bad syntax, values of the wrong type and fields a kind does not have.
 
 use super::Kind;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
@@ -60,13 +61,18 @@ pub fn documents(text: &str) -> Result<Vec<Value>, SyntaxError> {
 /// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
 /// first value of the wrong type fails the decoding; every field `K` does not have is listed.
 pub fn strict<K: Kind>(value: &Value) -> Result<K, String> {
-    let object: K = K::deserialize(value).map_err(|error| {
+    strict_as(value, K::KIND)
+}
+
+/// [`strict`] for any type: `kind` names it in the messages.
+pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> Result<T, String> {
+    let object = T::deserialize(value).map_err(|error| {
         let inner = error.to_string();
         let path = offending_path(value, &inner).unwrap_or_default();
         format!(
             "json: cannot unmarshal {} into Go struct field {}.{} of type {}",
             found_type(&inner),
-            K::KIND,
+            kind,
             go_path(&path),
             go_type(&inner)
         )

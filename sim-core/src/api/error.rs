@@ -6,16 +6,17 @@ use std::fmt;
 /// Why the API server refused a request (`metav1.StatusReason`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
-    /// `pods "x" not found`
-    NotFound { resource: &'static str, name: String },
+    /// `pods "x" not found`, `deployments.apps "x" not found`: the resource is group-qualified.
+    NotFound { resource: String, name: String },
     /// `pods "x" already exists`
-    AlreadyExists { resource: &'static str, name: String },
-    /// `The Pod "x" is invalid: …`: one or more field errors.
-    Invalid { kind: &'static str, name: String, causes: Vec<FieldError> },
+    AlreadyExists { resource: String, name: String },
+    /// `Deployment.apps "x" is invalid: …`: one or more field errors. kubectl names the kind
+    /// without its group: `The Deployment "x" is invalid: …`.
+    Invalid { kind: String, group: String, name: String, causes: Vec<FieldError> },
     /// The request could not be decoded (a value of the wrong type, an unknown field).
     BadRequest(String),
     /// Someone else changed the object since the client read it.
-    Conflict { resource: &'static str, name: String },
+    Conflict { resource: String, name: String },
     /// The server refuses the request, with its message (e.g. a namespace being deleted).
     Forbidden(String),
 }
@@ -42,8 +43,8 @@ impl fmt::Display for ApiError {
             ApiError::AlreadyExists { resource, name } => {
                 write!(f, "{resource} \"{name}\" already exists")
             }
-            ApiError::Invalid { kind, name, causes } => {
-                write!(f, "{kind} \"{name}\" is invalid: ")?;
+            ApiError::Invalid { kind, group, name, causes } => {
+                write!(f, "{} \"{name}\" is invalid: ", super::kinds::qualify(kind, group))?;
                 match causes.as_slice() {
                     [one] => write!(f, "{one}"),
                     many => {
@@ -81,10 +82,10 @@ pub enum FieldErrorKind {
         value: String,
         detail: String,
     },
-    /// The offending value and the values that are allowed.
+    /// The offending value and the values that are allowed, each rendered as Go prints it.
     NotSupported {
         value: String,
-        supported: Vec<&'static str>,
+        supported: Vec<String>,
     },
     Duplicate {
         value: String,
@@ -133,18 +134,21 @@ impl FieldError {
         )
     }
 
-    pub fn not_supported(
-        field: impl Into<String>,
-        value: &str,
-        supported: &[&'static str],
-    ) -> Self {
-        FieldError::new(
+    pub fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Self {
+        FieldError::not_supported_raw(
             field,
-            FieldErrorKind::NotSupported {
-                value: format!("{value:?}"),
-                supported: supported.to_vec(),
-            },
+            format!("{value:?}"),
+            supported.iter().map(|s| format!("{s:?}")).collect(),
         )
+    }
+
+    /// The same with the value and the allowed values already rendered (JSON values of a schema).
+    pub fn not_supported_raw(
+        field: impl Into<String>,
+        value: String,
+        supported: Vec<String>,
+    ) -> Self {
+        FieldError::new(field, FieldErrorKind::NotSupported { value, supported })
     }
 
     pub fn duplicate(field: impl Into<String>, value: &str) -> Self {
@@ -175,14 +179,11 @@ impl fmt::Display for FieldError {
             FieldErrorKind::Invalid { value, detail } => {
                 write!(f, "{field}: Invalid value: {value}: {detail}")
             }
-            FieldErrorKind::NotSupported { value, supported } => {
-                let quoted: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
-                write!(
-                    f,
-                    "{field}: Unsupported value: {value}: supported values: {}",
-                    quoted.join(", ")
-                )
-            }
+            FieldErrorKind::NotSupported { value, supported } => write!(
+                f,
+                "{field}: Unsupported value: {value}: supported values: {}",
+                supported.join(", ")
+            ),
             FieldErrorKind::Duplicate { value } => write!(f, "{field}: Duplicate value: {value}"),
             FieldErrorKind::Forbidden { detail } => write!(f, "{field}: Forbidden: {detail}"),
             FieldErrorKind::TooLong { detail } => write!(f, "{field}: Too long: {detail}"),

@@ -3,12 +3,15 @@
 //! kubectl, which handle objects as JSON values.
 
 use super::admission::Admission;
-use super::{ApiError, ApiServer, DeleteOptions, Deleted, NameRule, Store};
+use super::custom::CustomKind;
+use super::{ApiError, ApiServer, DeleteOptions, Deleted, NameRule, Object, Store};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::marker::PhantomData;
+use std::ops::Deref;
+use std::rc::Rc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -26,7 +29,8 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 
 /// A kind the API server stores: where its objects live and the admission rules it gets.
 pub trait Kind:
-    k8s_openapi::Resource
+    Object
+    + k8s_openapi::Resource
     + k8s_openapi::Metadata<Ty = ObjectMeta>
     + Admission
     + Clone
@@ -45,9 +49,15 @@ pub trait Kind:
     fn store(api: &ApiServer) -> &Store<Self>;
     fn store_mut(api: &mut ApiServer) -> &mut Store<Self>;
 
-    fn meta(&self) -> &ObjectMeta {
-        self.metadata()
+    /// The resource as the server names it in messages: `pods`, `deployments.apps`.
+    fn qualified_resource() -> String {
+        qualify(Self::URL_PATH_SEGMENT, Self::GROUP)
     }
+}
+
+/// `name.group`, or just `name` for the core group (apimachinery's `GroupResource.String()`).
+pub fn qualify(name: &str, group: &str) -> String {
+    if group.is_empty() { name.to_string() } else { format!("{name}.{group}") }
 }
 
 macro_rules! kinds {
@@ -127,10 +137,10 @@ pub fn by_resource(plural: &str) -> Option<&'static dyn DynamicKind> {
 
 /// A stored kind handled by name: objects go in and out as JSON values.
 pub trait DynamicKind: Sync {
-    fn kind(&self) -> &'static str;
-    fn api_version(&self) -> &'static str;
+    fn kind(&self) -> &str;
+    fn api_version(&self) -> &str;
     /// The resource name: `pods`.
-    fn plural(&self) -> &'static str;
+    fn plural(&self) -> &str;
     fn namespaced(&self) -> bool;
     /// Reads a manifest strictly, as `fieldValidation=Strict` does: a value of the wrong type or a
     /// field the kind does not have is an error.
@@ -153,6 +163,46 @@ pub trait DynamicKind: Sync {
     fn dependents_of(&self, api: &ApiServer, owner_uid: &str) -> Vec<(String, String)>;
     /// Removes the owner reference to `owner_uid` from one object.
     fn drop_owner(&self, api: &mut ApiServer, namespace: &str, name: &str, owner_uid: &str);
+    /// The CRD-defined kind this is, if it is one.
+    fn as_custom(&self) -> Option<&CustomKind> {
+        None
+    }
+}
+
+/// A kind held by code that handles kinds by name: built in, or served for a CRD.
+#[derive(Clone)]
+pub enum KindRef {
+    Builtin(&'static dyn DynamicKind),
+    Custom(Rc<CustomKind>),
+}
+
+impl Deref for KindRef {
+    type Target = dyn DynamicKind;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            KindRef::Builtin(kind) => *kind,
+            KindRef::Custom(kind) => kind.as_ref(),
+        }
+    }
+}
+
+impl ApiServer {
+    /// Every kind the server serves: the built-in ones, then those CRDs define.
+    pub fn kinds(&self) -> Vec<KindRef> {
+        let builtin = ALL.iter().map(|kind| KindRef::Builtin(*kind));
+        builtin
+            .chain(self.custom_kinds().into_iter().map(|k| KindRef::Custom(Rc::new(k))))
+            .collect()
+    }
+
+    /// The kind a manifest's `apiVersion` and `kind` name.
+    pub fn kind_for(&self, api_version: &str, kind: &str) -> Option<KindRef> {
+        match by_kind(api_version, kind) {
+            Some(builtin) => Some(KindRef::Builtin(builtin)),
+            None => self.custom_kind(api_version, kind).map(|k| KindRef::Custom(Rc::new(k))),
+        }
+    }
 }
 
 /// The `DynamicKind` of a typed kind.
@@ -167,15 +217,15 @@ fn from_value<K: Kind>(value: Value) -> Result<K, ApiError> {
 }
 
 impl<K: Kind> DynamicKind for Typed<K> {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> &str {
         K::KIND
     }
 
-    fn api_version(&self) -> &'static str {
+    fn api_version(&self) -> &str {
         K::API_VERSION
     }
 
-    fn plural(&self) -> &'static str {
+    fn plural(&self) -> &str {
         K::URL_PATH_SEGMENT
     }
 

@@ -6,19 +6,22 @@
 //! cluster only through this type, as real components only talk to kube-apiserver.
 
 pub mod admission;
+mod custom;
 pub mod decode;
 mod error;
 mod events;
 pub mod kinds;
 mod names;
+mod schema;
 pub mod selector;
 mod store;
 
+pub use custom::{CustomKind, CustomObject};
 pub use error::{ApiError, FieldError, FieldErrorKind};
 pub use events::{EventSource, EventType};
-pub use kinds::{DynamicKind, Kind};
+pub use kinds::{DynamicKind, Kind, KindRef};
 pub use names::NameRule;
-pub use store::{ObjectKey, Store};
+pub use store::{Object, ObjectKey, Store};
 
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -77,6 +80,9 @@ pub struct ApiServer {
     /// Draws uids, generated names and allocated IPs and ports.
     rng: Rng,
     stores: Stores,
+    /// Custom objects, by the name of the CRD that defines them.
+    #[serde(default)]
+    custom: BTreeMap<String, Store<CustomObject>>,
     /// Event names by aggregation key, so a repeated event is found without a search.
     #[serde(skip)]
     event_names: BTreeMap<String, String>,
@@ -89,6 +95,7 @@ impl ApiServer {
             resource_version: 0,
             rng,
             stores: Stores::default(),
+            custom: BTreeMap::new(),
             event_names: BTreeMap::new(),
         }
     }
@@ -116,7 +123,7 @@ impl ApiServer {
     }
 
     fn not_found<K: Kind>(name: &str) -> ApiError {
-        ApiError::NotFound { resource: K::URL_PATH_SEGMENT, name: name.to_string() }
+        ApiError::NotFound { resource: K::qualified_resource(), name: name.to_string() }
     }
 
     pub fn get<K: Kind>(&self, namespace: &str, name: &str) -> Result<&K, ApiError> {
@@ -145,28 +152,63 @@ impl ApiServer {
     /// Creates an object as `POST` does: names it (from `generateName` if needed), defaults and
     /// validates it, stamps the server-owned metadata, and returns what was stored.
     pub fn create<K: Kind>(&mut self, mut object: K) -> Result<K, ApiError> {
-        if K::NAMESPACED {
-            let meta = object.metadata_mut();
-            let namespace = meta.namespace.get_or_insert_with(|| "default".to_string()).clone();
-            let Some(found) = self.stores.namespaces.get("", &namespace) else {
-                return Err(ApiError::NotFound { resource: "namespaces", name: namespace });
-            };
-            if found.metadata.deletion_timestamp.is_some() {
-                let name = object
-                    .meta()
-                    .name
-                    .clone()
-                    .or(object.meta().generate_name.clone())
-                    .unwrap_or_default();
-                return Err(ApiError::Forbidden(format!(
-                    "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
-                    K::URL_PATH_SEGMENT
-                )));
+        let resource = K::qualified_resource();
+        self.admit_scope(object.metadata_mut(), K::NAMESPACED, &resource)?;
+        self.generate_name(object.metadata_mut());
+        let name = object.meta().name.clone().unwrap_or_default();
+        let mut causes = validate_name(K::NAME_RULE, object.meta());
+        causes.extend(validate_labels(object.meta()));
+        if causes.is_empty() {
+            let key = store::key_of(object.meta());
+            if K::store(self).get(&key.0, &key.1).is_some() {
+                return Err(ApiError::AlreadyExists { resource, name });
             }
-        } else {
-            object.metadata_mut().namespace = None;
         }
-        let meta = object.metadata_mut();
+        // Server-owned metadata, set before admission (a Job's selector is built from its uid).
+        self.stamp_new(object.metadata_mut(), K::TRACKS_GENERATION);
+        object.apply_defaults();
+        causes.extend(object.validate());
+        if !causes.is_empty() {
+            return Err(ApiError::Invalid {
+                kind: K::KIND.into(),
+                group: K::GROUP.into(),
+                name,
+                causes,
+            });
+        }
+        object.allocate(self)?;
+        object.metadata_mut().resource_version = Some(self.next_resource_version());
+        K::store_mut(self).put(object.clone());
+        Ok(object)
+    }
+
+    /// Puts a new object in its namespace (`default` if it names none), which must exist and not
+    /// be terminating; takes the namespace off objects of cluster-scoped kinds.
+    fn admit_scope(
+        &self,
+        meta: &mut ObjectMeta,
+        namespaced: bool,
+        resource: &str,
+    ) -> Result<(), ApiError> {
+        if !namespaced {
+            meta.namespace = None;
+            return Ok(());
+        }
+        let namespace = meta.namespace.get_or_insert_with(|| "default".to_string()).clone();
+        let Some(found) = self.stores.namespaces.get("", &namespace) else {
+            return Err(ApiError::NotFound { resource: "namespaces".into(), name: namespace });
+        };
+        if found.metadata.deletion_timestamp.is_some() {
+            let name = meta.name.clone().or(meta.generate_name.clone()).unwrap_or_default();
+            return Err(ApiError::Forbidden(format!(
+                "{resource} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Names an object from its `generateName` when it has no name.
+    fn generate_name(&mut self, meta: &mut ObjectMeta) {
         if meta.name.as_deref().unwrap_or_default().is_empty()
             && let Some(prefix) = meta.generate_name.clone().filter(|p| !p.is_empty())
         {
@@ -178,33 +220,16 @@ impl ApiServer {
                 .collect();
             meta.name = Some(format!("{prefix}{suffix}"));
         }
-        let name = object.meta().name.clone().unwrap_or_default();
-        let mut causes = validate_name::<K>(object.meta());
-        causes.extend(validate_labels(object.meta()));
-        if causes.is_empty() {
-            let key = store::key_of(object.meta());
-            if K::store(self).get(&key.0, &key.1).is_some() {
-                return Err(ApiError::AlreadyExists { resource: K::URL_PATH_SEGMENT, name });
-            }
-        }
-        // Server-owned metadata, set before admission (a Job's selector is built from its uid).
-        let uid = self.rng.uuid();
-        let meta = object.metadata_mut();
-        meta.uid = Some(uid);
+    }
+
+    /// The metadata the server owns on a new object; the resourceVersion comes at the write.
+    fn stamp_new(&mut self, meta: &mut ObjectMeta, tracks_generation: bool) {
+        meta.uid = Some(self.rng.uuid());
         meta.creation_timestamp = Some(self.now.to_k8s());
-        meta.generation = K::TRACKS_GENERATION.then_some(1);
+        meta.generation = tracks_generation.then_some(1);
         meta.deletion_timestamp = None;
         meta.deletion_grace_period_seconds = None;
         meta.resource_version = None;
-        object.apply_defaults();
-        causes.extend(object.validate());
-        if !causes.is_empty() {
-            return Err(ApiError::Invalid { kind: K::KIND, name, causes });
-        }
-        object.allocate(self)?;
-        object.metadata_mut().resource_version = Some(self.next_resource_version());
-        K::store_mut(self).put(object.clone());
-        Ok(object)
     }
 
     /// Replaces an object as `PUT` does: the client's spec and metadata, the server's status,
@@ -221,7 +246,7 @@ impl ApiServer {
         if let Some(version) = object.meta().resource_version.as_deref().filter(|v| !v.is_empty())
             && Some(version) != old.meta().resource_version.as_deref()
         {
-            return Err(ApiError::Conflict { resource: K::URL_PATH_SEGMENT, name });
+            return Err(ApiError::Conflict { resource: K::qualified_resource(), name });
         }
         let old_meta = old.meta().clone();
         let meta = object.metadata_mut();
@@ -247,7 +272,12 @@ impl ApiServer {
         causes.extend(object.validate());
         causes.extend(object.validate_update(&old));
         if !causes.is_empty() {
-            return Err(ApiError::Invalid { kind: K::KIND, name, causes });
+            return Err(ApiError::Invalid {
+                kind: K::KIND.into(),
+                group: K::GROUP.into(),
+                name,
+                causes,
+            });
         }
         if object == old {
             return Ok(old);
@@ -255,6 +285,15 @@ impl ApiServer {
         if spec_changed && K::TRACKS_GENERATION {
             let meta = object.metadata_mut();
             meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+        }
+        if object.meta().deletion_timestamp.is_some()
+            && object.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
+            && object.deletion_mode(None) == DeletionMode::Immediate
+        {
+            // The last finalizer is gone: the deletion it held back completes.
+            let mut removed = self.remove::<K>(&namespace, &name)?;
+            removed.metadata_mut().resource_version = Some(self.resource_version.to_string());
+            return Ok(removed);
         }
         object.metadata_mut().resource_version = Some(self.next_resource_version());
         K::store_mut(self).put(object.clone());
@@ -331,12 +370,13 @@ impl ApiServer {
             .remove(namespace, name, version)
             .ok_or_else(|| Self::not_found::<K>(name))?;
         self.resource_version = version;
+        self.drop_undefined_custom_objects();
         Ok(removed)
     }
 
     /// Drops owner references to `owner_uid` from every object (`--cascade=orphan`).
     fn orphan_dependents(&mut self, owner_uid: &str) {
-        for kind in kinds::ALL {
+        for kind in self.kinds() {
             for (namespace, name) in kind.dependents_of(self, owner_uid) {
                 kind.drop_owner(self, &namespace, &name, owner_uid);
             }
@@ -378,12 +418,12 @@ fn validate_labels(meta: &ObjectMeta) -> Vec<FieldError> {
     errors
 }
 
-fn validate_name<K: Kind>(meta: &ObjectMeta) -> Vec<FieldError> {
+fn validate_name(rule: NameRule, meta: &ObjectMeta) -> Vec<FieldError> {
     match meta.name.as_deref() {
         None | Some("") => {
             vec![FieldError::required_because("metadata.name", "name or generateName is required")]
         }
-        Some(name) => K::NAME_RULE
+        Some(name) => rule
             .problems(name)
             .into_iter()
             .map(|problem| FieldError::invalid("metadata.name", name, problem))

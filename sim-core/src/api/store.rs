@@ -3,10 +3,21 @@
 //! keeps a watch index: which object was written at which resourceVersion, so a component can
 //! ask what changed since it last looked instead of reading everything again.
 
-use super::Kind;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+
+/// Anything stored: a typed object, or a custom resource held as JSON.
+pub trait Object: Clone {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+impl<K: k8s_openapi::Metadata<Ty = ObjectMeta> + Clone> Object for K {
+    fn meta(&self) -> &ObjectMeta {
+        self.metadata()
+    }
+}
 
 /// Where an object lives: its namespace (empty for cluster-scoped kinds) and name.
 pub type ObjectKey = (String, String);
@@ -35,7 +46,7 @@ impl<K> Default for Store<K> {
     }
 }
 
-impl<K: Kind> Store<K> {
+impl<K: Object> Store<K> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&K> {
         self.objects.get(&(namespace.to_string(), name.to_string()))
     }
@@ -85,7 +96,7 @@ impl<K: Serialize> Serialize for Store<K> {
     }
 }
 
-impl<'de, K: Kind> Deserialize<'de> for Store<K> {
+impl<'de, K: Object + DeserializeOwned> Deserialize<'de> for Store<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut store = Store::default();
         for object in Vec::<K>::deserialize(deserializer)? {

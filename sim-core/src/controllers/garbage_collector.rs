@@ -1,7 +1,7 @@
 //! The garbage collector: when an owner is deleted, its dependents (objects whose
 //! ownerReferences name it) are deleted too, in the background.
 
-use crate::api::{ApiServer, DeleteOptions, kinds};
+use crate::api::{ApiServer, DeleteOptions};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 
@@ -16,14 +16,15 @@ impl GarbageCollector {
         if api.resource_version() == self.seen_api_version {
             return None;
         }
-        let owners: Vec<String> = kinds::ALL
+        let kinds = api.kinds();
+        let owners: Vec<String> = kinds
             .iter()
             .flat_map(|kind| kind.deleted_uids_since(api, self.seen_api_version))
             .collect();
         // Deletions made below are looked at on the next pass: dependents of dependents go too.
         self.seen_api_version = api.resource_version();
         for owner in owners {
-            for kind in kinds::ALL {
+            for kind in &kinds {
                 for (namespace, name) in kind.dependents_of(api, &owner) {
                     let _ = kind.delete(api, &namespace, &name, DeleteOptions::default());
                 }

@@ -2,7 +2,7 @@
 //! `kube-root-ca.crt` ConfigMap (the service account and root CA publisher controllers); a
 //! namespace being deleted is emptied, then removed.
 
-use crate::api::{ApiServer, DeleteOptions, kinds};
+use crate::api::{ApiServer, DeleteOptions};
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -95,7 +95,7 @@ fn mark_terminating(api: &mut ApiServer, namespace: &str) {
 fn empty(api: &mut ApiServer, namespace: &str) {
     mark_terminating(api, namespace);
     let mut remaining = 0;
-    for kind in kinds::ALL.iter().filter(|k| k.namespaced()) {
+    for kind in api.kinds().into_iter().filter(|k| k.namespaced()) {
         for object in kind.list(api, Some(namespace)) {
             remaining += 1;
             let terminating = object.pointer("/metadata/deletionTimestamp").is_some();

@@ -52,7 +52,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     for target in &targets {
         match apply_one(inv, target, dry_run) {
             Ok((object, verb)) => {
-                print::result(inv.out, &format, target.kind, &target.name, &object, verb, dry_run)
+                print::result(inv.out, &format, &*target.kind, &target.name, &object, verb, dry_run)
             }
             Err(message) => {
                 inv.out.err_line(message);
@@ -98,7 +98,7 @@ fn apply_one(
     target: &Target,
     dry_run: DryRun,
 ) -> Result<(Value, &'static str), String> {
-    let kind = target.kind;
+    let kind = target.kind.clone();
     kind.decode(&target.object).map_err(|problem| {
         errors::describe_for(
             &errors::undecodable(kind.kind(), kind.api_version(), &problem),

@@ -114,12 +114,12 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             annotate_last_applied(&mut object);
         }
         let created = decoded.and_then(|_| {
-            send(inv, kind, object, dry_run)
+            send(inv, &*kind, object, dry_run)
                 .map_err(|e| errors::describe_for(&e, "creating", &target.source))
         });
         match created {
             Ok(object) => {
-                print::result(inv.out, &format, kind, &target.name, &object, "created", dry_run)
+                print::result(inv.out, &format, &*kind, &target.name, &object, "created", dry_run)
             }
             Err(message) => {
                 inv.out.err_line(message);

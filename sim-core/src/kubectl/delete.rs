@@ -5,7 +5,8 @@ use super::flags::{Flag, Parsed};
 use super::manifest::{self, kind_with_group};
 use super::resources;
 use super::{CommandDef, CommandError, CommandResult, DryRun, Invocation, errors};
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::KindRef;
+use crate::api::kinds::DynamicKind;
 use crate::api::selector::{self, Selector};
 use crate::api::{ApiError, DeleteOptions, Deleted, Propagation};
 use serde_json::Value;
@@ -99,7 +100,7 @@ const NO_RESOURCES: &str = "You must provide one or more resources by argument o
 const WAIT_LIMIT: Duration = Duration::from_secs(600);
 
 struct Victim {
-    kind: &'static dyn DynamicKind,
+    kind: KindRef,
     namespace: String,
     name: String,
 }
@@ -157,7 +158,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let options = DeleteOptions { grace_period_seconds: grace, propagation };
     let ignore_not_found = parsed.bool("ignore-not-found") || parsed.bool("all");
     let mut failed = false;
-    let mut waiting: Vec<(&'static dyn DynamicKind, String, String, Value)> = Vec::new();
+    let mut waiting: Vec<(KindRef, String, String, Value)> = Vec::new();
     for victim in victims {
         let Victim { kind, namespace, name } = victim;
         let result = match dry_run {
@@ -169,17 +170,17 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             Ok(deleted) => {
                 let verb = if force { "force deleted" } else { "deleted" };
                 if name_output {
-                    inv.out.out(format!("{}\n", manifest::reference(kind, &name)));
+                    inv.out.out(format!("{}\n", manifest::reference(&*kind, &name)));
                 } else if kind.namespaced() {
                     inv.out.out(format!(
                         "{} \"{name}\" {verb} from {namespace} namespace{}\n",
-                        kind_with_group(kind),
+                        kind_with_group(&*kind),
                         dry_run.suffix()
                     ));
                 } else {
                     inv.out.out(format!(
                         "{} \"{name}\" {verb}{}\n",
-                        kind_with_group(kind),
+                        kind_with_group(&*kind),
                         dry_run.suffix()
                     ));
                 }
@@ -229,14 +230,7 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
     let Some(first) = parsed.args.first() else {
         return Err(CommandError::Usage(NO_RESOURCES.to_string()));
     };
-    let resolve = |typed: &str| -> Result<&'static dyn DynamicKind, CommandError> {
-        let rtype = resources::lookup(typed).ok_or_else(|| {
-            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-        })?;
-        kinds::by_resource(rtype.plural).ok_or_else(|| {
-            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
-        })
-    };
+    let resolve = |typed: &str| resources::resolve(inv.sim.api(), typed);
     let scope = |kind: &dyn DynamicKind| {
         if kind.namespaced() { inv.namespace.clone() } else { String::new() }
     };
@@ -247,11 +241,11 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
                 return Err(CommandError::Plain("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".into()));
             };
             let kind = resolve(typed)?;
-            victims.push(Victim { kind, namespace: scope(kind), name: name.to_string() });
+            victims.push(Victim { namespace: scope(&*kind), kind, name: name.to_string() });
         }
         return Ok(victims);
     }
-    let kinds: Vec<&'static dyn DynamicKind> = first
+    let kinds: Vec<KindRef> = first
         .split(',')
         .filter(|t| !t.is_empty())
         .flat_map(|t| if t == "all" { resources::ALL_CATEGORY.to_vec() } else { vec![t] })
@@ -271,8 +265,8 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
             .iter()
             .flat_map(|kind| {
                 names.iter().map(|name| Victim {
-                    kind: *kind,
-                    namespace: scope(*kind),
+                    kind: kind.clone(),
+                    namespace: scope(&**kind),
                     name: name.clone(),
                 })
             })
@@ -299,7 +293,7 @@ fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, Command
                     object.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string()
                 };
                 victims.push(Victim {
-                    kind,
+                    kind: kind.clone(),
                     namespace: text("/metadata/namespace"),
                     name: text("/metadata/name"),
                 });

@@ -8,7 +8,8 @@ use super::print::{node as node_print, tabwriter};
 use super::resources;
 use super::{CommandDef, CommandError, CommandResult, Invocation, errors};
 use crate::api::ApiServer;
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::KindRef;
+use crate::api::kinds::DynamicKind;
 use crate::api::selector::Selector;
 use crate::quantity;
 use crate::time::{SimTime, human_duration};
@@ -51,7 +52,7 @@ pub const DEF: CommandDef = CommandDef {
 pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let show_events = parsed.bool_or("show-events", true);
     let api = inv.sim.api();
-    let mut found: Vec<(&'static dyn DynamicKind, Value)> = Vec::new();
+    let mut found: Vec<(KindRef, Value)> = Vec::new();
     let mut failures = Vec::new();
     if !parsed.values("filename").is_empty() {
         for target in manifest::targets(inv, parsed.values("filename"), false)? {
@@ -70,12 +71,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             Some((typed, name)) => (typed, vec![name.to_string()]),
             None => (first.as_str(), parsed.args[1..].to_vec()),
         };
-        let rtype = resources::lookup(typed).ok_or_else(|| {
-            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-        })?;
-        let kind = kinds::by_resource(rtype.plural).ok_or_else(|| {
-            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
-        })?;
+        let kind = resources::resolve(inv.sim.api(), typed)?;
         let namespace = if kind.namespaced() && !parsed.bool("all-namespaces") {
             Some(inv.namespace.as_str())
         } else {
@@ -90,13 +86,13 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                     .pointer("/metadata/labels")
                     .and_then(|l| serde_json::from_value(l.clone()).ok());
                 if selector.matches(labels.as_ref()) {
-                    found.push((kind, object));
+                    found.push((kind.clone(), object));
                 }
             }
         } else {
             for name in &names {
                 match kind.get(api, namespace.unwrap_or(""), name) {
-                    Ok(object) => found.push((kind, object)),
+                    Ok(object) => found.push((kind.clone(), object)),
                     // kubectl describe also takes a name prefix.
                     Err(error) => {
                         let prefixed: Vec<&Value> = listed
@@ -110,7 +106,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                         if prefixed.is_empty() {
                             failures.push(error);
                         }
-                        found.extend(prefixed.into_iter().map(|o| (kind, o.clone())));
+                        found.extend(prefixed.into_iter().map(|o| (kind.clone(), o.clone())));
                     }
                 }
             }
@@ -124,8 +120,10 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         }
     }
     let now = api.now();
-    let texts: Vec<String> =
-        found.iter().map(|(kind, object)| describe(api, *kind, object, now, show_events)).collect();
+    let texts: Vec<String> = found
+        .iter()
+        .map(|(kind, object)| describe(api, &**kind, object, now, show_events))
+        .collect();
     inv.out.out(texts.join("\n\n"));
     if !texts.is_empty() {
         inv.out.out("\n");

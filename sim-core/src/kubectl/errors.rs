@@ -6,7 +6,7 @@ use crate::api::ApiError;
 /// `The Pod "x" is invalid: spec.containers[0].image: Required value`.
 pub fn describe(error: &ApiError) -> String {
     match error {
-        ApiError::Invalid { kind, name, causes } => {
+        ApiError::Invalid { kind, name, causes, .. } => {
             let mut text = format!("The {kind} \"{name}\" is invalid: ");
             match causes.as_slice() {
                 [one] => text.push_str(&one.to_string()),

@@ -6,9 +6,10 @@ use super::manifest::kind_with_group;
 use super::print::{self, columns};
 use super::resources;
 use super::{CommandDef, CommandError, CommandResult, Invocation, OutputFormat, errors};
-use crate::api::ApiError;
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::KindRef;
+use crate::api::kinds::DynamicKind;
 use crate::api::selector::{self, Selector};
+use crate::api::{ApiError, ApiServer};
 use serde_json::Value;
 
 pub const DEF: CommandDef = CommandDef {
@@ -67,7 +68,7 @@ pub const DEF: CommandDef = CommandDef {
 const NO_TYPE_MESSAGE: &str = "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
 struct Request {
-    kind: &'static dyn DynamicKind,
+    kind: KindRef,
     /// The names asked for; none means "list them".
     names: Vec<String>,
 }
@@ -77,7 +78,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         return Err(CommandError::Plain("kubelab does not support --watch yet: run the command again, or use the cluster diagram".into()));
     }
     let format = OutputFormat::from_flags(parsed, true)?;
-    let requests = requests(&parsed.args)?;
+    let requests = requests(inv.sim.api(), &parsed.args)?;
     let all_namespaces = parsed.bool("all-namespaces");
     if all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
         return Err(CommandError::Plain(
@@ -96,14 +97,14 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let api = inv.sim.api();
     let now = api.now();
     let namespace = (!all_namespaces).then_some(inv.namespace.as_str());
-    let mut found: Vec<(&'static dyn DynamicKind, Vec<Value>)> = Vec::new();
+    let mut found: Vec<(KindRef, Vec<Value>)> = Vec::new();
     let mut failures: Vec<ApiError> = Vec::new();
     for request in &requests {
-        let kind = request.kind;
+        let kind = request.kind.clone();
         let fields = selector::parse_fields(field_selector, kind.plural()).map_err(|e| {
             CommandError::Api(ApiError::BadRequest(format!(
                 "Unable to find \"{}, Resource={}\" that match label selector \"{}\", field selector \"{field_selector}\": {e}",
-                group_version(kind),
+                group_version(&*kind),
                 kind.plural(),
                 parsed.value("selector").unwrap_or_default()
             )))
@@ -155,9 +156,16 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                         with_namespace: all_namespaces && kind.namespaced(),
                         show_labels: parsed.bool("show-labels"),
                         label_columns: label_columns.clone(),
-                        name_prefix: several_types.then(|| format!("{}/", kind_with_group(*kind))),
+                        name_prefix: several_types
+                            .then(|| format!("{}/", kind_with_group(&**kind))),
                     };
-                    columns::table(kind.kind(), objects, now, &options).render()
+                    match kind.as_custom() {
+                        Some(custom) => {
+                            columns::custom_table(&custom.columns, objects, now, &options)
+                        }
+                        None => columns::table(kind.kind(), objects, now, &options),
+                    }
+                    .render()
                 })
                 .collect();
             tables.join("\n")
@@ -168,7 +176,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 objects.iter().map(move |o| {
                     format!(
                         "{}/{}\n",
-                        kind_with_group(*kind),
+                        kind_with_group(&**kind),
                         o.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
                     )
                 })
@@ -227,18 +235,11 @@ fn group_version(kind: &dyn DynamicKind) -> String {
 }
 
 /// TYPE NAME…, TYPE,TYPE…, or TYPE/NAME… into requests.
-fn requests(args: &[String]) -> Result<Vec<Request>, CommandError> {
+fn requests(api: &ApiServer, args: &[String]) -> Result<Vec<Request>, CommandError> {
     let Some(first) = args.first() else {
         return Err(CommandError::Raw(NO_TYPE_MESSAGE.to_string()));
     };
-    let resolve = |typed: &str| -> Result<&'static dyn DynamicKind, CommandError> {
-        let rtype = resources::lookup(typed).ok_or_else(|| {
-            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-        })?;
-        kinds::by_resource(rtype.plural).ok_or_else(|| {
-            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
-        })
-    };
+    let resolve = |typed: &str| resources::resolve(api, typed);
     let mut requests: Vec<Request> = Vec::new();
     if args.iter().any(|a| a.contains('/')) {
         for arg in args {
@@ -256,6 +257,11 @@ fn requests(args: &[String]) -> Result<Vec<Request>, CommandError> {
             if typed == "all" {
                 for plural in resources::ALL_CATEGORY {
                     requests.push(Request { kind: resolve(plural)?, names: args[1..].to_vec() });
+                }
+                for kind in api.kinds() {
+                    if kind.as_custom().is_some_and(|k| k.categories.iter().any(|c| c == "all")) {
+                        requests.push(Request { kind, names: args[1..].to_vec() });
+                    }
                 }
                 continue;
             }

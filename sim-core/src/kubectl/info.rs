@@ -98,32 +98,73 @@ pub const API_RESOURCES: CommandDef = CommandDef {
     subcommands: &[],
 };
 
+/// One line of `kubectl api-resources`.
+struct Discovered {
+    plural: String,
+    short_names: Vec<String>,
+    api_version: String,
+    namespaced: bool,
+    kind: String,
+    categories: Vec<String>,
+}
+
+impl Discovered {
+    fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+}
+
 pub fn api_resources(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
-    let group_of = |api_version: &str| {
-        api_version.rsplit_once('/').map_or(String::new(), |(g, _)| g.to_string())
-    };
-    let mut resources: Vec<_> = RESOURCES
-        .iter()
-        .filter(|r| parsed.value("api-group").is_none_or(|g| group_of(r.api_version) == g))
+    let builtin = RESOURCES.iter().map(|r| Discovered {
+        plural: r.plural.into(),
+        short_names: r.short_names.iter().map(|s| s.to_string()).collect(),
+        api_version: r.api_version.into(),
+        namespaced: r.namespaced,
+        kind: r.kind.into(),
+        categories: if super::resources::ALL_CATEGORY.contains(&r.plural) {
+            vec!["all".into()]
+        } else {
+            Vec::new()
+        },
+    });
+    let mut builtin: Vec<Discovered> = builtin.collect();
+    // The core group first, then the groups in order, as discovery lists them; groups from
+    // CRDs after the built-in ones.
+    builtin.sort_by(|a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
+    let mut custom: Vec<Discovered> = inv
+        .sim
+        .api()
+        .custom_kinds()
+        .into_iter()
+        .map(|k| Discovered {
+            plural: k.plural,
+            short_names: k.short_names,
+            api_version: k.api_version,
+            namespaced: k.namespaced,
+            kind: k.kind,
+            categories: k.categories,
+        })
+        .collect();
+    custom.sort_by(|a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
+    let mut resources: Vec<Discovered> = builtin
+        .into_iter()
+        .chain(custom)
+        .filter(|r| parsed.value("api-group").is_none_or(|g| r.group() == g))
         .filter(|r| match parsed.value("namespaced") {
             None => true,
             Some("true") => r.namespaced,
             Some(_) => !r.namespaced,
         })
         .collect();
-    // The core group first, then the groups in order, as discovery lists them.
-    resources.sort_by(|a, b| {
-        (group_of(a.api_version), a.plural).cmp(&(group_of(b.api_version), b.plural))
-    });
     match parsed.value("sort-by") {
-        Some("name") => resources.sort_by_key(|r| r.plural),
-        Some("kind") => resources.sort_by_key(|r| r.kind),
+        Some("name") => resources.sort_by(|a, b| a.plural.cmp(&b.plural)),
+        Some("kind") => resources.sort_by(|a, b| a.kind.cmp(&b.kind)),
         _ => {}
     }
     match parsed.value("output").unwrap_or_default() {
         "name" => {
             for r in resources {
-                let group = group_of(r.api_version);
+                let group = r.group();
                 inv.out.out(if group.is_empty() {
                     format!("{}\n", r.plural)
                 } else {
@@ -140,19 +181,15 @@ pub fn api_resources(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult
             let mut table = Table::new(&header);
             for r in resources {
                 let mut row = vec![
-                    r.plural.to_string(),
+                    r.plural.clone(),
                     r.short_names.join(","),
-                    r.api_version.to_string(),
+                    r.api_version.clone(),
                     r.namespaced.to_string(),
-                    r.kind.to_string(),
+                    r.kind.clone(),
                 ];
                 if wide {
                     row.push("create,delete,deletecollection,get,list,patch,update,watch".into());
-                    row.push(if super::resources::ALL_CATEGORY.contains(&r.plural) {
-                        "all".into()
-                    } else {
-                        String::new()
-                    });
+                    row.push(r.categories.join(","));
                 }
                 table.row(row);
             }

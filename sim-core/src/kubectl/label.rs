@@ -5,7 +5,8 @@ use super::flags::{Flag, Parsed};
 use super::manifest;
 use super::resources;
 use super::{CommandDef, CommandError, CommandResult, Invocation, errors};
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::KindRef;
+use crate::api::kinds::DynamicKind;
 use crate::api::selector::Selector;
 use serde_json::{Map, Value};
 
@@ -117,13 +118,20 @@ fn update(parsed: &Parsed, inv: &mut Invocation<'_>, field: &str, noun: &str) ->
     }
     let mut failed = false;
     for (kind, namespace, name) in targets {
-        match apply_changes(inv, kind, &namespace, &name, field, &changes, parsed.bool("overwrite"))
-        {
+        match apply_changes(
+            inv,
+            &*kind,
+            &namespace,
+            &name,
+            field,
+            &changes,
+            parsed.bool("overwrite"),
+        ) {
             Ok(changed) => {
                 let only_removals = changes.iter().all(|c| matches!(c, Change::Remove(_)));
                 inv.out.out(format!(
                     "{} {}\n",
-                    manifest::reference(kind, &name),
+                    manifest::reference(&*kind, &name),
                     verb(field, changed, only_removals)
                 ));
             }
@@ -140,7 +148,7 @@ fn targets(
     parsed: &Parsed,
     inv: &Invocation<'_>,
     args: &[&String],
-) -> Result<Vec<(&'static dyn DynamicKind, String, String)>, CommandError> {
+) -> Result<Vec<(KindRef, String, String)>, CommandError> {
     if !parsed.values("filename").is_empty() {
         return Ok(manifest::targets(inv, parsed.values("filename"), false)?
             .into_iter()
@@ -153,14 +161,7 @@ fn targets(
                 .into(),
         ));
     };
-    let resolve = |typed: &str| -> Result<&'static dyn DynamicKind, CommandError> {
-        let rtype = resources::lookup(typed).ok_or_else(|| {
-            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-        })?;
-        kinds::by_resource(rtype.plural).ok_or_else(|| {
-            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
-        })
-    };
+    let resolve = |typed: &str| resources::resolve(inv.sim.api(), typed);
     let scope = |kind: &dyn DynamicKind| {
         if kind.namespaced() { inv.namespace.clone() } else { String::new() }
     };
@@ -170,14 +171,17 @@ fn targets(
             .map(|arg| {
                 let (typed, name) = arg.split_once('/').unwrap_or((arg, ""));
                 let kind = resolve(typed)?;
-                Ok((kind, scope(kind), name.to_string()))
+                Ok((kind.clone(), scope(&*kind), name.to_string()))
             })
             .collect();
     }
     let kind = resolve(first)?;
     let names = &args[1..];
     if !names.is_empty() {
-        return Ok(names.iter().map(|name| (kind, scope(kind), name.to_string())).collect());
+        return Ok(names
+            .iter()
+            .map(|name| (kind.clone(), scope(&*kind), name.to_string()))
+            .collect());
     }
     let selector = parsed.value("selector").filter(|s| !s.is_empty());
     if selector.is_none() && !parsed.bool("all") {
@@ -201,7 +205,7 @@ fn targets(
         .map(|o| {
             let text =
                 |p: &str| o.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
-            (kind, text("/metadata/namespace"), text("/metadata/name"))
+            (kind.clone(), text("/metadata/namespace"), text("/metadata/name"))
         })
         .collect())
 }
@@ -209,7 +213,7 @@ fn targets(
 /// Applies the changes to one object; returns whether anything changed.
 fn apply_changes(
     inv: &mut Invocation<'_>,
-    kind: &'static dyn DynamicKind,
+    kind: &dyn DynamicKind,
     namespace: &str,
     name: &str,
     field: &str,

@@ -2,13 +2,14 @@
 //! its kind, namespace and name, with kubectl's errors for each way that can fail.
 
 use super::{CommandError, Invocation};
+use crate::api::KindRef;
 use crate::api::decode;
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::kinds::DynamicKind;
 use serde_json::Value;
 
 /// One object read from a manifest, ready to send.
 pub struct Target {
-    pub kind: &'static dyn DynamicKind,
+    pub kind: KindRef,
     /// Empty for cluster-scoped kinds.
     pub namespace: String,
     pub name: String,
@@ -98,7 +99,7 @@ fn target(inv: &Invocation<'_>, mut object: Value, source: &str) -> Result<Targe
             "error validating \"{source}\": error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false"
         )));
     }
-    let Some(kind) = kinds::by_kind(&api_version, &kind_name) else {
+    let Some(kind) = inv.sim.api().kind_for(&api_version, &kind_name) else {
         let given_namespace = text("/metadata/namespace");
         return Err(CommandError::Plain(format!(
             "resource mapping not found for name: \"{name}\" namespace: \"{given_namespace}\" from \"{source}\": no matches for kind \"{kind_name}\" in version \"{api_version}\"\nensure CRDs are installed first"

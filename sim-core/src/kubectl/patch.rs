@@ -7,7 +7,7 @@ use super::resources;
 use super::{
     CommandDef, CommandError, CommandResult, DryRun, Invocation, OutputFormat, errors, merge, print,
 };
-use crate::api::kinds::{self, DynamicKind};
+use crate::api::KindRef;
 use serde_json::Value;
 
 pub const DEF: CommandDef = CommandDef {
@@ -104,14 +104,14 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let unchanged =
         result.pointer("/metadata/resourceVersion") == live.pointer("/metadata/resourceVersion");
     let verb = if unchanged && dry_run == DryRun::None { "patched (no change)" } else { "patched" };
-    print::result(inv.out, &format, kind, &name, &result, verb, dry_run);
+    print::result(inv.out, &format, &*kind, &name, &result, verb, dry_run);
     Ok(0)
 }
 
 fn target(
     parsed: &Parsed,
     inv: &Invocation<'_>,
-) -> Result<(&'static dyn DynamicKind, String, String), CommandError> {
+) -> Result<(KindRef, String, String), CommandError> {
     if !parsed.values("filename").is_empty() {
         let target = manifest::targets(inv, parsed.values("filename"), false)?
             .into_iter()
@@ -130,12 +130,7 @@ fn target(
             ));
         }
     };
-    let rtype = resources::lookup(&typed).ok_or_else(|| {
-        CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-    })?;
-    let kind = kinds::by_resource(rtype.plural).ok_or_else(|| {
-        CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
-    })?;
+    let kind = resources::resolve(inv.sim.api(), &typed)?;
     let namespace = if kind.namespaced() { inv.namespace.clone() } else { String::new() };
     Ok((kind, namespace, name))
 }

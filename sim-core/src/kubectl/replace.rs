@@ -73,7 +73,11 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             } else {
                 String::new()
             };
-            inv.out.out(format!("{} \"{}\" deleted{suffix}\n", kind_with_group(kind), target.name));
+            inv.out.out(format!(
+                "{} \"{}\" deleted{suffix}\n",
+                kind_with_group(&*kind),
+                target.name
+            ));
             let (namespace, name) = (target.namespace.clone(), target.name.clone());
             inv.sim.advance_until(Duration::from_secs(60), |api| {
                 kind.get(api, &namespace, &name).is_err()
@@ -88,7 +92,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         };
         match result {
             Ok(object) => {
-                print::result(inv.out, &format, kind, &target.name, &object, "replaced", dry_run)
+                print::result(inv.out, &format, &*kind, &target.name, &object, "replaced", dry_run)
             }
             Err(error) => {
                 inv.out.err_line(errors::describe_for(&error, "replacing", &target.source));

@@ -1,6 +1,9 @@
 //! The resource types kubectl knows (what `kubectl api-resources` lists), and how a typed name
 //! such as `po`, `pods`, `pod/web` or `deploy` resolves to one.
 
+use super::CommandError;
+use crate::api::{ApiServer, CustomKind, KindRef, kinds};
+
 /// One API resource as discovery describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResourceType {
@@ -89,6 +92,38 @@ pub fn lookup(typed: &str) -> Option<&'static ResourceType> {
                 .as_deref()
                 .is_none_or(|g| g == api_group || api_group.starts_with(&format!("{g}.")))
     })
+}
+
+/// Resolves a typed resource type to the kind the server serves for it: a built-in kind, or
+/// one a CustomResourceDefinition defines (matched by plural, singular, short name or kind).
+pub fn resolve(api: &ApiServer, typed: &str) -> Result<KindRef, CommandError> {
+    if let Some(rtype) = lookup(typed) {
+        return kinds::by_resource(rtype.plural).map(KindRef::Builtin).ok_or_else(|| {
+            CommandError::Plain(format!("kubelab does not simulate {} yet", rtype.plural))
+        });
+    }
+    let lower = typed.to_lowercase();
+    api.kinds()
+        .into_iter()
+        .find(|kind| kind.as_custom().is_some_and(|custom| names_custom(custom, &lower)))
+        .ok_or_else(|| {
+            CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
+        })
+}
+
+/// Whether a lower-cased typed type names a custom kind, optionally qualified by its group.
+fn names_custom(custom: &CustomKind, typed: &str) -> bool {
+    let (name, group) = match typed.split_once('.') {
+        Some((name, group)) => (name, Some(group)),
+        None => (typed, None),
+    };
+    let kind = custom.kind.to_lowercase();
+    let names_match = [&custom.plural, &custom.singular, &kind]
+        .into_iter()
+        .chain(&custom.short_names)
+        .any(|candidate| candidate == name);
+    names_match
+        && group.is_none_or(|g| custom.group == g || custom.group.starts_with(&format!("{g}.")))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! family of kinds; kinds without rules get the trait's empty defaults here.
 
 mod config;
+mod extensions;
 mod pod;
 mod service;
 mod storage;
@@ -18,7 +19,6 @@ use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 pub trait Admission {
     /// The defaults set on create and on update.
@@ -54,7 +54,6 @@ impl Admission for Ingress {}
 impl Admission for IngressClass {}
 impl Admission for PodDisruptionBudget {}
 impl Admission for PriorityClass {}
-impl Admission for CustomResourceDefinition {}
 
 impl Admission for NetworkPolicy {
     /// policyTypes default to Ingress, plus Egress when egress rules are given.

@@ -3,8 +3,9 @@
 //! first; `--show-labels` a LABELS column last; `-L key` a column per key.
 
 use super::table::Table;
-use super::{node, pod};
+use super::{jsonpath, node, pod};
 use crate::time::{SimTime, human_duration};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceColumnDefinition;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -840,13 +841,71 @@ fn access_modes(modes: Option<&Value>) -> String {
 /// The table `kubectl get` prints for `objects` of `kind`.
 pub fn table(kind: &str, objects: &[Value], now: SimTime, options: &TableOptions) -> Table {
     let columns = columns(kind, objects, now);
+    let strings = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    decorate(strings(columns.header), strings(columns.wide_header), columns.rows, objects, options)
+}
+
+/// The table of a custom resource: NAME, then its CRD's `additionalPrinterColumns` (those with
+/// a priority above 0 only with `-o wide`); NAME and AGE when it declares none.
+pub fn custom_table(
+    printer_columns: &[CustomResourceColumnDefinition],
+    objects: &[Value],
+    now: SimTime,
+    options: &TableOptions,
+) -> Table {
+    if printer_columns.is_empty() {
+        return table("", objects, now, options);
+    }
+    let (standard, wide): (Vec<_>, Vec<_>) =
+        printer_columns.iter().partition(|c| c.priority.unwrap_or(0) == 0);
+    let header = |columns: &[&CustomResourceColumnDefinition]| {
+        columns.iter().map(|c| c.name.to_uppercase()).collect::<Vec<String>>()
+    };
+    let cells = |object: &Value, columns: &[&CustomResourceColumnDefinition]| {
+        columns.iter().map(|column| printer_cell(column, object, now)).collect::<Vec<String>>()
+    };
+    let rows = objects
+        .iter()
+        .map(|o| {
+            let mut first = vec![name(o)];
+            first.extend(cells(o, &standard));
+            (first, cells(o, &wide))
+        })
+        .collect();
+    let mut names = vec!["NAME".to_string()];
+    names.extend(header(&standard));
+    decorate(names, header(&wide), rows, objects, options)
+}
+
+/// One cell of a printer column: the value its JSONPath selects, formatted by its type.
+fn printer_cell(column: &CustomResourceColumnDefinition, object: &Value, now: SimTime) -> String {
+    let values = jsonpath::select(&column.json_path, object).unwrap_or_default();
+    let Some(value) = values.first().filter(|v| !v.is_null()) else {
+        return "<none>".to_string();
+    };
+    match (column.type_.as_str(), value) {
+        ("date", Value::String(_)) => age_of(value, "", now),
+        (_, Value::String(text)) => text.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// Adds what the options ask for around a kind's own columns: NAMESPACE, the wide columns,
+/// label columns and LABELS.
+fn decorate(
+    own_header: Vec<String>,
+    wide_header: Vec<String>,
+    rows: Vec<Cells>,
+    objects: &[Value],
+    options: &TableOptions,
+) -> Table {
     let mut header: Vec<String> = Vec::new();
     if options.with_namespace {
         header.push("NAMESPACE".into());
     }
-    header.extend(columns.header.iter().map(|h| h.to_string()));
+    header.extend(own_header);
     if options.wide {
-        header.extend(columns.wide_header.iter().map(|h| h.to_string()));
+        header.extend(wide_header);
     }
     header.extend(
         options
@@ -859,7 +918,7 @@ pub fn table(kind: &str, objects: &[Value], now: SimTime, options: &TableOptions
     }
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut table = Table::new(&header_refs);
-    for (object, (mut cells, wide_cells)) in objects.iter().zip(columns.rows) {
+    for (object, (mut cells, wide_cells)) in objects.iter().zip(rows) {
         if let Some(prefix) = &options.name_prefix {
             cells[0] = format!("{prefix}{}", cells[0]);
         }
