@@ -22,6 +22,12 @@ impl Admission for Pod {
     fn apply_defaults(&mut self) {
         let spec = self.spec.get_or_insert_with(PodSpec::default);
         default_pod_spec(spec);
+        // Pods only, not templates: the ServiceAccount and Priority admission plugins, and the
+        // pod strategy's service links.
+        spec.service_account_name.get_or_insert_with(|| "default".into());
+        spec.enable_service_links.get_or_insert(true);
+        spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+        spec.priority.get_or_insert(0);
         let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
         for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
             let already = tolerations.iter().any(|t| {
@@ -112,10 +118,6 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
     spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
     spec.security_context.get_or_insert_with(Default::default);
-    spec.service_account_name.get_or_insert_with(|| "default".into());
-    spec.enable_service_links.get_or_insert(true);
-    spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
-    spec.priority.get_or_insert(0);
     for container in spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten()) {
         default_container(container);
     }

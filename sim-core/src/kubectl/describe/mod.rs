@@ -1,6 +1,9 @@
 //! `kubectl describe`: a readable account of objects and their recent events, in kubectl's
 //! layout (two-space levels aligned by a tabwriter with padding 2). Pods and nodes have their
 //! own describers, as in kubectl; other kinds get the common fields, their spec and events.
+//! The workload controllers' describers are in `workloads`.
+
+mod workloads;
 
 use super::flags::{Flag, Parsed};
 use super::manifest;
@@ -13,7 +16,9 @@ use crate::api::kinds::DynamicKind;
 use crate::api::selector::Selector;
 use crate::quantity;
 use crate::time::{SimTime, human_duration};
-use k8s_openapi::api::core::v1::{Container, ContainerStatus, Event, Node, Pod};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerStatus, Event, Node, Pod, Toleration, Volume,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -219,6 +224,8 @@ fn describe(
         "ConfigMap" => describe_configmap(&mut w, object),
         "Secret" => describe_secret(&mut w, object),
         "Namespace" => describe_namespace(&mut w, object),
+        "Deployment" => workloads::describe_deployment(&mut w, api, object),
+        "ReplicaSet" => workloads::describe_replica_set(&mut w, api, object),
         _ => describe_generic(&mut w, kind, object),
     }
     // kubectl's Namespace and Secret describers print no events.
@@ -309,10 +316,10 @@ fn describe_pod(w: &mut Writer, object: &Value, now: SimTime) {
     let status = pod.status.clone().unwrap_or_default();
     if let Some(init) = &spec.init_containers {
         w.line(0, "Init Containers:");
-        containers(w, init, status.init_container_statuses.as_deref().unwrap_or_default());
+        containers(w, init, status.init_container_statuses.as_deref().unwrap_or_default(), "");
     }
     w.line(0, "Containers:");
-    containers(w, &spec.containers, status.container_statuses.as_deref().unwrap_or_default());
+    containers(w, &spec.containers, status.container_statuses.as_deref().unwrap_or_default(), "");
     let conditions = status.conditions.clone().unwrap_or_default();
     if !conditions.is_empty() {
         w.line(0, "Conditions:");
@@ -321,31 +328,38 @@ fn describe_pod(w: &mut Writer, object: &Value, now: SimTime) {
             w.line(1, format!("{} \t{} ", condition.type_, condition.status));
         }
     }
-    let volumes = spec.volumes.clone().unwrap_or_default();
+    volumes(w, 0, spec.volumes.as_deref().unwrap_or_default(), "");
+    w.line(0, format!("QoS Class:\t{}", text(object, "/status/qosClass")));
+    w.map(0, "Node-Selectors", object.pointer("/spec/nodeSelector"), &[]);
+    w.list(0, "Tolerations", &tolerations(spec.tolerations.as_deref().unwrap_or_default()));
+}
+
+/// kubectl's `describeVolumes`; in a pod template, one level in, names one space further.
+fn volumes(w: &mut Writer, level: usize, volumes: &[Volume], name_indent: &str) {
     if volumes.is_empty() {
-        w.line(0, "Volumes:\t<none>");
-    } else {
-        w.line(0, "Volumes:");
-        for volume in &volumes {
-            w.line(1, format!("{}:", volume.name));
-            let value = serde_json::to_value(volume).unwrap_or_default();
-            for (source, details) in
-                value.as_object().into_iter().flatten().filter(|(k, _)| *k != "name")
-            {
-                w.line(2, format!("Type:\t{}", volume_type(source)));
-                for (key, detail) in details.as_object().into_iter().flatten() {
-                    let shown = detail.as_str().map_or_else(|| detail.to_string(), str::to_string);
-                    w.line(2, format!("{}:\t{shown}", capitalize(key)));
-                }
+        w.line(level, "Volumes:\t<none>");
+        return;
+    }
+    w.line(level, "Volumes:");
+    for volume in volumes {
+        w.line(level + 1, format!("{name_indent}{}:", volume.name));
+        let value = serde_json::to_value(volume).unwrap_or_default();
+        for (source, details) in
+            value.as_object().into_iter().flatten().filter(|(k, _)| *k != "name")
+        {
+            w.line(level + 2, format!("Type:\t{}", volume_type(source)));
+            for (key, detail) in details.as_object().into_iter().flatten() {
+                let shown = detail.as_str().map_or_else(|| detail.to_string(), str::to_string);
+                w.line(level + 2, format!("{}:\t{shown}", capitalize(key)));
             }
         }
     }
-    w.line(0, format!("QoS Class:\t{}", text(object, "/status/qosClass")));
-    w.map(0, "Node-Selectors", object.pointer("/spec/nodeSelector"), &[]);
-    let tolerations: Vec<String> = spec
-        .tolerations
+}
+
+/// Tolerations as kubectl lists them: `node.kubernetes.io/not-ready:NoExecute op=Exists for 300s`.
+fn tolerations(tolerations: &[Toleration]) -> Vec<String> {
+    tolerations
         .iter()
-        .flatten()
         .map(|t| {
             let mut shown = t.key.clone().unwrap_or_default();
             if let Some(value) = t.value.as_deref().filter(|v| !v.is_empty()) {
@@ -362,8 +376,7 @@ fn describe_pod(w: &mut Writer, object: &Value, now: SimTime) {
             }
             shown
         })
-        .collect();
-    w.list(0, "Tolerations", &tolerations);
+        .collect()
 }
 
 /// The name `kubectl describe` gives a volume source.
@@ -390,15 +403,27 @@ fn capitalize(key: &str) -> String {
     chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
 }
 
-fn containers(w: &mut Writer, containers: &[Container], statuses: &[ContainerStatus]) {
+/// kubectl's `describeContainers`: a container's state, ready and restart lines appear once
+/// the kubelet reports a status for it. In a pod template, names sit one space further in.
+fn containers(
+    w: &mut Writer,
+    containers: &[Container],
+    statuses: &[ContainerStatus],
+    name_indent: &str,
+) {
     for container in containers {
         let status = statuses.iter().find(|s| s.name == container.name);
-        w.line(1, format!("{}:", container.name));
-        if let Some(id) = status.and_then(|s| s.container_id.clone()) {
-            w.line(2, format!("Container ID:\t{id}"));
+        w.line(1, format!("{name_indent}{}:", container.name));
+        if let Some(status) = status {
+            w.line(
+                2,
+                format!("Container ID:\t{}", status.container_id.clone().unwrap_or_default()),
+            );
         }
         w.line(2, format!("Image:\t{}", container.image.clone().unwrap_or_default()));
-        w.line(2, format!("Image ID:\t{}", status.map(|s| s.image_id.clone()).unwrap_or_default()));
+        if let Some(status) = status {
+            w.line(2, format!("Image ID:\t{}", status.image_id));
+        }
         let ports: Vec<String> = container
             .ports
             .iter()
@@ -413,8 +438,14 @@ fn containers(w: &mut Writer, containers: &[Container], statuses: &[ContainerSta
                 format!("{}/{}", p.host_port.unwrap_or(0), p.protocol.as_deref().unwrap_or("TCP"))
             })
             .collect();
-        w.line(2, format!("Port:\t{}", or_none(ports.join(", "))));
-        w.line(2, format!("Host Port:\t{}", or_none(host_ports.join(", "))));
+        let plural = |title: &str, list: &[String]| {
+            if list.len() > 1 { format!("{title}s") } else { title.to_string() }
+        };
+        w.line(2, format!("{}:\t{}", plural("Port", &ports), or_none(ports.join(", "))));
+        w.line(
+            2,
+            format!("{}:\t{}", plural("Host Port", &host_ports), or_none(host_ports.join(", "))),
+        );
         for (title, words) in [("Command", &container.command), ("Args", &container.args)] {
             if let Some(words) = words {
                 w.line(2, format!("{title}:"));
@@ -423,18 +454,14 @@ fn containers(w: &mut Writer, containers: &[Container], statuses: &[ContainerSta
                 }
             }
         }
-        let state = status.and_then(|s| s.state.clone()).unwrap_or_default();
-        state_lines(w, "State", &state);
-        if let Some(last) =
-            status.and_then(|s| s.last_state.clone()).filter(|s| s.terminated.is_some())
-        {
-            state_lines(w, "Last State", &last);
+        if let Some(status) = status {
+            state_lines(w, "State", &status.state.clone().unwrap_or_default());
+            if let Some(last) = status.last_state.clone().filter(|s| s.terminated.is_some()) {
+                state_lines(w, "Last State", &last);
+            }
+            w.line(2, format!("Ready:\t{}", if status.ready { "True" } else { "False" }));
+            w.line(2, format!("Restart Count:\t{}", status.restart_count));
         }
-        w.line(
-            2,
-            format!("Ready:\t{}", if status.is_some_and(|s| s.ready) { "True" } else { "False" }),
-        );
-        w.line(2, format!("Restart Count:\t{}", status.map_or(0, |s| s.restart_count)));
         let resources = container.resources.clone().unwrap_or_default();
         for (title, list) in [("Limits", &resources.limits), ("Requests", &resources.requests)] {
             if let Some(list) = list.as_ref().filter(|l| !l.is_empty()) {
