@@ -1,6 +1,6 @@
 //! The console: the lab shell in a text box named "Console", with its output above it.
 //! Enter runs the input once it is complete (an open here-document or quote continues on a new
-//! line, as in bash); ↑ and ↓ walk the history.
+//! line, as in bash); ↑ and ↓ walk the history; Ctrl+C ends a running `kubectl get -w`.
 
 use crate::lab::Lab;
 use leptos::html;
@@ -38,6 +38,10 @@ pub fn Console() -> impl IntoView {
                 lab.input.set(String::new());
                 lab.run(&text);
             }
+            "c" if ev.ctrl_key() && lab.watching.get_untracked() => {
+                ev.prevent_default();
+                lab.interrupt();
+            }
             "ArrowUp" | "ArrowDown" if !text.contains('\n') => {
                 let len = history.with_value(Vec::len);
                 if len == 0 {
@@ -70,7 +74,8 @@ pub fn Console() -> impl IntoView {
                 </p>
                 <For
                     each=move || lab.console.get()
-                    key=|entry| entry.id
+                    // An entry grows while a watch prints into it.
+                    key=|entry| (entry.id, entry.output.len())
                     children=|entry| {
                         view! {
                             <div class="console-entry">
@@ -94,6 +99,11 @@ pub fn Console() -> impl IntoView {
                     }
                 />
             </div>
+            <Show when=move || lab.watching.get()>
+                <p class="console-watching" role="status">
+                    "Watching for changes as cluster time passes. Ctrl+C stops."
+                </p>
+            </Show>
             <div class="console-input">
                 <span class="prompt" aria-hidden="true">"$"</span>
                 <textarea

@@ -47,6 +47,8 @@ pub struct Lab {
     pub console: RwSignal<Vec<ConsoleEntry>>,
     /// The console's input text (lessons can fill it in).
     pub input: RwSignal<String>,
+    /// A `kubectl get -w` is running: its lines go to the last console entry.
+    pub watching: RwSignal<bool>,
 }
 
 impl Lab {
@@ -57,7 +59,7 @@ impl Lab {
         let version = sim.api().resource_version();
         Lab {
             sim: StoredValue::new_local(sim),
-            shell: StoredValue::new_local(Shell::new()),
+            shell: StoredValue::new_local(Shell { streams_watches: true, ..Shell::new() }),
             seen_version: StoredValue::new(version),
             last_tick_ms: StoredValue::new(None),
             next_entry_id: StoredValue::new(0),
@@ -67,6 +69,7 @@ impl Lab {
             speed: RwSignal::new(1),
             console: RwSignal::new(Vec::new()),
             input: RwSignal::new(String::new()),
+            watching: RwSignal::new(false),
         }
     }
 
@@ -99,12 +102,43 @@ impl Lab {
             let entry = ConsoleEntry { id, command: ran.first_line, output: ran.output.chunks };
             self.console.update(|entries| entries.push(entry));
         }
+        self.watching.set(shell.with_value(|shell| shell.watch.is_some()));
         self.refresh();
     }
 
+    /// Lets virtual time pass; a running watch reports each change on the way.
     pub fn advance(&self, by: Duration) {
-        self.sim.update_value(|sim| sim.advance(by));
+        let shell = self.shell;
+        let watched = self.sim.try_update_value(|sim| {
+            shell.try_update_value(|shell| match shell.watch.as_mut() {
+                Some(watch) => watch.follow(sim, by),
+                None => {
+                    sim.advance(by);
+                    String::new()
+                }
+            })
+        });
+        let text = watched.flatten().unwrap_or_default();
+        if !text.is_empty() {
+            self.print_to_last_entry(text);
+        }
         self.refresh();
+    }
+
+    /// Ctrl+C in the console: ends a running watch.
+    pub fn interrupt(&self) {
+        if self.shell.try_update_value(|shell| shell.watch.take()).flatten().is_some() {
+            self.print_to_last_entry("^C\n".into());
+            self.watching.set(false);
+        }
+    }
+
+    fn print_to_last_entry(&self, text: String) {
+        self.console.update(|entries| {
+            if let Some(last) = entries.last_mut() {
+                last.output.push((Stream::Stdout, text));
+            }
+        });
     }
 
     /// Called every tick: while playing, moves virtual time by the real time that passed.

@@ -377,6 +377,17 @@ impl DynamicKind for CustomKind {
         api.delete_custom(self, namespace, name, options)
     }
 
+    fn watch_events(&self, api: &ApiServer, version: u64) -> Vec<(u64, Value)> {
+        match api.custom_store(self) {
+            Some(store) => super::kinds::watch_events(
+                store.changed_since(version),
+                store.tombstones_since(version),
+                |o| self.served(o),
+            ),
+            None => Vec::new(),
+        }
+    }
+
     fn deleted_uids_since(&self, api: &ApiServer, version: u64) -> Vec<String> {
         api.custom_store(self)
             .map(|store| {

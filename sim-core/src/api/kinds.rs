@@ -157,6 +157,10 @@ pub trait DynamicKind: Sync {
         name: &str,
         options: DeleteOptions,
     ) -> Result<Deleted<Value>, ApiError>;
+    /// What a watch from resourceVersion `version` reports, oldest first: each object written
+    /// since in its current state, and each object deleted since in its last state, with the
+    /// resourceVersion of the change.
+    fn watch_events(&self, api: &ApiServer, version: u64) -> Vec<(u64, Value)>;
     /// The uids of objects of this kind deleted after resourceVersion `version`.
     fn deleted_uids_since(&self, api: &ApiServer, version: u64) -> Vec<String>;
     /// The objects that name `owner_uid` in their ownerReferences.
@@ -203,6 +207,21 @@ impl ApiServer {
             None => self.custom_kind(api_version, kind).map(|k| KindRef::Custom(Rc::new(k))),
         }
     }
+}
+
+/// Writes and deletions merged in resourceVersion order, as JSON.
+pub(super) fn watch_events<'a, O: Object + 'a>(
+    changed: impl Iterator<Item = &'a O>,
+    deleted: impl Iterator<Item = (u64, &'a O)>,
+    to_json: impl Fn(&O) -> Value,
+) -> Vec<(u64, Value)> {
+    let version = |o: &O| o.meta().resource_version.as_deref().and_then(|v| v.parse().ok());
+    let mut events: Vec<(u64, Value)> = changed
+        .map(|o| (version(o).unwrap_or(0), to_json(o)))
+        .chain(deleted.map(|(at, o)| (at, to_json(o))))
+        .collect();
+    events.sort_by_key(|(at, _)| *at);
+    events
 }
 
 /// The `DynamicKind` of a typed kind.
@@ -264,6 +283,11 @@ impl<K: Kind> DynamicKind for Typed<K> {
             Deleted::Gone(object) => Deleted::Gone(to_value(&object)),
             Deleted::Terminating(object) => Deleted::Terminating(to_value(&object)),
         })
+    }
+
+    fn watch_events(&self, api: &ApiServer, version: u64) -> Vec<(u64, Value)> {
+        let store = K::store(api);
+        watch_events(store.changed_since(version), store.tombstones_since(version), to_value)
     }
 
     fn deleted_uids_since(&self, api: &ApiServer, version: u64) -> Vec<String> {

@@ -74,6 +74,11 @@ impl<K: Object> Store<K> {
         self.tombstones.range(version + 1..).map(|(_, object)| object)
     }
 
+    /// The same with the resourceVersion of each deletion.
+    pub fn tombstones_since(&self, version: u64) -> impl Iterator<Item = (u64, &K)> + '_ {
+        self.tombstones.range(version + 1..).map(|(at, object)| (*at, object))
+    }
+
     /// All objects, or those of one namespace, in key order.
     pub fn list<'a>(&'a self, namespace: Option<&'a str>) -> impl Iterator<Item = &'a K> + 'a {
         let start = (namespace.unwrap_or_default().to_string(), String::new());

@@ -3,13 +3,16 @@
 
 use super::flags::{Flag, Parsed};
 use super::manifest::kind_with_group;
+use super::print::table::Table;
 use super::print::{self, columns};
 use super::resources;
+use super::watch::{Watch, WatchRequest};
 use super::{CommandDef, CommandError, CommandResult, Invocation, OutputFormat, errors};
 use crate::api::KindRef;
 use crate::api::kinds::DynamicKind;
 use crate::api::selector::{self, Selector};
 use crate::api::{ApiError, ApiServer};
+use crate::time::SimTime;
 use serde_json::Value;
 
 pub const DEF: CommandDef = CommandDef {
@@ -60,6 +63,11 @@ pub const DEF: CommandDef = CommandDef {
             Some('w'),
             "After listing/getting the requested object, watch for changes.",
         ),
+        Flag::bool(
+            "watch-only",
+            None,
+            "Watch for changes to the requested object(s), without listing/getting first.",
+        ),
     ],
     required: &[],
     subcommands: &[],
@@ -74,11 +82,15 @@ struct Request {
 }
 
 pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
-    if parsed.bool("watch") {
-        return Err(CommandError::Plain("kubelab does not support --watch yet: run the command again, or use the cluster diagram".into()));
-    }
     let format = OutputFormat::from_flags(parsed, true)?;
     let requests = requests(inv.sim.api(), &parsed.args)?;
+    let watching = parsed.bool("watch") || parsed.bool("watch-only");
+    let watched = requests.iter().map(|r| r.names.len().max(1)).sum::<usize>();
+    if watching && watched > 1 {
+        return Err(CommandError::Plain(format!(
+            "watch is only supported on individual resources and resource collections, but {watched} resources were found"
+        )));
+    }
     let all_namespaces = parsed.bool("all-namespaces");
     if all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
         return Err(CommandError::Plain(
@@ -136,18 +148,52 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             found.push((kind, objects));
         }
     }
+    let label_columns: Vec<String> = parsed
+        .values("label-columns")
+        .iter()
+        .flat_map(|l| l.split(','))
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if watching {
+        let request = &requests[0];
+        let listed = if parsed.bool("watch-only") {
+            Vec::new()
+        } else {
+            found.pop().map(|(_, objects)| objects).unwrap_or_default()
+        };
+        let scope = if request.kind.namespaced() { namespace } else { None };
+        let (watch, text) = Watch::start(
+            WatchRequest {
+                kind: &*request.kind,
+                namespace: scope.map(str::to_string),
+                name: request.names.first().cloned(),
+                label_selector: parsed.value("selector").unwrap_or_default().to_string(),
+                field_selector: field_selector.to_string(),
+                format,
+                options: columns::TableOptions {
+                    wide: parsed.value("output") == Some("wide"),
+                    with_namespace: all_namespaces && request.kind.namespaced(),
+                    show_labels: parsed.bool("show-labels"),
+                    label_columns,
+                    name_prefix: None,
+                },
+            },
+            api,
+            &listed,
+        );
+        inv.out.out(text);
+        for failure in &failures {
+            inv.out.err_line(errors::describe(failure));
+        }
+        *inv.watch = Some(watch);
+        return Ok(i32::from(!failures.is_empty()));
+    }
     let nothing_found = found.is_empty();
     let several_types = requests.len() > 1;
     let single_object = requests.len() == 1 && requests[0].names.len() == 1;
     let text = match &format {
         OutputFormat::Default | OutputFormat::Wide => {
-            let label_columns: Vec<String> = parsed
-                .values("label-columns")
-                .iter()
-                .flat_map(|l| l.split(','))
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect();
             let tables: Vec<String> = found
                 .iter()
                 .map(|(kind, objects)| {
@@ -159,13 +205,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                         name_prefix: several_types
                             .then(|| format!("{}/", kind_with_group(&**kind))),
                     };
-                    match kind.as_custom() {
-                        Some(custom) => {
-                            columns::custom_table(&custom.columns, objects, now, &options)
-                        }
-                        None => columns::table(kind.kind(), objects, now, &options),
-                    }
-                    .render()
+                    table_of(&**kind, objects, now, &options).render()
                 })
                 .collect();
             tables.join("\n")
@@ -225,6 +265,20 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         inv.out.err_line(errors::describe(failure));
     }
     Ok(i32::from(!failures.is_empty()))
+}
+
+/// The table `kubectl get` prints for objects of one kind: its own columns, or for a custom
+/// kind its CRD's printer columns.
+pub(super) fn table_of(
+    kind: &dyn DynamicKind,
+    objects: &[Value],
+    now: SimTime,
+    options: &columns::TableOptions,
+) -> Table {
+    match kind.as_custom() {
+        Some(custom) => columns::custom_table(&custom.columns, objects, now, options),
+        None => columns::table(kind.kind(), objects, now, options),
+    }
 }
 
 fn group_version(kind: &dyn DynamicKind) -> String {

@@ -24,9 +24,11 @@ pub mod print;
 mod replace;
 pub mod resources;
 mod run;
+mod watch;
 
 pub use config::KubeConfig;
 pub use explain::Schema;
+pub use watch::Watch;
 
 use crate::Simulation;
 use crate::shell::Output;
@@ -44,6 +46,8 @@ pub struct Env<'a> {
     pub config: &'a mut KubeConfig,
     /// The API schema `kubectl explain` reads, once loaded.
     pub schema: Option<&'a Schema>,
+    /// Where `get -w` leaves the watch it starts, for the console or `timeout` to run.
+    pub watch: &'a mut Option<Watch>,
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -57,6 +61,7 @@ pub struct Invocation<'a> {
     pub stdin: &'a str,
     pub config: &'a mut KubeConfig,
     pub schema: Option<&'a Schema>,
+    pub watch: &'a mut Option<Watch>,
     pub out: &'a mut Output,
 }
 
@@ -186,6 +191,7 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         stdin: env.stdin,
         config: env.config,
         schema: env.schema,
+        watch: env.watch,
         out,
     };
     match runner(&parsed, &mut invocation) {

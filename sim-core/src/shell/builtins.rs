@@ -17,6 +17,7 @@ pub struct Result {
 const COMMANDS: &[(&str, &str)] = &[
     ("kubectl", "talk to the simulated cluster (also: k)"),
     ("sleep", "let virtual time pass: sleep 30, sleep 2m, sleep 1h"),
+    ("timeout", "run a command for at most a time: timeout 30s kubectl get pods -w"),
     ("ls", "list the workspace files"),
     ("cat", "print workspace files, or what is piped in"),
     ("echo", "print its arguments"),
@@ -41,10 +42,12 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
                 stdin,
                 config: &mut shell.kubeconfig,
                 schema: shell.schema.as_deref(),
+                watch: &mut shell.watch,
             };
             crate::kubectl::kubectl(args, env, &mut output)
         }
         "sleep" => sleep(sim, args, &mut output),
+        "timeout" => timeout(shell, sim, args, stdin, &mut output),
         "ls" => ls(shell, args, &mut output),
         "cat" => cat(shell, args, stdin, &mut output),
         "echo" => echo(args, &mut output),
@@ -84,6 +87,35 @@ fn sleep(sim: &mut Simulation, args: &[String], out: &mut Output) -> i32 {
     }
     sim.advance(total);
     0
+}
+
+/// GNU timeout: runs a command for at most DURATION, exiting 124 if it had to stop it. Only
+/// a watch outlasts its start here: it reports every change until the time is up.
+fn timeout(
+    shell: &mut Shell,
+    sim: &mut Simulation,
+    args: &[String],
+    stdin: &str,
+    out: &mut Output,
+) -> i32 {
+    let Some((duration, command)) = args.split_first().filter(|(_, command)| !command.is_empty())
+    else {
+        out.err_line("timeout: missing operand\nTry 'timeout --help' for more information.");
+        return 125;
+    };
+    let Some(limit) = parse_sleep_operand(duration) else {
+        out.err_line(format!(
+            "timeout: invalid time interval '{duration}'\nTry 'timeout --help' for more information."
+        ));
+        return 125;
+    };
+    let result = run(shell, sim, command, stdin);
+    out.extend(result.output);
+    let Some(mut watch) = shell.watch.take() else {
+        return result.status;
+    };
+    out.out(watch.follow(sim, limit));
+    124
 }
 
 fn ls(shell: &Shell, args: &[String], out: &mut Output) -> i32 {

@@ -9,6 +9,7 @@ pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
 
 use crate::Simulation;
+use crate::kubectl::Watch;
 use parse::{Connector, Input, Pipeline};
 use std::collections::BTreeMap;
 
@@ -22,7 +23,15 @@ pub struct Shell {
     pub kubeconfig: crate::kubectl::KubeConfig,
     /// The API schema for `kubectl explain` (the page loads it after start-up).
     pub schema: Option<std::sync::Arc<crate::kubectl::Schema>>,
+    /// The `kubectl get -w` left running by the last command.
+    pub watch: Option<Watch>,
+    /// Whether whoever runs this shell polls a running watch (the page's console does). If
+    /// not, a watch ends with its command, with a hint about `timeout`.
+    pub streams_watches: bool,
 }
+
+/// Said when a script starts a watch no one will poll.
+const WATCH_IN_SCRIPT: &str = "kubelab: a script cannot watch forever; `timeout 30s kubectl get pods -w` watches for 30s of cluster time";
 
 /// What one entry printed, and the line to echo for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +82,8 @@ impl Shell {
                 return Ran { first_line, output, status: 2, clear: false };
             }
         };
+        // A new command ends the watch of the one before, as Ctrl+C would have.
+        self.watch = None;
         let mut output = Output::default();
         let mut status = 0;
         let mut clear = false;
@@ -88,6 +99,9 @@ impl Shell {
                 clear |= result.clear;
                 output.extend(result.output);
             }
+        }
+        if !self.streams_watches && self.watch.take().is_some() {
+            output.err_line(WATCH_IN_SCRIPT);
         }
         Ran { first_line: entry.first_line, output, status, clear }
     }

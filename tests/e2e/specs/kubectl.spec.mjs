@@ -41,3 +41,24 @@ test('kubectl explain answers from the schema the page loads', async ({ page }) 
   await expect(log).toContainText('FIELD: image <string>');
   await expect(log).toContainText('Container image name.');
 });
+
+test('kubectl get -w prints each change as cluster time passes, until Ctrl+C', async ({ page }) => {
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await type(page, 'kubectl run web --image=nginx');
+  await type(page, 'kubectl get pods -w');
+  const log = page.getByRole('log', { name: 'Console output' });
+  const watching = page.getByRole('status').filter({ hasText: 'Ctrl+C stops' });
+  await expect(watching).toBeVisible();
+  await expect(log).toContainText(/web\s+0\/1\s+ContainerCreating/);
+  for (let i = 0; i < 5; i++) {
+    await page.getByRole('button', { name: 'Step' }).click();
+  }
+  await expect(log).toContainText(/web\s+1\/1\s+Running\s+0\s+\ds/);
+  await page.getByRole('textbox', { name: 'Console' }).press('Control+c');
+  await expect(log).toContainText('^C');
+  await expect(watching).toHaveCount(0);
+  // Once stopped, time passing prints nothing more.
+  const before = await log.textContent();
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect(log).toHaveText(before);
+});

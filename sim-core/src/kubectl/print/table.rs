@@ -25,6 +25,32 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Renders with column widths that only grow across calls (kubectl's tabwriter in watch
+    /// mode), so rows printed later line up with earlier ones; the header only if asked.
+    pub fn render_remembering(&self, widths: &mut Vec<usize>, with_header: bool) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        widths.resize(widths.len().max(columns), MIN_WIDTH);
+        for row in &self.rows {
+            // The last cell of a row is never padded, so it does not widen its column.
+            for (i, cell) in row.iter().enumerate().take(row.len().saturating_sub(1)) {
+                widths[i] = widths[i].max(cell.chars().count() + PADDING);
+            }
+        }
+        let mut out = String::new();
+        for row in self.rows.iter().skip(usize::from(!with_header)) {
+            for (i, cell) in row.iter().enumerate() {
+                out.push_str(cell);
+                if i + 1 < row.len() {
+                    out.extend(std::iter::repeat_n(' ', widths[i] - cell.chars().count()));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +70,19 @@ mod tests {
         let mut table = Table::new(&["A", "B"]);
         table.row(vec!["x".into(), "y".into()]);
         assert_eq!(table.render(), "A     B\nx     y\n");
+    }
+
+    #[test]
+    fn remembered_widths_only_grow() {
+        let mut widths = Vec::new();
+        let mut first = Table::new(&["NAME", "STATUS", "AGE"]);
+        first.row(vec!["web".into(), "ContainerCreating".into(), "0s".into()]);
+        let mut second = Table::new(&["NAME", "STATUS", "AGE"]);
+        second.row(vec!["web".into(), "Running".into(), "3s".into()]);
+        assert_eq!(
+            first.render_remembering(&mut widths, true)
+                + &second.render_remembering(&mut widths, false),
+            "NAME   STATUS              AGE\nweb    ContainerCreating   0s\nweb    Running             3s\n"
+        );
     }
 }
