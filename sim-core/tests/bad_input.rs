@@ -113,6 +113,10 @@ const WORDS: &[&str] = &[
     "app",
     "widgets",
     "wg",
+    "-w",
+    "--watch-only",
+    "timeout",
+    "10s",
     "crd",
     "widgets.example.com",
 ];

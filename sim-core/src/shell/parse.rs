@@ -89,6 +89,8 @@ struct Parser {
 struct PendingHereDoc {
     delimiter: String,
     strip_tabs: bool,
+    /// A quoted delimiter (`<<'EOF'`) keeps the body exactly as written.
+    quoted: bool,
     /// Which command gets the body: (pipeline index, command index).
     target: (usize, usize),
 }
@@ -310,15 +312,19 @@ impl Parser {
                     command.stdin = Some(Input::File(path));
                 }
                 Token::HereDoc { strip_tabs } => {
+                    self.skip_blanks();
+                    let start = self.pos;
                     let Token::Word(delimiter) = self.next_token()? else {
                         return Err((
                             false,
                             "syntax error near unexpected token `newline'".to_string(),
                         ));
                     };
+                    let quoted = self.raw_since(start).contains(['\'', '"', '\\']);
                     self.heredocs.push(PendingHereDoc {
                         delimiter,
                         strip_tabs,
+                        quoted,
                         target: (index, pipeline.commands.len()),
                     });
                 }
@@ -386,6 +392,9 @@ impl Parser {
                 }
                 body.push_str(&line);
                 body.push('\n');
+            }
+            if !pending.quoted {
+                body = unescape_heredoc(&body);
             }
             bodies.push((pending.target, body));
         }
@@ -544,6 +553,24 @@ impl Parser {
     }
 }
 
+/// What bash does to the body of a here-document whose delimiter is not quoted: `\$`, `` \` ``
+/// and `\\` stand for the character, a backslash before a newline joins the lines, and any
+/// other backslash stays.
+fn unescape_heredoc(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some('$' | '`' | '\\')) => out.extend(chars.next()),
+            ('\\', Some('\n')) => {
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn unsupported_expansion() -> Fail {
     (
         false,
@@ -607,6 +634,20 @@ mod tests {
             Some(Input::HereDoc("apiVersion: v1\nkind: Pod\n".into()))
         );
         assert_eq!(parsed[1].as_ref().unwrap().first_line, "kubectl get pods");
+    }
+
+    #[test]
+    fn unquoted_heredocs_take_bash_escapes_and_quoted_ones_do_not() {
+        let body = |script: &str| match &entries(script)[0] {
+            Ok(entry) => entry.list[0].1.commands[0].stdin.clone(),
+            Err(error) => panic!("{error:?}"),
+        };
+        let text = "a: \"\\$(x) \\\\ \\n\"\nb: c\\\nd\n";
+        assert_eq!(
+            body(&format!("cat <<EOF\n{text}EOF")),
+            Some(Input::HereDoc("a: \"$(x) \\ \\n\"\nb: cd\n".into()))
+        );
+        assert_eq!(body(&format!("cat <<'EOF'\n{text}EOF")), Some(Input::HereDoc(text.into())));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
-use k8s_openapi::api::core::v1::{PodTemplateSpec, ReplicationController};
+use k8s_openapi::api::core::v1::{PodTemplateSpec, ReplicationController, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
@@ -281,9 +281,24 @@ impl Admission for StatefulSet {
     fn validate(&self) -> Vec<FieldError> {
         let Some(spec) = &self.spec else { return vec![FieldError::required("spec")] };
         let mut errors = validate_replicas(spec.replicas, "spec");
+        // Containers may mount the volumes the claim templates become.
+        let mut template = spec.template.clone();
+        if let Some(pod) = template.spec.as_mut() {
+            let volumes = pod.volumes.get_or_insert_with(Vec::new);
+            for claim in spec.volume_claim_templates.iter().flatten() {
+                let name = claim.metadata.name.clone().unwrap_or_default();
+                if !volumes.iter().any(|v| v.name == name) {
+                    volumes.push(Volume {
+                        name,
+                        empty_dir: Some(Default::default()),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
         errors.extend(validate_selector_and_template(
             Some(&spec.selector),
-            Some(&spec.template),
+            Some(&template),
             "spec",
             &["Always"],
         ));
