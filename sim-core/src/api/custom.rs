@@ -84,6 +84,11 @@ impl CustomKind {
         versions.into_iter().map(|version| CustomKind::new(crd, version)).collect()
     }
 
+    /// The version's openAPIV3Schema.
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
     /// `crontabs.stable.example.com`, as the server names the resource in messages.
     pub fn qualified_resource(&self) -> String {
         qualify(&self.plural, &self.group)

@@ -35,6 +35,26 @@ impl Schema {
         self.kinds.iter().map(String::as_str).find(|id| id.ends_with(&format!(".{version}.{kind}")))
     }
 
+    /// A CRD's schema with `apiVersion`, `kind` and `metadata` described as in every kind (the
+    /// API server publishes CRD schemas so).
+    fn with_object_fields(&self, crd_schema: &Value) -> Value {
+        let mut root = crd_schema.clone();
+        let common =
+            self.definitions.get("io.k8s.api.core.v1.ConfigMap").and_then(|d| d.get("properties"));
+        if let (Some(root), Some(common)) = (root.as_object_mut(), common) {
+            let properties =
+                root.entry("properties").or_insert_with(|| Value::Object(Default::default()));
+            if let Some(properties) = properties.as_object_mut() {
+                for field in ["apiVersion", "kind", "metadata"] {
+                    if let Some(standard) = common.get(field) {
+                        properties.entry(field).or_insert_with(|| standard.clone());
+                    }
+                }
+            }
+        }
+        root
+    }
+
     /// Follows a `$ref` to its definition.
     fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         match schema.get("$ref").and_then(Value::as_str) {
@@ -135,21 +155,31 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     };
     let mut segments = path.split('.');
     let typed = segments.next().unwrap_or_default();
-    let rtype = resources::lookup(typed).ok_or_else(|| {
-        CommandError::Plain(format!("the server doesn't have a resource type \"{typed}\""))
-    })?;
-    let api_version =
-        parsed.value("api-version").filter(|v| !v.is_empty()).unwrap_or(rtype.api_version);
-    let id = schema.kind_id(api_version, rtype.kind).ok_or_else(|| {
-        CommandError::Plain(format!(
-            "couldn't find resource for \"{api_version}, Resource={}\"",
-            rtype.plural
-        ))
-    })?;
-    let mut current = schema
-        .definitions
-        .get(id)
-        .ok_or_else(|| CommandError::Plain(format!("no schema for {id}")))?;
+    let kind = resources::resolve(inv.sim.api(), typed)?;
+    let (api_version, root) = match kind.as_custom() {
+        // A CRD's kind is explained from its own schema, with the fields every object has.
+        Some(custom) => (custom.api_version.clone(), schema.with_object_fields(custom.schema())),
+        None => {
+            let api_version = parsed
+                .value("api-version")
+                .filter(|v| !v.is_empty())
+                .unwrap_or(kind.api_version())
+                .to_string();
+            let id = schema.kind_id(&api_version, kind.kind()).ok_or_else(|| {
+                CommandError::Plain(format!(
+                    "couldn't find resource for \"{api_version}, Resource={}\"",
+                    kind.plural()
+                ))
+            })?;
+            let definition = schema
+                .definitions
+                .get(id)
+                .ok_or_else(|| CommandError::Plain(format!("no schema for {id}")))?;
+            (api_version, definition.clone())
+        }
+    };
+    let api_version = api_version.as_str();
+    let mut current = &root;
     let mut field: Option<(String, &Value)> = None;
     for segment in segments.filter(|s| !s.is_empty()) {
         let container = schema.fields_of(current);
@@ -165,7 +195,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     }
     out.push_str(&format!(
         "KIND:       {}\nVERSION:    {}\n\n",
-        rtype.kind,
+        kind.kind(),
         api_version.rsplit('/').next().unwrap_or(api_version)
     ));
     let mut description = String::new();
@@ -188,6 +218,9 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             .push_str(current.get("description").and_then(Value::as_str).unwrap_or_default());
     }
     out.push_str("DESCRIPTION:\n");
+    if description.is_empty() {
+        description.push_str("<empty>");
+    }
     out.push_str(&indent(&wrap(&description, 76), 4));
     out.push_str("    \n");
     let container = schema.fields_of(current);
@@ -208,7 +241,10 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             {
                 let marker = if required.contains(&name.as_str()) { " -required-" } else { "" };
                 out.push_str(&format!("  {name}\t<{}>{marker}\n", schema.type_name(property)));
-                let text = property.get("description").and_then(Value::as_str).unwrap_or_default();
+                let text = property
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("<no description>");
                 out.push_str(&indent(&wrap(text, 76), 4));
                 out.push('\n');
             }
