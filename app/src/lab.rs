@@ -5,9 +5,11 @@
 use crate::console::Console;
 use crate::controls::TimeControls;
 use crate::diagram::Diagram;
+use crate::editor::Editor;
 use crate::lesson::Lesson;
 use leptos::prelude::*;
 use sim_core::Simulation;
+use sim_core::kubectl::Saved;
 use sim_core::shell::{Shell, Stream};
 use sim_core::view::ClusterView;
 use std::time::Duration;
@@ -49,6 +51,10 @@ pub struct Lab {
     pub input: RwSignal<String>,
     /// A `kubectl get -w` is running: its lines go to the last console entry.
     pub watching: RwSignal<bool>,
+    /// The text in the YAML editor while `kubectl edit` has it open.
+    pub editor: RwSignal<Option<String>>,
+    /// What is being edited: the `kubectl edit` command line.
+    pub editing: RwSignal<String>,
 }
 
 impl Lab {
@@ -59,7 +65,7 @@ impl Lab {
         let version = sim.api().resource_version();
         Lab {
             sim: StoredValue::new_local(sim),
-            shell: StoredValue::new_local(Shell { streams_watches: true, ..Shell::new() }),
+            shell: StoredValue::new_local(Shell { interactive: true, ..Shell::new() }),
             seen_version: StoredValue::new(version),
             last_tick_ms: StoredValue::new(None),
             next_entry_id: StoredValue::new(0),
@@ -70,6 +76,8 @@ impl Lab {
             console: RwSignal::new(Vec::new()),
             input: RwSignal::new(String::new()),
             watching: RwSignal::new(false),
+            editor: RwSignal::new(None),
+            editing: RwSignal::new(String::new()),
         }
     }
 
@@ -99,11 +107,48 @@ impl Lab {
             }
             let id = self.next_entry_id.get_value();
             self.next_entry_id.set_value(id + 1);
+            let command = ran.first_line.clone();
             let entry = ConsoleEntry { id, command: ran.first_line, output: ran.output.chunks };
             self.console.update(|entries| entries.push(entry));
+            if let Some(text) =
+                shell.with_value(|shell| shell.edit.as_ref().map(|e| e.text().to_string()))
+            {
+                self.editing.set(command);
+                self.editor.set(Some(text));
+            }
         }
         self.watching.set(shell.with_value(|shell| shell.watch.is_some()));
         self.refresh();
+    }
+
+    /// The YAML editor's Apply: saves the edit, or shows it again with the reasons it failed.
+    pub fn save_edit(&self, text: &str) {
+        let Some(mut session) = self.shell.try_update_value(|shell| shell.edit.take()).flatten()
+        else {
+            return;
+        };
+        let saved = self.sim.try_update_value(|sim| session.save(sim, text));
+        match saved {
+            Some(Saved::Done(output)) => {
+                self.append_to_last_entry(output.chunks);
+                self.editor.set(None);
+                focus_console();
+            }
+            Some(Saved::Reopened) | None => {
+                self.editor.set(Some(session.text().to_string()));
+                self.shell.update_value(|shell| shell.edit = Some(session));
+            }
+        }
+        self.refresh();
+    }
+
+    /// The YAML editor's Cancel.
+    pub fn cancel_edit(&self) {
+        if let Some(session) = self.shell.try_update_value(|shell| shell.edit.take()).flatten() {
+            self.append_to_last_entry(session.cancel().chunks);
+        }
+        self.editor.set(None);
+        focus_console();
     }
 
     /// Lets virtual time pass; a running watch reports each change on the way.
@@ -134,9 +179,13 @@ impl Lab {
     }
 
     fn print_to_last_entry(&self, text: String) {
+        self.append_to_last_entry(vec![(Stream::Stdout, text)]);
+    }
+
+    fn append_to_last_entry(&self, chunks: Vec<(Stream, String)>) {
         self.console.update(|entries| {
             if let Some(last) = entries.last_mut() {
-                last.output.push((Stream::Stdout, text));
+                last.output.extend(chunks);
             }
         });
     }
@@ -182,6 +231,15 @@ async fn fetch_text(url: &str) -> Option<String> {
     text.as_string()
 }
 
+/// Back to the console after the editor closes, as a terminal returns to its prompt.
+fn focus_console() {
+    use wasm_bindgen::JsCast;
+    let console = document().query_selector("textarea[aria-label='Console']").ok().flatten();
+    if let Some(console) = console.and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = console.focus();
+    }
+}
+
 fn performance_now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
@@ -207,5 +265,6 @@ pub fn App() -> impl IntoView {
             <Diagram />
             <Console />
         </main>
+        <Editor />
     }
 }

@@ -3,6 +3,7 @@
 mod console;
 mod controls;
 mod diagram;
+mod editor;
 mod lab;
 mod layout;
 mod lesson;

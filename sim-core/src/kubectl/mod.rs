@@ -27,6 +27,7 @@ mod run;
 mod watch;
 
 pub use config::KubeConfig;
+pub use edit::{EditSession, Saved};
 pub use explain::Schema;
 pub use watch::Watch;
 
@@ -48,6 +49,8 @@ pub struct Env<'a> {
     pub schema: Option<&'a Schema>,
     /// Where `get -w` leaves the watch it starts, for the console or `timeout` to run.
     pub watch: &'a mut Option<Watch>,
+    /// Where `edit` leaves the object it opens, when there is an editor to open it in.
+    pub edit: Option<&'a mut Option<EditSession>>,
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -62,6 +65,7 @@ pub struct Invocation<'a> {
     pub config: &'a mut KubeConfig,
     pub schema: Option<&'a Schema>,
     pub watch: &'a mut Option<Watch>,
+    pub edit: Option<&'a mut Option<EditSession>>,
     pub out: &'a mut Output,
 }
 
@@ -192,6 +196,7 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         config: env.config,
         schema: env.schema,
         watch: env.watch,
+        edit: env.edit,
         out,
     };
     match runner(&parsed, &mut invocation) {

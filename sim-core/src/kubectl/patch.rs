@@ -108,7 +108,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     Ok(0)
 }
 
-fn target(
+pub(super) fn target(
     parsed: &Parsed,
     inv: &Invocation<'_>,
 ) -> Result<(KindRef, String, String), CommandError> {

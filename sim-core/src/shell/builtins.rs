@@ -43,6 +43,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
                 config: &mut shell.kubeconfig,
                 schema: shell.schema.as_deref(),
                 watch: &mut shell.watch,
+                edit: shell.interactive.then_some(&mut shell.edit),
             };
             crate::kubectl::kubectl(args, env, &mut output)
         }

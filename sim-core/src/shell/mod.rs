@@ -9,7 +9,7 @@ pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
 
 use crate::Simulation;
-use crate::kubectl::Watch;
+use crate::kubectl::{EditSession, Watch};
 use parse::{Connector, Input, Pipeline};
 use std::collections::BTreeMap;
 
@@ -25,9 +25,12 @@ pub struct Shell {
     pub schema: Option<std::sync::Arc<crate::kubectl::Schema>>,
     /// The `kubectl get -w` left running by the last command.
     pub watch: Option<Watch>,
-    /// Whether whoever runs this shell polls a running watch (the page's console does). If
-    /// not, a watch ends with its command, with a hint about `timeout`.
-    pub streams_watches: bool,
+    /// The object `kubectl edit` opened, until the editor saves or cancels it.
+    pub edit: Option<EditSession>,
+    /// Whether a person is at this shell (the page's console): it polls a running watch and
+    /// has an editor for `kubectl edit`. If not, a watch ends with its command, with a hint
+    /// about `timeout`, and `kubectl edit` says it has no editor.
+    pub interactive: bool,
 }
 
 /// Said when a script starts a watch no one will poll.
@@ -100,7 +103,7 @@ impl Shell {
                 output.extend(result.output);
             }
         }
-        if !self.streams_watches && self.watch.take().is_some() {
+        if !self.interactive && self.watch.take().is_some() {
             output.err_line(WATCH_IN_SCRIPT);
         }
         Ran { first_line: entry.first_line, output, status, clear }

@@ -62,3 +62,31 @@ test('kubectl get -w prints each change as cluster time passes, until Ctrl+C', a
   await page.getByRole('button', { name: 'Step' }).click();
   await expect(log).toHaveText(before);
 });
+
+test('kubectl edit opens the YAML editor: Apply saves, a refused edit reopens, Escape cancels', async ({ page }) => {
+  const log = page.getByRole('log', { name: 'Console output' });
+  await type(page, 'kubectl run web --image=nginx:1.27');
+  await type(page, 'kubectl edit pod web');
+  const editor = page.getByRole('textbox', { name: 'YAML editor' });
+  await expect(editor).toBeFocused();
+  const text = await editor.inputValue();
+  expect(text).toContain('# Please edit the object below.');
+  expect(text).toContain('image: nginx:1.27');
+  await editor.fill(text.replace('image: nginx:1.27', 'image: nginx:1.28'));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(log).toContainText('pod/web edited');
+  await type(page, "kubectl get pod web -o jsonpath='{.spec.containers[0].image}'");
+  await expect(log).toContainText('nginx:1.28');
+
+  await type(page, 'kubectl edit pod web');
+  const again = await editor.inputValue();
+  await editor.fill(again.replace('\n    name: web\n', '\n    name: renamed\n'));
+  await editor.press('Control+s');
+  await expect(editor).toHaveValue(/# pods "web" was not valid:\n# \* spec: Forbidden: pod updates may not change fields/);
+  await expect(editor).toHaveValue(/name: renamed/);
+  await editor.press('Escape');
+  await expect(editor).toHaveCount(0);
+  await expect(log).toContainText('error: Edit cancelled, no valid changes were saved.');
+  await expect(page.getByRole('textbox', { name: 'Console' })).toBeFocused();
+});
