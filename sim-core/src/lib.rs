@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cluster;
+pub mod container;
 pub mod controllers;
 pub mod kubectl;
 pub mod kubelet;

@@ -102,6 +102,36 @@ const CATALOGUE: &[Repository] = &[
         shell: false,
     },
     Repository {
+        name: "registry.k8s.io/goproxy",
+        tags: &["0.1"],
+        size_bytes: 2_492_357,
+        shell: false,
+    },
+    Repository {
+        name: "registry.k8s.io/etcd",
+        tags: &["3.6.4-0", "3.5.21-0", "3.5.1-0"],
+        size_bytes: 23_564_218,
+        shell: false,
+    },
+    Repository {
+        name: "docker.io/polinux/stress",
+        tags: &["latest"],
+        size_bytes: 4_050_484,
+        shell: false,
+    },
+    Repository {
+        name: "docker.io/vish/stress",
+        tags: &["latest"],
+        size_bytes: 1_560_346,
+        shell: false,
+    },
+    Repository {
+        name: "docker.io/curlimages/curl",
+        tags: &["latest", "8.16.0", "8.11.1"],
+        size_bytes: 11_203_576,
+        shell: false,
+    },
+    Repository {
         name: "registry.k8s.io/pause",
         tags: &["3.10.1", "3.10", "3.9"],
         size_bytes: 320_448,
