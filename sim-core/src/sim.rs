@@ -126,6 +126,15 @@ impl Simulation {
         &self.api
     }
 
+    /// A node's kubelet, as the API server reaches it for logs, exec and metrics.
+    pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
+        self.kubelets.get(node)
+    }
+
+    pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
+        self.kubelets.get_mut(node)
+    }
+
     /// Runs a client's request against the API server, then lets the cluster react at the same
     /// instant (the scheduler binds a new pod, a kubelet starts pulling...).
     pub fn submit<R>(&mut self, request: impl FnOnce(&mut ApiServer) -> R) -> R {

@@ -60,14 +60,23 @@ pub struct LogLine {
 pub enum State {
     /// Still running; `next_wake` is when it next does something by itself (a `sleep`
     /// ending), `None` when it only waits (a server, `sleep infinity`).
-    Running { next_wake: Option<SimTime> },
-    Exited { code: i32, at: SimTime },
+    Running {
+        next_wake: Option<SimTime>,
+    },
+    Exited {
+        code: i32,
+        at: SimTime,
+    },
 }
 
 /// What a command run inside the container (`kubectl exec`, an exec probe) produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExecOutcome {
-    Ran { stdout: String, stderr: String, code: i32 },
+    Ran {
+        stdout: String,
+        stderr: String,
+        code: i32,
+    },
     /// The executable does not exist in the image (`exec: "bash": executable file not found in
     /// $PATH`), as the runtime words it.
     NotFound(String),

@@ -12,11 +12,13 @@ mod delete;
 mod describe;
 mod edit;
 mod errors;
+mod exec;
 mod explain;
 mod flags;
 mod get;
 mod info;
 mod label;
+mod logs;
 mod manifest;
 mod merge;
 mod patch;
@@ -24,6 +26,8 @@ pub mod print;
 mod replace;
 pub mod resources;
 mod run;
+mod target;
+mod top;
 mod watch;
 
 pub use config::KubeConfig;
@@ -104,12 +108,15 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("delete", &delete::DEF, delete::run),
     ("describe", &describe::DEF, describe::run),
     ("edit", &edit::DEF, edit::run),
+    ("exec", &exec::DEF, exec::run),
     ("explain", &explain::DEF, explain::run),
     ("get", &get::DEF, get::run),
     ("label", &label::LABEL, label::label),
+    ("logs", &logs::DEF, logs::run),
     ("patch", &patch::DEF, patch::run),
     ("replace", &replace::DEF, replace::run),
     ("run", &run::DEF, run::run),
+    ("top", &top::DEF, top::run),
     ("version", &info::VERSION, info::version),
 ];
 

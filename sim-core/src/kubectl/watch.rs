@@ -1,8 +1,10 @@
-//! `kubectl get -w`: after the listing, one line per change to the watched objects, as the
-//! simulation runs. The console polls a running watch after every tick; in a script,
-//! `timeout 30s kubectl get pods -w` watches for 30 seconds of cluster time.
+//! Commands that keep printing as cluster time passes: `kubectl get -w` (after the listing, one
+//! line per change to the watched objects) and `kubectl logs -f` (`logs.rs`). The console
+//! follows a running watch after every tick; in a script, `timeout 30s kubectl get pods -w`
+//! watches for 30 seconds of cluster time.
 
 use super::OutputFormat;
+use super::logs::LogFollow;
 use super::print::{self, columns};
 use crate::Simulation;
 use crate::api::selector::{self, Selector};
@@ -10,9 +12,51 @@ use crate::api::{ApiServer, DynamicKind};
 use serde_json::Value;
 use std::time::Duration;
 
-/// A running watch: what it looks at, and where in the API's history it is.
+/// A command that keeps printing as cluster time passes: `get -w`, or `logs -f`.
 #[derive(Clone, Debug)]
 pub struct Watch {
+    source: Source,
+}
+
+#[derive(Clone, Debug)]
+enum Source {
+    Objects(Box<ObjectWatch>),
+    Log(LogFollow),
+}
+
+impl Watch {
+    /// Starts watching objects from the API's current state, after `listed` has been printed
+    /// (or not, with `--watch-only`). Returns the watch and the listing's text.
+    pub fn start(request: WatchRequest<'_>, api: &ApiServer, listed: &[Value]) -> (Watch, String) {
+        let (watch, text) = ObjectWatch::start(request, api, listed);
+        (Watch { source: Source::Objects(Box::new(watch)) }, text)
+    }
+
+    /// Follows a container's log (`logs -f`).
+    pub(super) fn log(follow: LogFollow) -> Watch {
+        Watch { source: Source::Log(follow) }
+    }
+
+    /// Lets `by` of cluster time pass, printing what the command prints on the way.
+    pub fn follow(&mut self, sim: &mut Simulation, by: Duration) -> String {
+        match &mut self.source {
+            Source::Objects(watch) => watch.follow(sim, by),
+            Source::Log(follow) => follow.follow(sim, by),
+        }
+    }
+
+    /// Whether the command has ended by itself (a followed container stopped).
+    pub fn is_finished(&self) -> bool {
+        match &self.source {
+            Source::Objects(_) => false,
+            Source::Log(follow) => follow.is_finished(),
+        }
+    }
+}
+
+/// A running object watch: what it looks at, and where in the API's history it is.
+#[derive(Clone, Debug)]
+struct ObjectWatch {
     /// The watched kind, by apiVersion and kind: resolved at each poll, since a CRD may go.
     api_version: String,
     kind: String,
@@ -43,11 +87,13 @@ pub struct WatchRequest<'a> {
     pub options: columns::TableOptions,
 }
 
-impl Watch {
-    /// Starts watching from the API's current state, after `listed` has been printed (or not,
-    /// with `--watch-only`). Returns the watch and the listing's text.
-    pub fn start(request: WatchRequest<'_>, api: &ApiServer, listed: &[Value]) -> (Watch, String) {
-        let mut watch = Watch {
+impl ObjectWatch {
+    fn start(
+        request: WatchRequest<'_>,
+        api: &ApiServer,
+        listed: &[Value],
+    ) -> (ObjectWatch, String) {
+        let mut watch = ObjectWatch {
             api_version: request.kind.api_version().to_string(),
             kind: request.kind.kind().to_string(),
             namespace: request.namespace,
@@ -66,7 +112,7 @@ impl Watch {
 
     /// Lets `by` of cluster time pass, reporting each change at the instant it happens (a poll
     /// after the whole stretch would only see where each object ended up).
-    pub fn follow(&mut self, sim: &mut Simulation, by: Duration) -> String {
+    fn follow(&mut self, sim: &mut Simulation, by: Duration) -> String {
         let deadline = sim.elapsed() + by;
         let mut text = self.poll(sim.api());
         while sim.elapsed() < deadline {
@@ -78,7 +124,7 @@ impl Watch {
     }
 
     /// The lines for what changed since the last poll (empty when nothing did).
-    pub fn poll(&mut self, api: &ApiServer) -> String {
+    fn poll(&mut self, api: &ApiServer) -> String {
         if api.resource_version() == self.since {
             return String::new();
         }

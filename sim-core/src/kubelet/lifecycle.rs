@@ -1,0 +1,605 @@
+//! A container's life as the kubelet drives it (`kuberuntime_manager.go` and
+//! `kuberuntime_container.go`): init containers one at a time, then the app containers; start,
+//! hooks, probes, OOM kills, exits, restarts under the restart policy with the crash-loop
+//! back-off, and termination with the grace period.
+
+use super::Kubelet;
+use super::env;
+use super::prober::{ProbeKind, Probes};
+use super::pull::{ERROR_RESYNC, ImageProgress};
+use super::runtime::{
+    ContainerRuntime, Ended, PodRuntime, RunState, Running, Stopping, Termination,
+};
+use super::status::{is_sidecar, pod_ref};
+use crate::api::{ApiServer, EventType};
+use crate::container::{ExecOutcome, Instance, Launch, Mount, State, Volumes};
+use crate::kubelet::images::ImageReference;
+use crate::podutil;
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod};
+use std::time::Duration;
+
+/// How soon the kubelet notices that a container exited (PLEG relists every second).
+const RELIST_PERIOD: Duration = Duration::from_secs(1);
+/// `minimumGracePeriodInSeconds`: a kill always allows at least this long.
+const MINIMUM_GRACE: Duration = Duration::from_secs(2);
+/// A process killed by SIGKILL (or the OOM killer) exits with 128 + 9.
+const SIGKILL_EXIT_CODE: i32 = 137;
+/// containerd's exit code for a task that never started.
+const START_ERROR_EXIT_CODE: i32 = 128;
+
+/// What a container is to its pod.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Init,
+    Sidecar,
+    App,
+}
+
+/// Why the kubelet stops a container.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StopReason {
+    /// The pod is being deleted: the container is not restarted.
+    Deletion,
+    /// A liveness or startup probe failed.
+    Probe(ProbeKind),
+    PostStartHook,
+}
+
+/// The outcome of one look at a container.
+#[derive(Default)]
+struct Step {
+    /// When the container next needs a look.
+    wake: Option<SimTime>,
+    /// An init container has finished (a sidecar: has started), so the next may go.
+    done: bool,
+    /// Its image is being pulled: later containers wait for the puller.
+    pulling: bool,
+}
+
+fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Kubelet {
+    /// One sync of a pod on this node. Returns when it next needs a look.
+    pub(super) fn sync_pod(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {
+        let uid = podutil::uid(pod).to_string();
+        let mut runtime = match self.pods.remove(&uid) {
+            Some(runtime) => runtime,
+            None if pod.metadata.deletion_timestamp.is_some() => {
+                // Deleted before the kubelet set anything up: nothing to stop.
+                let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+                return None;
+            }
+            None => self.admit(api, pod)?,
+        };
+        let wake = if pod.metadata.deletion_timestamp.is_some() {
+            self.terminate_pod(api, pod, &mut runtime)
+        } else {
+            let wake = self.sync_containers(api, pod, &mut runtime);
+            self.write_pod_status(api, pod, &runtime);
+            wake
+        };
+        let finished = pod.metadata.deletion_timestamp.is_some() && wake.is_none();
+        if finished {
+            let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+        } else {
+            self.pods.insert(uid, runtime);
+        }
+        wake
+    }
+
+    fn sync_containers(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+    ) -> Option<SimTime> {
+        let spec = pod.spec.as_ref()?;
+        let mut wake = None;
+        // Init containers one at a time, in order; a sidecar only has to have started.
+        for container in spec.init_containers.iter().flatten() {
+            let role = if is_sidecar(container) { Role::Sidecar } else { Role::Init };
+            let step = self.sync_container(api, pod, runtime, container, role);
+            wake = earliest(wake, step.wake);
+            if !step.done {
+                return wake;
+            }
+        }
+        // Sidecars that stop later are restarted beside the app containers.
+        for container in spec.init_containers.iter().flatten().filter(|c| is_sidecar(c)) {
+            wake = earliest(
+                wake,
+                self.sync_container(api, pod, runtime, container, Role::Sidecar).wake,
+            );
+        }
+        for container in &spec.containers {
+            let step = self.sync_container(api, pod, runtime, container, Role::App);
+            wake = earliest(wake, step.wake);
+            if step.pulling {
+                break;
+            }
+        }
+        wake
+    }
+
+    /// Moves one container as far as it goes at this instant.
+    fn sync_container(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+        container: &Container,
+        role: Role,
+    ) -> Step {
+        let mut state = runtime.containers.remove(&container.name).unwrap_or_default();
+        let step = self.step_container(api, pod, runtime, container, role, &mut state);
+        runtime.containers.insert(container.name.clone(), state);
+        step
+    }
+
+    fn step_container(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+        container: &Container,
+        role: Role,
+        current: &mut ContainerRuntime,
+    ) -> Step {
+        let now = api.now();
+        loop {
+            match std::mem::take(&mut current.state) {
+                RunState::Running(mut running) => {
+                    let ended = self.watch_running(api, pod, runtime, container, &mut running);
+                    match ended {
+                        Ok(wake) => {
+                            let done = role == Role::Sidecar && running.probes.started();
+                            current.state = RunState::Running(running);
+                            return Step { wake, done, pulling: false };
+                        }
+                        Err(termination) => {
+                            let report_at = termination.finished_at + RELIST_PERIOD;
+                            current.state = RunState::Exited {
+                                ended: Box::new(Ended {
+                                    termination: *termination,
+                                    instance: Some(running.instance),
+                                }),
+                                back_off: None,
+                                report_at,
+                            };
+                        }
+                    }
+                }
+                RunState::Exited { ended, back_off, report_at } => {
+                    let termination = &ended.termination;
+                    if !should_restart(pod, role, termination) {
+                        let done = role == Role::Init && termination.exit_code == 0;
+                        current.state = RunState::Exited { ended, back_off, report_at };
+                        return Step { done, ..Step::default() };
+                    }
+                    // The kubelet notices the exit at its next relist.
+                    let noticed_at = termination.finished_at + RELIST_PERIOD;
+                    if now < noticed_at {
+                        current.state = RunState::Exited { ended, back_off, report_at };
+                        return Step { wake: Some(noticed_at), ..Step::default() };
+                    }
+                    let key = format!(
+                        "{}_{}_{}_{}",
+                        podutil::name(pod),
+                        podutil::namespace(pod),
+                        podutil::uid(pod),
+                        container.name
+                    );
+                    let finished_at = termination.finished_at;
+                    if let Some(until) = self.crash_backoff.in_backoff_until(&key, finished_at, now)
+                    {
+                        let delay = until.since(finished_at);
+                        let mut report_at = report_at;
+                        if now >= report_at {
+                            let message = format!(
+                                "Back-off restarting failed container {} in pod {}",
+                                container.name,
+                                pod_ref(pod)
+                            );
+                            self.event(api, pod, container, EventType::Warning, "BackOff", message);
+                            report_at = now + ERROR_RESYNC;
+                        }
+                        current.state =
+                            RunState::Exited { ended, back_off: Some(delay), report_at };
+                        return Step { wake: Some(until.min(report_at)), ..Step::default() };
+                    }
+                    self.crash_backoff.next(&key, now);
+                    current.previous = Some(ended);
+                    current.restart_count += 1;
+                    current.state = RunState::Creating;
+                }
+                RunState::ConfigError { message, next_sync } if now < next_sync => {
+                    current.state = RunState::ConfigError { message, next_sync };
+                    return Step { wake: Some(next_sync), ..Step::default() };
+                }
+                mut waiting => {
+                    match self.ensure_image(api, pod, container, &mut waiting) {
+                        ImageProgress::Waiting(wake) => {
+                            let pulling = matches!(waiting, RunState::Pulling { .. });
+                            current.state = waiting;
+                            return Step { wake, done: false, pulling };
+                        }
+                        ImageProgress::Present => {}
+                    }
+                    current.state = self.start_container(api, pod, runtime, container);
+                    if let RunState::ConfigError { next_sync, .. } = &current.state {
+                        return Step { wake: Some(*next_sync), ..Step::default() };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Creates and starts a container whose image is present: its environment, the process,
+    /// the Created and Started events, and the postStart hook.
+    fn start_container(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+        container: &Container,
+    ) -> RunState {
+        let now = api.now();
+        let host_ip = self.node_ip(api);
+        let environment = match env::resolve(api, pod, container, &runtime.ip, &host_ip) {
+            Ok(environment) => environment,
+            Err(message) => {
+                let text = format!("Error: {message}");
+                self.event(api, pod, container, EventType::Warning, "Failed", text);
+                return RunState::ConfigError { message, next_sync: now + ERROR_RESYNC };
+            }
+        };
+        let name = &container.name;
+        let text = format!("Created container: {name}");
+        self.event(api, pod, container, EventType::Normal, "Created", text);
+        let image = container.image.clone().unwrap_or_default();
+        let reference = ImageReference::parse(&image);
+        let canonical = reference.canonical();
+        let digest = self.images.get(&canonical).map(|i| i.digest.clone()).unwrap_or_default();
+        let image_id = format!("{}@{digest}", reference.repository);
+        let container_id = format!(
+            "containerd://{:016x}{:016x}{:016x}{:016x}",
+            self.rng.next_u64(),
+            self.rng.next_u64(),
+            self.rng.next_u64(),
+            self.rng.next_u64()
+        );
+        let mounts: Vec<Mount> = container
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| Mount {
+                volume: m.name.clone(),
+                mount_path: m.mount_path.clone(),
+                sub_path: m.sub_path.clone().filter(|p| !p.is_empty()),
+                read_only: m.read_only == Some(true),
+            })
+            .collect();
+        let launch = Launch {
+            image: &image,
+            command: container.command.as_deref(),
+            args: container.args.as_deref(),
+            env: &environment,
+            hostname: podutil::name(pod),
+            mounts: &mounts,
+            seed: self.rng.next_u64(),
+        };
+        let mut instance = match Instance::start(&launch, &mut runtime.volumes, now) {
+            Ok(instance) => instance,
+            Err(message) => {
+                let text = format!("Error: {message}");
+                self.event(api, pod, container, EventType::Warning, "Failed", text);
+                let termination = Termination {
+                    exit_code: START_ERROR_EXIT_CODE,
+                    reason: "StartError".to_string(),
+                    message: Some(message),
+                    started_at: now,
+                    finished_at: now,
+                    container_id,
+                    image: canonical,
+                    image_id,
+                    restart: false,
+                };
+                return RunState::Exited {
+                    ended: Box::new(Ended { termination, instance: None }),
+                    back_off: None,
+                    report_at: now + RELIST_PERIOD,
+                };
+            }
+        };
+        let text = format!("Started container {name}");
+        self.event(api, pod, container, EventType::Normal, "Started", text);
+        let mut running = Running {
+            probes: Probes::new(container, now),
+            instance: Instance::clone(&instance),
+            started_at: now,
+            container_id,
+            image: canonical,
+            image_id,
+            stopping: None,
+        };
+        let hook = container.lifecycle.as_ref().and_then(|l| l.post_start.as_ref());
+        if let Some(hook) = hook {
+            let failure = run_hook(hook, &mut instance, &mut runtime.volumes, now);
+            running.instance = instance;
+            if let Some(error) = failure {
+                let message = format!(
+                    "{error} for Container {name:?} in Pod {:?} failed",
+                    format!("{}_{}", podutil::name(pod), podutil::namespace(pod))
+                );
+                let kind = EventType::Warning;
+                self.event(api, pod, container, kind, "FailedPostStartHook", message);
+                self.stop(api, pod, runtime, container, &mut running, StopReason::PostStartHook);
+            }
+        } else {
+            running.instance = instance;
+        }
+        RunState::Running(Box::new(running))
+    }
+
+    /// Follows a running container to now: its process, the OOM killer, its probes, a stop in
+    /// progress. `Err` with the termination when it has ended; otherwise when to look again.
+    fn watch_running(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+        container: &Container,
+        running: &mut Running,
+    ) -> Result<Option<SimTime>, Box<Termination>> {
+        let now = api.now();
+        let ended = |running: &Running, exit_code: i32, reason: &str, at: SimTime, restart| {
+            Box::new(Termination {
+                exit_code,
+                reason: reason.to_string(),
+                message: None,
+                started_at: running.started_at,
+                finished_at: at,
+                container_id: running.container_id.clone(),
+                image: running.image.clone(),
+                image_id: running.image_id.clone(),
+                restart,
+            })
+        };
+        let memory_limit = memory_limit_bytes(container);
+        let oom_at = memory_limit
+            .and_then(|limit| running.instance.exceeds_memory_at(limit, running.started_at));
+        if let Some(stopping) = running.stopping.as_mut() {
+            let restart = stopping.restart;
+            if let Some(at) = stopping.sigterm_at.filter(|&at| at <= now) {
+                stopping.sigterm_at = None;
+                stopping.exits_at = running
+                    .instance
+                    .terminate(&mut runtime.volumes, at)
+                    .filter(|&t| t < stopping.kill_at);
+            }
+            let kill_at = stopping.kill_at;
+            let sigterm_at = stopping.sigterm_at;
+            if let State::Exited { code, at } =
+                running.instance.advance(&mut runtime.volumes, now.min(kill_at))
+                && at <= kill_at
+            {
+                return Err(ended(running, code, Termination::reason_for(code), at, restart));
+            }
+            if now >= kill_at {
+                return Err(ended(running, SIGKILL_EXIT_CODE, "Error", kill_at, restart));
+            }
+            let exits_at = running.stopping.as_ref().and_then(|s| s.exits_at);
+            return Ok(Some(
+                earliest(earliest(sigterm_at, exits_at), Some(kill_at)).unwrap_or(kill_at),
+            ));
+        }
+        let state = running.instance.advance(&mut runtime.volumes, now);
+        if let Some(oom_at) = oom_at.filter(|&at| at <= now) {
+            let exited_first = matches!(state, State::Exited { at, .. } if at < oom_at);
+            if !exited_first {
+                return Err(ended(running, SIGKILL_EXIT_CODE, "OOMKilled", oom_at, false));
+            }
+        }
+        if let State::Exited { code, at } = state {
+            return Err(ended(running, code, Termination::reason_for(code), at, false));
+        }
+        let report = running.probes.run_due(
+            container,
+            &mut running.instance,
+            &mut runtime.volumes,
+            &runtime.ip,
+            now,
+        );
+        for (kind, output) in &report.failures {
+            let message = format!("{} probe failed: {output}", kind.title());
+            self.event(api, pod, container, EventType::Warning, "Unhealthy", message);
+        }
+        if let Some(kind) = report.kill {
+            self.stop(api, pod, runtime, container, running, StopReason::Probe(kind));
+            return self.watch_running(api, pod, runtime, container, running);
+        }
+        let next_wake = match state {
+            State::Running { next_wake } => next_wake,
+            State::Exited { .. } => None,
+        };
+        Ok(earliest(earliest(next_wake, running.probes.next_due()), oom_at.filter(|&at| at > now)))
+    }
+
+    /// Starts stopping a running container: the Killing event, the preStop hook, SIGTERM, and
+    /// SIGKILL due at the end of the grace period.
+    fn stop(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+        container: &Container,
+        running: &mut Running,
+        reason: StopReason,
+    ) {
+        let now = api.now();
+        let restart = reason != StopReason::Deletion;
+        let message = match reason {
+            StopReason::Deletion => format!("Stopping container {}", container.name),
+            StopReason::Probe(ProbeKind::Startup) => {
+                format!("Container {} failed startup probe, will be restarted", container.name)
+            }
+            StopReason::Probe(_) => {
+                format!("Container {} failed liveness probe, will be restarted", container.name)
+            }
+            StopReason::PostStartHook => "FailedPostStartHook".to_string(),
+        };
+        self.event(api, pod, container, EventType::Normal, "Killing", message);
+        let spec = pod.spec.as_ref();
+        // A probe may carry its own grace period; otherwise the pod's applies.
+        let probe_grace = [container.liveness_probe.as_ref(), container.startup_probe.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|p| p.termination_grace_period_seconds)
+            .filter(|_| restart);
+        let grace_seconds = probe_grace
+            .or_else(|| spec.and_then(|s| s.termination_grace_period_seconds))
+            .unwrap_or(30);
+        let grace =
+            Duration::from_secs(u64::try_from(grace_seconds).unwrap_or(0)).max(MINIMUM_GRACE);
+        let deadline = if restart {
+            now + grace
+        } else {
+            // A deletion's deadline is the pod's deletionTimestamp.
+            pod.metadata.deletion_timestamp.as_ref().map_or(now + grace, SimTime::from_k8s).max(now)
+        };
+        let mut sigterm_at = now;
+        if let Some(hook) = container.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
+            if let Some(sleep) = &hook.sleep {
+                sigterm_at = now + Duration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
+            } else if let Some(error) =
+                run_hook(hook, &mut running.instance, &mut runtime.volumes, now)
+            {
+                let message = format!(
+                    "{error} for Container {:?} in Pod {:?} failed",
+                    container.name,
+                    format!("{}_{}", podutil::name(pod), podutil::namespace(pod))
+                );
+                self.event(api, pod, container, EventType::Warning, "FailedPreStopHook", message);
+            }
+        }
+        running.stopping = Some(Stopping {
+            sigterm_at: Some(sigterm_at.min(deadline)),
+            kill_at: deadline,
+            exits_at: None,
+            restart,
+        });
+    }
+
+    /// Stops every container of a pod being deleted. `None` once all have stopped.
+    fn terminate_pod(
+        &mut self,
+        api: &mut ApiServer,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+    ) -> Option<SimTime> {
+        let spec = pod.spec.as_ref()?;
+        let mut wake = None;
+        // App containers first, then sidecars (in reverse order), as the kubelet does.
+        let sidecars = spec.init_containers.iter().flatten().filter(|c| is_sidecar(c)).rev();
+        for container in spec.containers.iter().chain(sidecars) {
+            let mut current = runtime.containers.remove(&container.name).unwrap_or_default();
+            if let RunState::Running(mut running) = std::mem::take(&mut current.state) {
+                if running.stopping.is_none() {
+                    self.stop(api, pod, runtime, container, &mut running, StopReason::Deletion);
+                }
+                match self.watch_running(api, pod, runtime, container, &mut running) {
+                    Ok(at) => {
+                        wake = earliest(wake, at);
+                        current.state = RunState::Running(running);
+                    }
+                    Err(termination) => {
+                        let report_at = termination.finished_at;
+                        current.state = RunState::Exited {
+                            ended: Box::new(Ended {
+                                termination: *termination,
+                                instance: Some(running.instance),
+                            }),
+                            back_off: None,
+                            report_at,
+                        };
+                    }
+                }
+            } else {
+                current.state = match std::mem::take(&mut current.state) {
+                    // A container that has not started never will.
+                    exited @ RunState::Exited { .. } => exited,
+                    _ => RunState::Creating,
+                };
+            }
+            runtime.containers.insert(container.name.clone(), current);
+        }
+        wake
+    }
+}
+
+/// Whether a container that ended is started again (`shouldRestartOnFailure` and the rules for
+/// init containers and sidecars).
+fn should_restart(pod: &Pod, role: Role, termination: &Termination) -> bool {
+    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref()).unwrap_or("Always");
+    match role {
+        Role::Sidecar => true,
+        Role::Init => termination.exit_code != 0 && policy != "Never",
+        Role::App => match policy {
+            "Never" => false,
+            "OnFailure" => termination.exit_code != 0 || termination.restart,
+            _ => true,
+        },
+    }
+}
+
+/// The container's memory limit in bytes, if it has one.
+fn memory_limit_bytes(container: &Container) -> Option<u64> {
+    let quantity = container.resources.as_ref()?.limits.as_ref()?.get("memory")?;
+    u64::try_from(crate::quantity::parse(&quantity.0).ok()?.units()).ok()
+}
+
+/// Runs a lifecycle hook; `Some` with the start of the kubelet's failure message if it failed.
+fn run_hook(
+    hook: &LifecycleHandler,
+    instance: &mut Instance,
+    volumes: &mut Volumes,
+    now: SimTime,
+) -> Option<String> {
+    if let Some(exec) = &hook.exec {
+        let command = exec.command.clone().unwrap_or_default();
+        let joined = command.join(" ");
+        return match instance.exec(volumes, &command, now) {
+            ExecOutcome::Ran { code: 0, .. } => None,
+            ExecOutcome::Ran { stdout, stderr, code } => Some(format!(
+                "Exec lifecycle hook ([{joined}]) - error: command '{joined}' exited with {code}: {stderr}, message: {:?}",
+                format!("{stdout}{stderr}")
+            )),
+            ExecOutcome::NotFound(message) => {
+                Some(format!("Exec lifecycle hook ([{joined}]) - error: {message}"))
+            }
+        };
+    }
+    if let Some(http) = &hook.http_get {
+        let path = http.path.as_deref().unwrap_or("/");
+        let port = match &http.port {
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(p) => {
+                u16::try_from(*p).unwrap_or(0)
+            }
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(_) => 0,
+        };
+        return match instance.http_get(port, path, "kube-lifecycle/1.34", now) {
+            Some(answer) if (200..400).contains(&answer.status) => None,
+            Some(answer) => {
+                Some(format!("HTTP lifecycle hook ({path}) - error: HTTP status {}", answer.status))
+            }
+            None => Some(format!("HTTP lifecycle hook ({path}) - error: connection refused")),
+        };
+    }
+    None
+}

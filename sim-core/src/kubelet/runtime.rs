@@ -1,0 +1,190 @@
+//! The container runtime's view of a pod: each container's current run, how its last run ended,
+//! and its restart count. The API sees none of this except through the status the kubelet writes.
+
+use super::prober::Probes;
+use crate::container::{Instance, Volumes};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct PodRuntime {
+    pub namespace: String,
+    pub name: String,
+    pub ip: String,
+    pub started_at: SimTime,
+    /// The pod's volumes: they outlive container restarts and die with the pod.
+    pub volumes: Volumes,
+    /// Init and regular containers by name (names are unique across both lists).
+    pub containers: BTreeMap<String, ContainerRuntime>,
+    /// When the pod next needs a look without any change (a pull finishing, a probe, a back-off
+    /// ending, a process waking up).
+    pub next_sync: Option<SimTime>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct ContainerRuntime {
+    pub state: RunState,
+    /// Runs started after the first (`restartCount`).
+    pub restart_count: i32,
+    /// The run before the current one: `lastState.terminated`, and its log for `logs --previous`.
+    pub previous: Option<Box<Ended>>,
+}
+
+/// Where a container stands.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) enum RunState {
+    /// Not started yet: waiting for its turn or for the kubelet to look.
+    #[default]
+    Creating,
+    Pulling {
+        /// When the kubelet asked for the pull (the Pulling event).
+        requested_at: SimTime,
+        /// When the registry finishes answering.
+        done_at: SimTime,
+        /// How long the transfer itself took (the rest was queueing behind other pulls).
+        pull_time: Duration,
+        answer: PullAnswerRecord,
+    },
+    /// The last pull failed at `failed_at` with the registry's `error`; `shown` is the waiting
+    /// reason `get pods` shows; the kubelet looks at the pod again at `next_sync`.
+    PullFailed {
+        failed_at: SimTime,
+        shown: PullWaitReason,
+        error: String,
+        next_sync: SimTime,
+    },
+    /// `imagePullPolicy: Never` and the image is not on the node.
+    NeverPull {
+        message: String,
+    },
+    /// The container's environment refers to a ConfigMap or Secret (key) that does not exist.
+    ConfigError {
+        message: String,
+        next_sync: SimTime,
+    },
+    Running(Box<Running>),
+    /// The run ended. `back_off` is set while the kubelet waits to restart it
+    /// (CrashLoopBackOff), with the delay it is waiting out; the BackOff event is next reported
+    /// at `report_at`.
+    Exited {
+        ended: Box<Ended>,
+        back_off: Option<Duration>,
+        report_at: SimTime,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum PullAnswerRecord {
+    Image { size_bytes: u64, digest: String },
+    Error(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum PullWaitReason {
+    ErrImagePull,
+    ImagePullBackOff,
+}
+
+/// A started container.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct Running {
+    pub instance: Instance,
+    pub started_at: SimTime,
+    pub container_id: String,
+    /// The canonical image name and its digest reference, as the runtime reports them.
+    pub image: String,
+    pub image_id: String,
+    pub probes: Probes,
+    /// Set once the kubelet has sent SIGTERM.
+    pub stopping: Option<Stopping>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct Stopping {
+    /// When SIGTERM goes out, if it has not yet: a preStop `sleep` delays it.
+    pub sigterm_at: Option<SimTime>,
+    /// SIGKILL follows at the end of the grace period.
+    pub kill_at: SimTime,
+    /// When the process ends by itself after SIGTERM, if it does.
+    pub exits_at: Option<SimTime>,
+    /// A failed liveness or startup probe (or postStart hook) stopped it: it is restarted
+    /// whatever its exit code, unless the restart policy is Never.
+    pub restart: bool,
+}
+
+/// A run that has ended.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(super) struct Ended {
+    pub termination: Termination,
+    /// `None` when the process never started (StartError).
+    pub instance: Option<Instance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Termination {
+    pub exit_code: i32,
+    /// Completed, Error, OOMKilled, StartError.
+    pub reason: String,
+    pub message: Option<String>,
+    pub started_at: SimTime,
+    pub finished_at: SimTime,
+    pub container_id: String,
+    pub image: String,
+    pub image_id: String,
+    /// Stopped by the kubelet for a failed probe or hook: restarted even after exit code 0.
+    pub restart: bool,
+}
+
+impl Termination {
+    /// The reason containerd gives an exit.
+    pub fn reason_for(exit_code: i32) -> &'static str {
+        if exit_code == 0 { "Completed" } else { "Error" }
+    }
+}
+
+impl ContainerRuntime {
+    /// The run that is going now, if any.
+    pub fn running(&self) -> Option<&Running> {
+        match &self.state {
+            RunState::Running(running) => Some(running),
+            _ => None,
+        }
+    }
+
+    pub fn running_mut(&mut self) -> Option<&mut Running> {
+        match &mut self.state {
+            RunState::Running(running) => Some(running),
+            _ => None,
+        }
+    }
+
+    /// The instance `kubectl logs` reads: the current run's, or the one that just ended.
+    pub fn current_instance(&self) -> Option<&Instance> {
+        match &self.state {
+            RunState::Running(running) => Some(&running.instance),
+            RunState::Exited { ended, .. } => ended.instance.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// `lastState.terminated`: while the container waits out a back-off, the run that just
+    /// ended; otherwise the run before the current one.
+    pub fn last_termination(&self) -> Option<&Termination> {
+        match &self.state {
+            RunState::Exited { ended, back_off: Some(_), .. } => Some(&ended.termination),
+            _ => self.previous.as_ref().map(|ended| &ended.termination),
+        }
+    }
+}
+
+impl ContainerRuntime {
+    /// The instance `kubectl logs --previous` reads: the run `lastState` describes.
+    pub fn previous_instance(&self) -> Option<&Instance> {
+        match &self.state {
+            RunState::Exited { ended, back_off: Some(_), .. } => ended.instance.as_ref(),
+            _ => self.previous.as_ref().and_then(|ended| ended.instance.as_ref()),
+        }
+    }
+}
