@@ -156,7 +156,14 @@ impl Lab {
         let shell = self.shell;
         let watched = self.sim.try_update_value(|sim| {
             shell.try_update_value(|shell| match shell.watch.as_mut() {
-                Some(watch) => watch.follow(sim, by),
+                Some(watch) => {
+                    let text = watch.follow(sim, by);
+                    // `logs -f` ends by itself when its container stops.
+                    if watch.is_finished() {
+                        shell.watch = None;
+                    }
+                    text
+                }
                 None => {
                     sim.advance(by);
                     String::new()

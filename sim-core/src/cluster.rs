@@ -266,3 +266,46 @@ pub fn bootstrap_services(api_server_ip: &str) -> (Vec<Service>, Endpoints) {
     };
     (vec![kubernetes, kube_dns], endpoints)
 }
+
+/// kubeadm's static pod manifests (`/etc/kubernetes/manifests` on the control plane node).
+const KUBEADM_MANIFESTS: [&str; 4] = [
+    include_str!("../manifests/kubeadm/etcd.yaml"),
+    include_str!("../manifests/kubeadm/kube-apiserver.yaml"),
+    include_str!("../manifests/kubeadm/kube-controller-manager.yaml"),
+    include_str!("../manifests/kubeadm/kube-scheduler.yaml"),
+];
+
+/// The images kubeadm pulls onto the control plane before it starts the static pods.
+pub const CONTROL_PLANE_IMAGES: &[(&str, u64)] = &[
+    ("registry.k8s.io/etcd:3.6.4-0", 23_564_218),
+    ("registry.k8s.io/kube-apiserver:v1.34.1", 27_061_991),
+    ("registry.k8s.io/kube-controller-manager:v1.34.1", 22_819_474),
+    ("registry.k8s.io/kube-scheduler:v1.34.1", 17_385_568),
+];
+
+/// The control plane's static pods as its kubelet reads them from the manifest directory: named
+/// `COMPONENT-NODE`, bound to the node, with the manifest's hash as their UID (which is how the
+/// kubelet tells a static pod from its mirror pod in the API).
+pub fn kubeadm_static_pods(node: &str, ip: &str) -> Vec<k8s_openapi::api::core::v1::Pod> {
+    KUBEADM_MANIFESTS
+        .iter()
+        .filter_map(|text| {
+            let text = text.replace("{{IP}}", ip);
+            let value = crate::api::decode::documents(&text).ok()?.into_iter().next()?;
+            let mut pod: k8s_openapi::api::core::v1::Pod =
+                k8s_openapi::api::core::v1::Pod::deserialize(&value).ok()?;
+            let hash = crate::kubelet::images::digest_of(&text)[7..39].to_string();
+            let name = format!("{}-{node}", pod.metadata.name.clone().unwrap_or_default());
+            pod.metadata.name = Some(name);
+            pod.metadata.uid = Some(hash.clone());
+            let annotations = pod.metadata.annotations.get_or_insert_with(BTreeMap::new);
+            annotations.insert("kubernetes.io/config.hash".to_string(), hash);
+            annotations.insert("kubernetes.io/config.source".to_string(), "file".to_string());
+            let spec = pod.spec.get_or_insert_with(Default::default);
+            spec.node_name = Some(node.to_string());
+            spec.restart_policy = Some("Always".to_string());
+            spec.termination_grace_period_seconds = Some(30);
+            Some(pod)
+        })
+        .collect()
+}

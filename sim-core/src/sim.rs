@@ -88,11 +88,16 @@ impl Simulation {
             let reported_at =
                 SimTime::from_unix_ms(SESSION_START.unix_ms() - node_rng.between(1_000, 290_000));
             let _ = api.create(template.to_node(index, joined_at, reported_at, &mut node_rng));
-            let kubelet = Kubelet::new(
+            let mut kubelet = Kubelet::new(
                 &template.name,
                 root.fork(&format!("kubelet/{}", template.name)),
                 reported_at,
             );
+            if template.control_plane {
+                let pods =
+                    crate::cluster::kubeadm_static_pods(&template.name, &template.internal_ip);
+                kubelet = kubelet.with_static_pods(pods, crate::cluster::CONTROL_PLANE_IMAGES);
+            }
             kubelets.insert(template.name.clone(), kubelet);
         }
         // The cluster's own objects (service accounts, the root CA ConfigMap) are made as it

@@ -399,36 +399,45 @@ impl Kubelet {
                 earliest(earliest(sigterm_at, exits_at), Some(kill_at)).unwrap_or(kill_at),
             ));
         }
-        let state = running.instance.advance(&mut runtime.volumes, now);
-        if let Some(oom_at) = oom_at.filter(|&at| at <= now) {
-            let exited_first = matches!(state, State::Exited { at, .. } if at < oom_at);
-            if !exited_first {
-                return Err(ended(running, SIGKILL_EXIT_CODE, "OOMKilled", oom_at, false));
+        // Probes run at their own instants, the process brought up to each one first; probes
+        // skipped while their outcome was settled are caught up here in the same way.
+        loop {
+            let probe_at = running.probes.earliest_due(now);
+            let at = probe_at.unwrap_or(now);
+            let state = running.instance.advance(&mut runtime.volumes, at);
+            if let Some(oom_at) = oom_at.filter(|&t| t <= at) {
+                let exited_first = matches!(state, State::Exited { at, .. } if at < oom_at);
+                if !exited_first {
+                    return Err(ended(running, SIGKILL_EXIT_CODE, "OOMKilled", oom_at, false));
+                }
+            }
+            if let State::Exited { code, at } = state {
+                return Err(ended(running, code, Termination::reason_for(code), at, false));
+            }
+            let Some(probe_at) = probe_at else {
+                let next_wake = match state {
+                    State::Running { next_wake } => next_wake,
+                    State::Exited { .. } => None,
+                };
+                let oom_wake = oom_at.filter(|&t| t > now);
+                return Ok(earliest(earliest(next_wake, running.probes.next_due()), oom_wake));
+            };
+            let report = running.probes.run_due(
+                container,
+                &mut running.instance,
+                &mut runtime.volumes,
+                &runtime.ip,
+                probe_at,
+            );
+            for (kind, output) in &report.failures {
+                let message = format!("{} probe failed: {output}", kind.title());
+                self.event(api, pod, container, EventType::Warning, "Unhealthy", message);
+            }
+            if let Some(kind) = report.kill {
+                self.stop(api, pod, runtime, container, running, StopReason::Probe(kind));
+                return self.watch_running(api, pod, runtime, container, running);
             }
         }
-        if let State::Exited { code, at } = state {
-            return Err(ended(running, code, Termination::reason_for(code), at, false));
-        }
-        let report = running.probes.run_due(
-            container,
-            &mut running.instance,
-            &mut runtime.volumes,
-            &runtime.ip,
-            now,
-        );
-        for (kind, output) in &report.failures {
-            let message = format!("{} probe failed: {output}", kind.title());
-            self.event(api, pod, container, EventType::Warning, "Unhealthy", message);
-        }
-        if let Some(kind) = report.kill {
-            self.stop(api, pod, runtime, container, running, StopReason::Probe(kind));
-            return self.watch_running(api, pod, runtime, container, running);
-        }
-        let next_wake = match state {
-            State::Running { next_wake } => next_wake,
-            State::Exited { .. } => None,
-        };
-        Ok(earliest(earliest(next_wake, running.probes.next_due()), oom_at.filter(|&at| at > now)))
     }
 
     /// Starts stopping a running container: the Killing event, the preStop hook, SIGTERM, and

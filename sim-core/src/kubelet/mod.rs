@@ -12,6 +12,7 @@ mod lifecycle;
 mod prober;
 mod pull;
 mod runtime;
+mod static_pods;
 mod status;
 
 use crate::api::{ApiServer, EventSource, EventType};
@@ -70,6 +71,8 @@ pub struct Kubelet {
     next_wake: Option<SimTime>,
     /// When the kubelet last reported its node's status (the conditions' heartbeat time).
     status_reported_at: SimTime,
+    /// The pods of the node's manifest directory, run without the API; each has a mirror pod.
+    static_pods: Vec<Pod>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +107,19 @@ impl Kubelet {
             seen_api_version: 0,
             next_wake: None,
             status_reported_at,
+            static_pods: Vec::new(),
         }
+    }
+
+    /// Gives the kubelet a manifest directory: static pods, with the images they run already on
+    /// the node (kubeadm pulls them before it writes the manifests).
+    pub fn with_static_pods(mut self, pods: Vec<Pod>, images: &[(&str, u64)]) -> Self {
+        for (name, size) in images {
+            let digest = images::digest_of(name);
+            self.images.insert(name.to_string(), HeldImage { size_bytes: *size, digest });
+        }
+        self.static_pods = pods;
+        self
     }
 
     /// The node's `status.images`, largest first as the kubelet reports them.
@@ -145,18 +160,26 @@ impl Kubelet {
             // killed with the sandbox and its IP is free again.
             self.pods.remove(podutil::uid(gone));
         }
-        let mut seen = BTreeSet::new();
-        let mut to_sync: Vec<Pod> = Vec::new();
+        let mut to_sync: Vec<Pod> = self.sync_mirror_pods(api);
+        let mut seen: BTreeSet<String> =
+            to_sync.iter().map(|p| podutil::uid(p).to_string()).collect();
         for pod in api.changed_since::<Pod>(self.seen_api_version) {
             if podutil::node_name(pod) == Some(self.node_name.as_str())
-                && seen.insert(podutil::uid(pod))
+                && !static_pods::is_mirror(pod)
+                && seen.insert(podutil::uid(pod).to_string())
             {
                 to_sync.push(pod.clone());
             }
         }
         for (uid, runtime) in &self.pods {
-            if runtime.next_sync.is_some_and(|at| at <= now) && !seen.contains(uid.as_str()) {
-                to_sync.extend(api.get::<Pod>(&runtime.namespace, &runtime.name).ok().cloned());
+            if runtime.next_sync.is_none_or(|at| at > now) || seen.contains(uid.as_str()) {
+                continue;
+            }
+            match self.static_pods.iter().find(|p| podutil::uid(p) == uid) {
+                Some(manifest) => to_sync.push(manifest.clone()),
+                None => {
+                    to_sync.extend(api.get::<Pod>(&runtime.namespace, &runtime.name).ok().cloned())
+                }
             }
         }
         for pod in &to_sync {
@@ -199,13 +222,20 @@ impl Kubelet {
         let node = api.get::<Node>("", &self.node_name).ok()?;
         let cidr = node.spec.as_ref()?.pod_cidr.as_deref()?;
         let prefix = cidr.rsplit_once('.')?.0;
-        let used: Vec<&str> = self.pods.values().map(|p| p.ip.as_str()).collect();
-        // Host addresses .2 to .254, starting after the last one handed out.
-        let ip = (1..=253i32)
-            .map(|step| ((i32::from(self.last_pod_ip) - 2 + step).rem_euclid(253) + 2) as u8)
-            .map(|host| (host, format!("{prefix}.{host}")))
-            .find(|(_, ip)| !used.contains(&ip.as_str()))?;
-        self.last_pod_ip = ip.0;
+        let host_network = pod.spec.as_ref().and_then(|s| s.host_network) == Some(true);
+        let ip = if host_network {
+            // A pod in the host's network namespace has the node's address.
+            self.node_ip(api)
+        } else {
+            let used: Vec<&str> = self.pods.values().map(|p| p.ip.as_str()).collect();
+            // Host addresses .2 to .254, starting after the last one handed out.
+            let (host, ip) = (1..=253i32)
+                .map(|step| ((i32::from(self.last_pod_ip) - 2 + step).rem_euclid(253) + 2) as u8)
+                .map(|host| (host, format!("{prefix}.{host}")))
+                .find(|(_, ip)| !used.contains(&ip.as_str()))?;
+            self.last_pod_ip = host;
+            ip
+        };
         // Every volume starts as an empty directory; what other volume types put in them comes
         // with the storage issue.
         let volumes = pod
@@ -217,7 +247,7 @@ impl Kubelet {
         Some(PodRuntime {
             namespace: podutil::namespace(pod).to_string(),
             name: podutil::name(pod).to_string(),
-            ip: ip.1,
+            ip,
             started_at: api.now(),
             volumes,
             containers: BTreeMap::new(),

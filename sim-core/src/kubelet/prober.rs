@@ -62,6 +62,14 @@ struct Worker {
     on_hold: bool,
 }
 
+impl Worker {
+    /// Its probes succeed and its result says so: the next one can only differ if the
+    /// container changes.
+    fn settled(&self) -> bool {
+        self.last == Some(Outcome::Success) && self.result == Some(Outcome::Success)
+    }
+}
+
 /// What a round of probing asks of the kubelet.
 #[derive(Debug, Default)]
 pub(super) struct ProbeReport {
@@ -94,16 +102,19 @@ fn settings(probe: &Probe) -> Settings {
 }
 
 impl Probes {
-    /// Workers for the probes `container` declares, first probing `initialDelaySeconds` after
-    /// the run started.
+    /// Workers for the probes `container` declares, first probing `initialDelaySeconds` (at
+    /// least a second) after the run started.
     pub fn new(container: &Container, started_at: SimTime) -> Probes {
         let workers = [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness]
             .into_iter()
             .filter_map(|kind| {
                 let probe = kind.of(container)?;
+                // Without an initial delay the first probe still waits for the worker's first
+                // tick after the container starts; a second is a fair stand-in for that wait.
+                let delay = settings(probe).initial_delay.max(Duration::from_secs(1));
                 Some(Worker {
                     kind,
-                    next_at: started_at + settings(probe).initial_delay,
+                    next_at: started_at + delay,
                     // Readiness starts as Failure, liveness as Success, startup as Unknown.
                     result: match kind {
                         ProbeKind::Startup => None,
@@ -134,12 +145,25 @@ impl Probes {
             && self.worker(ProbeKind::Readiness).is_none_or(|w| w.result == Some(Outcome::Success))
     }
 
-    /// When the next probe is due.
+    /// When the kubelet must next probe. A worker whose probes keep succeeding needs no
+    /// wake-up of its own: while the container's process does nothing new, the outcome cannot
+    /// change, so its probes are run when the kubelet next looks anyway ([`Probes::earliest_due`]).
     pub fn next_due(&self) -> Option<SimTime> {
-        self.workers.iter().filter(|w| !w.on_hold).map(|w| w.next_at).min()
+        let started = self.started();
+        self.workers
+            .iter()
+            .filter(|w| !w.on_hold && !w.settled())
+            .filter(|w| started || w.kind == ProbeKind::Startup)
+            .map(|w| w.next_at)
+            .min()
     }
 
-    /// Runs every probe due at `now` against the container.
+    /// The earliest probe that is due by `now`, including those skipped while settled.
+    pub fn earliest_due(&self, now: SimTime) -> Option<SimTime> {
+        self.workers.iter().filter(|w| !w.on_hold && w.next_at <= now).map(|w| w.next_at).min()
+    }
+
+    /// Runs every probe due at `now` (the earliest due instant) against the container.
     pub fn run_due(
         &mut self,
         container: &Container,

@@ -116,7 +116,8 @@ fn timeout(
         return result.status;
     };
     out.out(watch.follow(sim, limit));
-    124
+    // `logs -f` ends when its container stops; a watch only when the time is up.
+    if watch.is_finished() { result.status } else { 124 }
 }
 
 fn ls(shell: &Shell, args: &[String], out: &mut Output) -> i32 {

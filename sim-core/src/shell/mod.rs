@@ -34,7 +34,7 @@ pub struct Shell {
 }
 
 /// Said when a script starts a watch no one will poll.
-const WATCH_IN_SCRIPT: &str = "kubelab: a script cannot watch forever; `timeout 30s kubectl get pods -w` watches for 30s of cluster time";
+const WATCH_IN_SCRIPT: &str = "kubelab: a script cannot watch or follow forever; `timeout 30s kubectl get pods -w` (or `timeout 30s kubectl logs -f POD`) watches for 30s of cluster time";
 
 /// What one entry printed, and the line to echo for it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -24,15 +24,24 @@ impl Admission for Pod {
         default_pod_spec(spec);
         // Pods only, not templates: the ServiceAccount and Priority admission plugins, and the
         // pod strategy's service links.
-        spec.service_account_name.get_or_insert_with(|| "default".into());
+        // Mirror pods of static pods get no service account (the plugin skips them).
+        let mirror = self
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+        if !mirror {
+            spec.service_account_name.get_or_insert_with(|| "default".into());
+        }
         spec.enable_service_links.get_or_insert(true);
         spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
         spec.priority.get_or_insert(0);
         let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
         for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            // A toleration without a key tolerates every taint.
             let already = tolerations.iter().any(|t| {
-                t.key.as_deref() == Some(key)
-                    && t.effect.as_deref().is_none_or(|e| e == "NoExecute")
+                t.key.as_deref().is_none_or(|k| k.is_empty() || k == key)
+                    && t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoExecute")
             });
             if !already {
                 tolerations.push(Toleration {
