@@ -190,47 +190,137 @@ fn input<'a>(
     }
 }
 
-/// `grep [-i] [-v] [-c] TEXT [FILE]`: fixed-text matching (the lab has no regular expressions).
+const GREP_USAGE: &str = "Usage: grep [-iEFvcwq] [-A N] [-B N] [-C N] PATTERN [FILE]";
+
+/// `grep [-iEFvcwq] [-A|-B|-C N] PATTERN [FILE]`: basic regular expressions by default, extended
+/// with `-E`, fixed strings with `-F`; context lines separated by `--` as GNU grep prints them.
 fn grep(shell: &Shell, args: &[String], stdin: &str, out: &mut Output) -> i32 {
-    let (mut ignore_case, mut invert, mut count) = (false, false, false);
+    let (mut ignore_case, mut invert, mut count, mut quiet, mut word) =
+        (false, false, false, false, false);
+    let (mut extended, mut fixed) = (false, false);
+    let (mut after, mut before) = (0usize, 0usize);
     let mut operands = Vec::new();
-    for arg in args {
-        match arg.as_str() {
-            "-i" => ignore_case = true,
-            "-v" => invert = true,
-            "-c" => count = true,
-            "-iv" | "-vi" => (ignore_case, invert) = (true, true),
-            flag if flag.starts_with('-') && flag.len() > 1 => {
-                out.err_line(format!(
-                    "grep: invalid option -- '{}'\nUsage: grep [-i] [-v] [-c] TEXT [FILE]",
-                    &flag[1..]
-                ));
-                return 2;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if !arg.starts_with('-') || arg.len() == 1 || !operands.is_empty() {
+            operands.push(arg.clone());
+            continue;
+        }
+        let mut letters = arg[1..].chars();
+        while let Some(letter) = letters.next() {
+            match letter {
+                'i' => ignore_case = true,
+                'v' => invert = true,
+                'c' => count = true,
+                'q' => quiet = true,
+                'w' => word = true,
+                'E' => extended = true,
+                'F' => fixed = true,
+                'A' | 'B' | 'C' => {
+                    let rest: String = letters.by_ref().collect();
+                    let value = if rest.is_empty() {
+                        i += 1;
+                        args.get(i - 1).cloned().unwrap_or_default()
+                    } else {
+                        rest
+                    };
+                    let Ok(lines) = value.parse::<usize>() else {
+                        out.err_line(format!("grep: {value}: invalid context length argument"));
+                        return 2;
+                    };
+                    if letter != 'B' {
+                        after = lines;
+                    }
+                    if letter != 'A' {
+                        before = lines;
+                    }
+                }
+                other => {
+                    out.err_line(format!("grep: invalid option -- '{other}'\n{GREP_USAGE}"));
+                    return 2;
+                }
             }
-            _ => operands.push(arg),
         }
     }
     let Some(pattern) = operands.first() else {
-        out.err_line("Usage: grep [-i] [-v] [-c] TEXT [FILE]");
+        out.err_line(GREP_USAGE);
         return 2;
     };
-    let Some(text) = input(shell, "grep", operands.get(1).copied(), stdin, out) else { return 2 };
-    let wanted = if ignore_case { pattern.to_lowercase() } else { pattern.to_string() };
-    let matching: Vec<&str> = text
-        .lines()
-        .filter(|line| {
-            let line = if ignore_case { line.to_lowercase() } else { line.to_string() };
-            line.contains(&wanted) != invert
-        })
-        .collect();
-    if count {
-        out.out(format!("{}\n", matching.len()));
+    let mut source = if fixed {
+        regex_lite::escape(pattern)
+    } else if extended {
+        pattern.clone()
     } else {
-        for line in &matching {
-            out.out(format!("{line}\n"));
+        basic_to_extended(pattern)
+    };
+    if word {
+        source = format!(r"\b(?:{source})\b");
+    }
+    if ignore_case {
+        source = format!("(?i){source}");
+    }
+    let Ok(regex) = regex_lite::Regex::new(&source) else {
+        out.err_line("grep: Unmatched ( or \\(");
+        return 2;
+    };
+    let Some(text) =
+        input(shell, "grep", operands.get(1), stdin, out)
+    else {
+        return 2;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let matches: Vec<bool> = lines.iter().map(|line| regex.is_match(line) != invert).collect();
+    let found = matches.iter().filter(|m| **m).count();
+    if quiet {
+        return i32::from(found == 0);
+    }
+    if count {
+        out.out(format!("{found}\n"));
+        return i32::from(found == 0);
+    }
+    // Lines to print: each match with its context; a gap between groups prints `--`.
+    let mut shown = vec![false; lines.len()];
+    for (index, _) in matches.iter().enumerate().filter(|(_, m)| **m) {
+        let from = index.saturating_sub(before);
+        let to = (index + after).min(lines.len().saturating_sub(1));
+        shown[from..=to].iter_mut().for_each(|s| *s = true);
+    }
+    let mut last_printed: Option<usize> = None;
+    for (index, line) in lines.iter().enumerate().filter(|(i, _)| shown[*i]) {
+        if (after > 0 || before > 0) && last_printed.is_some_and(|last| index > last + 1) {
+            out.out("--\n");
+        }
+        out.out(format!("{line}\n"));
+        last_printed = Some(index);
+    }
+    i32::from(found == 0)
+}
+
+/// A POSIX basic regular expression in the extended syntax: `+ ? | ( ) { }` are literal unless
+/// escaped, where they become operators.
+fn basic_to_extended(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(op @ ('+' | '?' | '|' | '(' | ')' | '{' | '}')) => out.push(op),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '+' | '?' | '|' | '(' | ')' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            other => out.push(other),
         }
     }
-    i32::from(matching.is_empty())
+    out
 }
 
 /// `head`/`tail [-n N] [FILE]` (also `-N`).
