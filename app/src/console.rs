@@ -1,6 +1,8 @@
 //! The console: the lab shell in a text box named "Console", with its output above it.
 //! Enter runs the input once it is complete (an open here-document or quote continues on a new
 //! line, as in bash); ↑ and ↓ walk the history; Ctrl+C ends a running `kubectl get -w`.
+//! While `kubectl exec -it POD -- sh` has a shell open, lines go to it, after its prompt;
+//! `exit` or Ctrl+D leaves it.
 
 use crate::lab::Lab;
 use leptos::html;
@@ -25,7 +27,10 @@ pub fn Console() -> impl IntoView {
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let text = lab.input.get_untracked();
         match ev.key().as_str() {
-            "Enter" if !ev.shift_key() && is_complete(&text) => {
+            "Enter"
+                if !ev.shift_key()
+                    && (lab.container_prompt.get_untracked().is_some() || is_complete(&text)) =>
+            {
                 ev.prevent_default();
                 if !text.trim().is_empty() {
                     history.update_value(|h| {
@@ -41,6 +46,10 @@ pub fn Console() -> impl IntoView {
             "c" if ev.ctrl_key() && lab.watching.get_untracked() => {
                 ev.prevent_default();
                 lab.interrupt();
+            }
+            "d" if ev.ctrl_key() && lab.container_prompt.get_untracked().is_some() => {
+                ev.prevent_default();
+                lab.end_exec();
             }
             "ArrowUp" | "ArrowDown" if !text.contains('\n') => {
                 let len = history.with_value(Vec::len);
@@ -80,7 +89,7 @@ pub fn Console() -> impl IntoView {
                         view! {
                             <div class="console-entry">
                                 <pre class="console-command">
-                                    <span class="prompt" aria-hidden="true">"$ "</span>
+                                    <span class="prompt" aria-hidden="true">{entry.prompt}</span>
                                     {entry.command}
                                 </pre>
                                 {entry
@@ -105,7 +114,11 @@ pub fn Console() -> impl IntoView {
                 </p>
             </Show>
             <div class="console-input">
-                <span class="prompt" aria-hidden="true">"$"</span>
+                <span class="prompt" aria-hidden="true">
+                    {move || {
+                        lab.container_prompt.get().map_or_else(|| "$".to_string(), |p| p.trim_end().to_string())
+                    }}
+                </span>
                 <textarea
                     aria-label="Console"
                     rows=move || lab.input.with(|t| t.lines().count().clamp(1, 12))

@@ -28,6 +28,8 @@ pub const STEP: Duration = Duration::from_secs(1);
 pub struct ConsoleEntry {
     pub id: usize,
     pub command: String,
+    /// The prompt the command was typed at (`$ `, or a container shell's).
+    pub prompt: String,
     pub output: Vec<(Stream, String)>,
 }
 
@@ -51,6 +53,9 @@ pub struct Lab {
     pub input: RwSignal<String>,
     /// A `kubectl get -w` is running: its lines go to the last console entry.
     pub watching: RwSignal<bool>,
+    /// The console's prompt: the lab shell's, or that of a container shell `kubectl exec -it`
+    /// opened (`None` for the lab shell).
+    pub container_prompt: RwSignal<Option<String>>,
     /// The text in the YAML editor while `kubectl edit` has it open.
     pub editor: RwSignal<Option<String>>,
     /// What is being edited: the `kubectl edit` command line.
@@ -76,6 +81,7 @@ impl Lab {
             console: RwSignal::new(Vec::new()),
             input: RwSignal::new(String::new()),
             watching: RwSignal::new(false),
+            container_prompt: RwSignal::new(None),
             editor: RwSignal::new(None),
             editing: RwSignal::new(String::new()),
         }
@@ -108,7 +114,12 @@ impl Lab {
             let id = self.next_entry_id.get_value();
             self.next_entry_id.set_value(id + 1);
             let command = ran.first_line.clone();
-            let entry = ConsoleEntry { id, command: ran.first_line, output: ran.output.chunks };
+            let entry = ConsoleEntry {
+                id,
+                command: ran.first_line,
+                prompt: ran.prompt,
+                output: ran.output.chunks,
+            };
             self.console.update(|entries| entries.push(entry));
             if let Some(text) =
                 shell.with_value(|shell| shell.edit.as_ref().map(|e| e.text().to_string()))
@@ -118,7 +129,16 @@ impl Lab {
             }
         }
         self.watching.set(shell.with_value(|shell| shell.watch.is_some()));
+        self.container_prompt
+            .set(shell.with_value(|shell| shell.exec.as_ref().map(|_| shell.prompt())));
         self.refresh();
+    }
+
+    /// Ctrl+D in a container's shell: leaves it, as `exit` would.
+    pub fn end_exec(&self) {
+        if self.shell.try_update_value(|shell| shell.exec.take()).flatten().is_some() {
+            self.container_prompt.set(None);
+        }
     }
 
     /// The YAML editor's Apply: saves the edit, or shows it again with the reasons it failed.

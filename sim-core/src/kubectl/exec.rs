@@ -1,10 +1,14 @@
 //! `kubectl exec POD -- COMMAND`: runs a command in a running container through its kubelet and
-//! prints its output; a non-zero exit is reported as kubectl reports it.
+//! prints its output; a non-zero exit is reported as kubectl reports it. `exec -it POD -- sh`
+//! in the console opens a shell in the container ([`ExecSession`]) that takes the next lines.
 
 use super::flags::{Flag, Parsed};
 use super::{CommandDef, CommandError, CommandResult, Invocation, target};
+use crate::Simulation;
 use crate::container::ExecOutcome;
 use crate::podutil;
+use crate::shell::Output;
+use k8s_openapi::api::core::v1::Pod;
 
 pub const DEF: CommandDef = CommandDef {
     long: "Execute a command in a container.",
@@ -52,29 +56,163 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             "cannot exec into a container in a completed pod; current phase is {phase}"
         )));
     }
+    let interactive_shell = parsed.bool("stdin")
+        && command.len() == 1
+        && SHELLS.contains(&command[0].rsplit('/').next().unwrap_or_default());
+    let mut argv = command.clone();
+    if parsed.bool("tty") && (inv.exec.is_none() || !interactive_shell) {
+        inv.out.err_line("Unable to use a TTY - input is not a terminal or the right kind of file");
+    }
+    if interactive_shell && inv.exec.is_some() {
+        // Check that the shell exists before the prompt appears.
+        let probe = vec![command[0].clone(), "-c".to_string(), "true".to_string()];
+        run_in_container(inv.sim, &pod, &container, &probe)?;
+        let session = ExecSession {
+            namespace: podutil::namespace(&pod).to_string(),
+            pod: podutil::name(&pod).to_string(),
+            container,
+            program: command[0].clone(),
+            cwd: "/".to_string(),
+        };
+        if let Some(slot) = inv.exec.as_deref_mut() {
+            *slot = Some(session);
+        }
+        return Ok(0);
+    }
+    if interactive_shell && !inv.stdin.is_empty() {
+        // `kubectl exec -i POD -- sh < script`: the shell reads the script.
+        argv = vec![command[0].clone(), "-c".to_string(), inv.stdin.to_string()];
+    }
+    let (stdout, stderr, code) = run_in_container(inv.sim, &pod, &container, &argv)?;
+    inv.out.out(stdout);
+    if !stderr.is_empty() {
+        inv.out.err(stderr);
+    }
+    if code != 0 {
+        inv.out.err_line(format!("command terminated with exit code {code}"));
+    }
+    Ok(code)
+}
+
+/// The shells `exec -it` can open as an interactive session.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash"];
+
+/// Runs `argv` in the container through its kubelet: stdout, stderr and the exit status.
+fn run_in_container(
+    sim: &mut Simulation,
+    pod: &Pod,
+    container: &str,
+    argv: &[String],
+) -> Result<(String, String, i32), CommandError> {
     let not_found = || {
         CommandError::Plain(format!(
             "unable to upgrade connection: container not found ({container:?})"
         ))
     };
-    let node = podutil::node_name(&pod).ok_or_else(not_found)?.to_string();
-    let now = inv.sim.now();
-    let kubelet = inv.sim.kubelet_mut(&node).ok_or_else(not_found)?;
-    let outcome =
-        kubelet.exec(&pod, &container, command, now).map_err(|e| CommandError::Plain(e.0))?;
-    match outcome {
-        ExecOutcome::Ran { stdout, stderr, code } => {
-            inv.out.out(stdout);
-            if !stderr.is_empty() {
-                inv.out.err(stderr);
-            }
-            if code != 0 {
-                inv.out.err_line(format!("command terminated with exit code {code}"));
-            }
-            Ok(code)
-        }
+    let node = podutil::node_name(pod).ok_or_else(not_found)?.to_string();
+    let now = sim.now();
+    let kubelet = sim.kubelet_mut(&node).ok_or_else(not_found)?;
+    match kubelet.exec(pod, container, argv, now).map_err(|e| CommandError::Plain(e.0))? {
+        ExecOutcome::Ran { stdout, stderr, code } => Ok((stdout, stderr, code)),
         ExecOutcome::NotFound(message) => Err(CommandError::Plain(format!(
             "Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: {message}: unknown"
         ))),
     }
+}
+
+/// A shell open in a container (`kubectl exec -it POD -- sh`): each line typed runs in it, in
+/// its working directory, until `exit`.
+#[derive(Clone, Debug)]
+pub struct ExecSession {
+    namespace: String,
+    pod: String,
+    container: String,
+    /// The shell as the command named it (`sh`, `/bin/bash`).
+    program: String,
+    cwd: String,
+}
+
+impl ExecSession {
+    fn is_bash(&self) -> bool {
+        self.program.ends_with("bash")
+    }
+
+    /// The shell's prompt as root: bash's `root@POD:/# `, busybox's `/ # `.
+    pub fn prompt(&self) -> String {
+        if self.is_bash() {
+            format!("root@{}:{}# ", self.pod, self.cwd)
+        } else {
+            format!("{} # ", self.cwd)
+        }
+    }
+
+    /// Runs one line; says whether the shell has ended.
+    pub fn run(&mut self, sim: &mut Simulation, line: &str) -> (Output, bool) {
+        let mut out = Output::default();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Ok(pod) = sim.api().get::<Pod>(&self.namespace, &self.pod).cloned() else {
+            out.err_line("command terminated with exit code 137");
+            return (out, true);
+        };
+        match words.as_slice() {
+            [] => return (out, false),
+            ["exit"] => return (out, true),
+            ["exit", code] => {
+                let code: i32 = code.parse().unwrap_or(2);
+                if code != 0 {
+                    out.err_line(format!("command terminated with exit code {code}"));
+                }
+                return (out, true);
+            }
+            ["cd"] | ["cd", _] => {
+                let target = words.get(1).copied().unwrap_or("/root");
+                let path = resolve(&self.cwd, target);
+                let check = vec!["test".to_string(), "-d".to_string(), path.clone()];
+                match run_in_container(sim, &pod, &self.container, &check) {
+                    Ok((_, _, 0)) => self.cwd = path,
+                    Ok(_) if self.is_bash() => {
+                        out.err_line(format!("bash: cd: {target}: No such file or directory"))
+                    }
+                    Ok(_) => out.err_line(format!(
+                        "sh: cd: can't cd to {target}: No such file or directory"
+                    )),
+                    Err(_) => return (out, true),
+                }
+                return (out, false);
+            }
+            _ => {}
+        }
+        let script = format!("cd {} 2>/dev/null; {line}", self.cwd);
+        let argv = vec![self.program.clone(), "-c".to_string(), script];
+        match run_in_container(sim, &pod, &self.container, &argv) {
+            Ok((stdout, stderr, _)) => {
+                out.out(stdout);
+                if !stderr.is_empty() {
+                    out.err(stderr);
+                }
+                (out, false)
+            }
+            Err(_) => {
+                out.err_line("command terminated with exit code 137");
+                (out, true)
+            }
+        }
+    }
+}
+
+/// A `cd` operand made absolute against the working directory (`..` and `.` resolved).
+fn resolve(cwd: &str, target: &str) -> String {
+    let joined =
+        if target.starts_with('/') { target.to_string() } else { format!("{cwd}/{target}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }

@@ -32,6 +32,7 @@ mod watch;
 
 pub use config::KubeConfig;
 pub use edit::{EditSession, Saved};
+pub use exec::ExecSession;
 pub use explain::Schema;
 pub use watch::Watch;
 
@@ -55,6 +56,8 @@ pub struct Env<'a> {
     pub watch: &'a mut Option<Watch>,
     /// Where `edit` leaves the object it opens, when there is an editor to open it in.
     pub edit: Option<&'a mut Option<EditSession>>,
+    /// Where `exec -it POD -- sh` leaves the shell it opens, when a person is there to type.
+    pub exec: Option<&'a mut Option<ExecSession>>,
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -70,6 +73,7 @@ pub struct Invocation<'a> {
     pub schema: Option<&'a Schema>,
     pub watch: &'a mut Option<Watch>,
     pub edit: Option<&'a mut Option<EditSession>>,
+    pub exec: Option<&'a mut Option<ExecSession>>,
     pub out: &'a mut Output,
 }
 
@@ -204,6 +208,7 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         schema: env.schema,
         watch: env.watch,
         edit: env.edit,
+        exec: env.exec,
         out,
     };
     match runner(&parsed, &mut invocation) {

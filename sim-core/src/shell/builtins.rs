@@ -44,6 +44,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
                 schema: shell.schema.as_deref(),
                 watch: &mut shell.watch,
                 edit: shell.interactive.then_some(&mut shell.edit),
+                exec: shell.interactive.then_some(&mut shell.exec),
             };
             crate::kubectl::kubectl(args, env, &mut output)
         }
@@ -265,9 +266,7 @@ fn grep(shell: &Shell, args: &[String], stdin: &str, out: &mut Output) -> i32 {
         out.err_line("grep: Unmatched ( or \\(");
         return 2;
     };
-    let Some(text) =
-        input(shell, "grep", operands.get(1), stdin, out)
-    else {
+    let Some(text) = input(shell, "grep", operands.get(1), stdin, out) else {
         return 2;
     };
     let lines: Vec<&str> = text.lines().collect();

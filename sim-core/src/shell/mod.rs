@@ -9,7 +9,7 @@ pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
 
 use crate::Simulation;
-use crate::kubectl::{EditSession, Watch};
+use crate::kubectl::{EditSession, ExecSession, Watch};
 use parse::{Connector, Input, Pipeline};
 use std::collections::BTreeMap;
 
@@ -27,6 +27,9 @@ pub struct Shell {
     pub watch: Option<Watch>,
     /// The object `kubectl edit` opened, until the editor saves or cancels it.
     pub edit: Option<EditSession>,
+    /// The shell in a container `kubectl exec -it POD -- sh` opened: while it is open, input
+    /// lines go to it.
+    pub exec: Option<ExecSession>,
     /// Whether a person is at this shell (the page's console): it polls a running watch and
     /// has an editor for `kubectl edit`. If not, a watch ends with its command, with a hint
     /// about `timeout`, and `kubectl edit` says it has no editor.
@@ -40,6 +43,8 @@ const WATCH_IN_SCRIPT: &str = "kubelab: a script cannot watch or follow forever;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ran {
     pub first_line: String,
+    /// The prompt the line was typed at.
+    pub prompt: String,
     pub output: Output,
     /// The exit status of the last pipeline that ran.
     pub status: i32,
@@ -55,7 +60,32 @@ impl Shell {
     /// Runs every entry of `script` in order; errors do not stop it. Unfinished input at the
     /// end (an open here-document) is reported like bash reports it.
     pub fn run_script(&mut self, sim: &mut Simulation, script: &str) -> Vec<Ran> {
+        if let Some(mut session) = self.exec.take() {
+            let mut ran = Vec::new();
+            for line in script.lines() {
+                let prompt = session.prompt();
+                let (output, ended) = session.run(sim, line);
+                ran.push(Ran {
+                    first_line: line.to_string(),
+                    prompt,
+                    output,
+                    status: 0,
+                    clear: false,
+                });
+                if ended {
+                    return ran;
+                }
+            }
+            self.exec = Some(session);
+            return ran;
+        }
         parse::entries(script).into_iter().map(|entry| self.run_entry(sim, entry)).collect()
+    }
+
+    /// What the console shows before the input: the lab shell's `$ `, or the prompt of a
+    /// container's shell while one is open.
+    pub fn prompt(&self) -> String {
+        self.exec.as_ref().map_or_else(|| "$ ".to_string(), ExecSession::prompt)
     }
 
     /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output. An echo
@@ -82,7 +112,13 @@ impl Shell {
             ) => {
                 let mut output = Output::default();
                 output.err_line(format!("kubelab: {message}"));
-                return Ran { first_line, output, status: 2, clear: false };
+                return Ran {
+                    first_line,
+                    prompt: "$ ".to_string(),
+                    output,
+                    status: 2,
+                    clear: false,
+                };
             }
         };
         // A new command ends the watch of the one before, as Ctrl+C would have.
@@ -106,7 +142,7 @@ impl Shell {
         if !self.interactive && self.watch.take().is_some() {
             output.err_line(WATCH_IN_SCRIPT);
         }
-        Ran { first_line: entry.first_line, output, status, clear }
+        Ran { first_line: entry.first_line, prompt: "$ ".to_string(), output, status, clear }
     }
 
     fn run_pipeline(&mut self, sim: &mut Simulation, pipeline: &Pipeline) -> builtins::Result {
