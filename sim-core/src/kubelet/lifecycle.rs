@@ -25,6 +25,8 @@ const RELIST_PERIOD: Duration = Duration::from_secs(1);
 const MINIMUM_GRACE: Duration = Duration::from_secs(2);
 /// A process killed by SIGKILL (or the OOM killer) exits with 128 + 9.
 const SIGKILL_EXIT_CODE: i32 = 137;
+/// How many of the probes a settled worker skipped are still run when the kubelet next looks.
+const SETTLED_PROBES_REPLAYED: u32 = 20;
 /// containerd's exit code for a task that never started.
 const START_ERROR_EXIT_CODE: i32 = 128;
 
@@ -400,7 +402,9 @@ impl Kubelet {
             ));
         }
         // Probes run at their own instants, the process brought up to each one first; probes
-        // skipped while their outcome was settled are caught up here in the same way.
+        // skipped while their outcome was settled are caught up here in the same way (the
+        // last few of them: see `forget_settled`).
+        running.probes.forget_settled(container, now, SETTLED_PROBES_REPLAYED);
         loop {
             let probe_at = running.probes.earliest_due(now);
             let at = probe_at.unwrap_or(now);

@@ -158,6 +158,19 @@ impl Probes {
             .min()
     }
 
+    /// Drops all but the last `keep` probes a settled worker owes since the kubelet last
+    /// looked: their outcome is known, and only their traces (a web server's access log) would
+    /// differ. Keeps catching up cheap after a long quiet stretch.
+    pub fn forget_settled(&mut self, container: &Container, now: SimTime, keep: u32) {
+        for worker in self.workers.iter_mut().filter(|w| w.settled() && w.next_at <= now) {
+            let Some(probe) = worker.kind.of(container) else { continue };
+            let period_ms = settings(probe).period.as_millis().max(1) as u64;
+            let owed = now.since(worker.next_at).as_millis() as u64 / period_ms + 1;
+            let skipped = owed.saturating_sub(u64::from(keep));
+            worker.next_at = worker.next_at + Duration::from_millis(skipped * period_ms);
+        }
+    }
+
     /// The earliest probe that is due by `now`, including those skipped while settled.
     pub fn earliest_due(&self, now: SimTime) -> Option<SimTime> {
         self.workers.iter().filter(|w| !w.on_hold && w.next_at <= now).map(|w| w.next_at).min()
