@@ -253,7 +253,7 @@ fn image_servers_listen_and_answer_like_the_real_ones() {
         assert!(instance.listens_on(case.port, at(1.0)), "{}", case.name);
         let answer = instance.http_get(case.port, case.path, "kube-probe/1.34", at(1.0));
         assert_eq!(answer, Some(HttpAnswer { status: case.status, body: case.body.to_string() }), "{}", case.name);
-        assert!(instance.log().iter().any(|l| l.text.contains(case.log)), "{}: {:?}", case.name, shown(instance.log()));
+        assert!(case.log.is_empty() || instance.log().iter().any(|l| l.text.contains(case.log)), "{}: {:?}", case.name, shown(instance.log()));
     }
 }
 
@@ -297,7 +297,7 @@ fn databases_refuse_to_start_without_a_password_and_listen_with_one() {
     assert_eq!(log[0], "+0.000! Error: Database is uninitialized and superuser password is not specified.");
     assert!(log.iter().any(|l| l.contains("POSTGRES_HOST_AUTH_METHOD=trust")));
 
-    let (postgres, _, _) = server("postgres", None, &[("POSTGRES_PASSWORD", "pw")], 5.0);
+    let (mut postgres, _, _) = server("postgres", None, &[("POSTGRES_PASSWORD", "pw")], 5.0);
     assert!(postgres.listens_on(5432, at(5.0)));
     assert_eq!(postgres.http_get(5432, "/", "kube-probe/1.34", at(5.0)), None);
 }

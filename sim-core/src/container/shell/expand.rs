@@ -222,7 +222,7 @@ impl Machine {
         sub.wait = None;
         sub.term = None;
         let err = match self.inherit(2) {
-            Sink::Level(_) | Sink::Buffer(_) => Sink::Base,
+            Sink::Level(_) | Sink::Buffer(_) => Sink::Base(true),
             other => other,
         };
         sub.io = vec![Io { out: Sink::Buffer(String::new()), err, input: None }];

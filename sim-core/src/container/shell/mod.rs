@@ -75,8 +75,8 @@ struct Var {
 /// Where a stream goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Sink {
-    /// The container's stdout/stderr (the log, or an exec's output).
-    Base,
+    /// The container's stdout (`false`) or stderr (`true`): the log, or an exec's output.
+    Base(bool),
     Null,
     File(String),
     /// Collects a pipeline stage's output for the next stage.
@@ -116,6 +116,7 @@ enum Wait {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Saved {
+    name: String,
     vars: BTreeMap<String, Var>,
     positional: Vec<String>,
     funcs: BTreeMap<String, Cmd>,
@@ -197,7 +198,7 @@ impl Machine {
             dialect,
             name: name.to_string(),
             frames: Vec::new(),
-            io: vec![Io { out: Sink::Base, err: Sink::Base, input: None }],
+            io: vec![Io { out: Sink::Base(false), err: Sink::Base(true), input: None }],
             vars,
             positional: Vec::new(),
             funcs: BTreeMap::new(),
@@ -632,6 +633,7 @@ impl Machine {
 
     fn save(&self) -> Saved {
         Saved {
+            name: self.name.clone(),
             vars: self.vars.clone(),
             positional: self.positional.clone(),
             funcs: self.funcs.clone(),
@@ -641,6 +643,7 @@ impl Machine {
     }
 
     fn restore(&mut self, saved: Saved) {
+        self.name = saved.name;
         self.vars = saved.vars;
         self.positional = saved.positional;
         self.funcs = saved.funcs;
@@ -889,8 +892,9 @@ impl Machine {
             Ok(cmd) => {
                 let saved = self.save();
                 if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Subshell(Box::new(saved))) {
-                    if !positional.is_empty() {
-                        self.positional = positional[1..].to_vec();
+                    if let Some((zero, others)) = positional.split_first() {
+                        self.name = zero.clone();
+                        self.positional = others.to_vec();
                     }
                     self.traps.clear();
                     self.enter(ctx, cmd);
@@ -967,8 +971,8 @@ impl Machine {
         let target = match sink {
             Sink::Buffer(_) => top,
             Sink::Level(level) => level,
-            Sink::Base => {
-                ctx.out.push((self.clock, fd == 2, text.to_string()));
+            Sink::Base(stderr) => {
+                ctx.out.push((self.clock, stderr, text.to_string()));
                 return;
             }
             Sink::Null => return,
