@@ -126,7 +126,12 @@ fn parent_of(path: &str) -> &str {
 enum Place {
     Own(String),
     /// `base` is the subPath directory, which kubelet creates when it mounts it.
-    Volume { name: String, path: String, base: String, read_only: bool },
+    Volume {
+        name: String,
+        path: String,
+        base: String,
+        read_only: bool,
+    },
 }
 
 /// The container's view of files: its own layer, and the volumes where they are mounted.
@@ -202,7 +207,10 @@ impl View<'_> {
 
     pub(crate) fn is_program(&self, path: &str) -> bool {
         let place = self.place(path);
-        matches!(self.fs(&place).and_then(|(fs, p)| fs.entries.get(&p).cloned()), Some(Entry::Program(_)))
+        matches!(
+            self.fs(&place).and_then(|(fs, p)| fs.entries.get(&p).cloned()),
+            Some(Entry::Program(_))
+        )
     }
 
     pub(crate) fn read(&mut self, path: &str) -> Result<String, Errno> {
@@ -361,7 +369,8 @@ mod tests {
             mount("conf", "/etc/app", None, true),
         ];
         let mut rng = Rng::new(1);
-        let mut view = View { own: &mut own, volumes: &mut volumes, mounts: &mounts, rng: &mut rng };
+        let mut view =
+            View { own: &mut own, volumes: &mut volumes, mounts: &mounts, rng: &mut rng };
         view.write("/data/a.txt", "A", false).unwrap();
         view.write("/data/sub/b.txt", "B", false).unwrap();
         assert_eq!(view.write("/etc/app/x", "X", false), Err(Errno::ReadOnly));

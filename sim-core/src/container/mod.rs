@@ -20,7 +20,7 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use fs::View;
 use image::{Image, Profile};
-use programs::{Program, Server};
+use programs::{Found, Program, Server};
 use serde::{Deserialize, Serialize};
 use shell::{Ctx, Dialect, Machine, Poll};
 use std::collections::BTreeMap;
@@ -91,14 +91,23 @@ pub struct LogLine {
 pub enum State {
     /// Still running; `next_wake` is when it next does something by itself (a `sleep`
     /// ending), `None` when it only waits (a server, `sleep infinity`).
-    Running { next_wake: Option<SimTime> },
-    Exited { code: i32, at: SimTime },
+    Running {
+        next_wake: Option<SimTime>,
+    },
+    Exited {
+        code: i32,
+        at: SimTime,
+    },
 }
 
 /// What a command run inside the container (`kubectl exec`, an exec probe) produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExecOutcome {
-    Ran { stdout: String, stderr: String, code: i32 },
+    Ran {
+        stdout: String,
+        stderr: String,
+        code: i32,
+    },
     /// The executable does not exist in the image (`exec: "bash": executable file not found in
     /// $PATH`), as the runtime words it.
     NotFound(String),
@@ -214,7 +223,12 @@ impl Instance {
     }
 
     /// Decides what runs for `argv`: an image program, a shell, or a utility.
-    fn launch(&mut self, argv: &[String], volumes: &mut Volumes, now: SimTime) -> Result<Process, String> {
+    fn launch(
+        &mut self,
+        argv: &[String],
+        volumes: &mut Volumes,
+        now: SimTime,
+    ) -> Result<Process, String> {
         let mut argv = argv.to_vec();
         let Some(first) = argv.first().cloned() else {
             return Err(runtime_not_found(""));
@@ -223,7 +237,9 @@ impl Instance {
         // the argument is a flag), as `docker-entrypoint.sh` does.
         let base = first.rsplit('/').next().unwrap_or(&first).to_string();
         let mut via_entrypoint = false;
-        if matches!(base.as_str(), "docker-entrypoint.sh" | "entrypoint.sh") && self.find(volumes, &first).is_some() {
+        if matches!(base.as_str(), "docker-entrypoint.sh" | "entrypoint.sh")
+            && self.find(volumes, &first).is_some()
+        {
             via_entrypoint = true;
             argv.remove(0);
             let server = match self.profile.image {
@@ -234,7 +250,8 @@ impl Instance {
                 _ => None,
             };
             let takes_over = argv.first().is_none_or(|a| {
-                a.starts_with('-') || (self.profile.image == Image::Curl && self.find(volumes, a).is_none())
+                a.starts_with('-')
+                    || (self.profile.image == Image::Curl && self.find(volumes, a).is_none())
             });
             if let Some(server) = server.filter(|_| takes_over) {
                 argv.insert(0, server.to_string());
@@ -259,7 +276,14 @@ impl Instance {
         }
         let mut program_argv = argv.clone();
         program_argv[0] = program_path;
-        if let Some(program) = programs::start(&self.profile, &program_argv, &self.env, &self.hostname, now, via_entrypoint) {
+        if let Some(program) = programs::start(
+            &self.profile,
+            &program_argv,
+            &self.env,
+            &self.hostname,
+            now,
+            via_entrypoint,
+        ) {
             return Ok(Process::Program(Box::new(program)));
         }
         let mut machine = self.machine("sh", now);
@@ -310,7 +334,8 @@ impl Instance {
 
     /// Takes the process out to run it with the rest of the instance at hand.
     fn take_process(&mut self) -> Process {
-        let placeholder = Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], self.started_at)));
+        let placeholder =
+            Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], self.started_at)));
         std::mem::replace(&mut self.process, placeholder)
     }
 
@@ -402,7 +427,9 @@ impl Instance {
         let served: Volumes = self
             .mounts
             .iter()
-            .filter(|m| m.mount_path.starts_with(root.as_str()) || root.starts_with(m.mount_path.as_str()))
+            .filter(|m| {
+                m.mount_path.starts_with(root.as_str()) || root.starts_with(m.mount_path.as_str())
+            })
             .filter_map(|m| volumes.get(&m.volume).map(|fs| (m.volume.clone(), fs.clone())))
             .collect();
         self.served = served;
@@ -434,7 +461,11 @@ impl Instance {
                     match rehearsal.advance(&mut scratch, horizon) {
                         State::Exited { at, .. } => return Some(at),
                         State::Running { next_wake: None } => return None,
-                        State::Running { next_wake: Some(_) } if rehearsal.machine_clock() >= Some(horizon) => return None,
+                        State::Running { next_wake: Some(_) }
+                            if rehearsal.machine_clock() >= Some(horizon) =>
+                        {
+                            return None;
+                        }
                         State::Running { .. } => {}
                     }
                 }
@@ -454,10 +485,14 @@ impl Instance {
     /// the end at once: a `sleep` inside takes no time for the caller.
     pub fn exec(&mut self, volumes: &mut Volumes, argv: &[String], now: SimTime) -> ExecOutcome {
         let Some(first) = argv.first() else {
-            return ExecOutcome::NotFound("exec: \"\": executable file not found in $PATH".to_string());
+            return ExecOutcome::NotFound(
+                "exec: \"\": executable file not found in $PATH".to_string(),
+            );
         };
         let Some(path) = self.find(volumes, first) else {
-            return ExecOutcome::NotFound(format!("exec: \"{first}\": executable file not found in $PATH"));
+            return ExecOutcome::NotFound(format!(
+                "exec: \"{first}\": executable file not found in $PATH"
+            ));
         };
         self.execs += 1;
         let name = path.rsplit('/').next().unwrap_or_default().to_string();
@@ -502,7 +537,13 @@ impl Instance {
     }
 
     /// An HTTP GET from `user_agent` to `port` and `path`; `None` when nothing listens there.
-    pub fn http_get(&mut self, port: u16, path: &str, user_agent: &str, now: SimTime) -> Option<HttpAnswer> {
+    pub fn http_get(
+        &mut self,
+        port: u16,
+        path: &str,
+        user_agent: &str,
+        now: SimTime,
+    ) -> Option<HttpAnswer> {
         if self.exited.is_some() {
             return None;
         }
@@ -514,11 +555,16 @@ impl Instance {
         let mut served = std::mem::take(&mut self.served);
         let mut rng = Rng::new(0);
         let answer = {
-            let view = View { own: &mut self.fs, volumes: &mut served, mounts: &self.mounts, rng: &mut rng };
+            let view = View {
+                own: &mut self.fs,
+                volumes: &mut served,
+                mounts: &self.mounts,
+                rng: &mut rng,
+            };
             let mut view = view;
             let mut files = |p: &str| match view.kind(p) {
-                Some(true) => Some(Err(view.list(p).unwrap_or_default())),
-                Some(false) => view.read(p).ok().map(Ok),
+                Some(true) => Some(Found::Directory(view.list(p).unwrap_or_default())),
+                Some(false) => view.read(p).ok().map(Found::File),
                 None => None,
             };
             program.http_get(port, path, user_agent, now, &mut files)
@@ -605,7 +651,8 @@ fn shell_arguments(machine: &mut Machine, ctx: &mut Ctx, args: &[String]) {
                 machine.load(ctx, &script);
             }
             Err(_) => {
-                let message = format!("{}: can't open '{arg}': No such file or directory\n", machine.name());
+                let message =
+                    format!("{}: can't open '{arg}': No such file or directory\n", machine.name());
                 machine.write(ctx, 2, &message);
                 machine.end(127);
             }

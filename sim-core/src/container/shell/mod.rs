@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The PATH of the images' environments.
-pub(crate) const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Where a command name leads: the file at its path when it has a slash, else the first
 /// program of that name in a PATH directory.
@@ -127,20 +128,51 @@ struct Saved {
 /// One level of the continuation stack: what to do when the command it is waiting for ends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Frame {
-    Seq { cmds: Vec<Cmd>, next: usize },
-    AndOr { rest: Vec<(bool, Cmd)>, next: usize },
+    Seq {
+        cmds: Vec<Cmd>,
+        next: usize,
+    },
+    AndOr {
+        rest: Vec<(bool, Cmd)>,
+        next: usize,
+    },
     Not,
-    If { arms: Vec<(Cmd, Cmd)>, otherwise: Option<Box<Cmd>>, arm: usize, in_body: bool },
-    Loop { until: bool, cond: Box<Cmd>, body: Box<Cmd>, in_body: bool, since: SimTime, status: i32 },
-    For { var: String, items: Vec<String>, next: usize, body: Box<Cmd>, since: SimTime },
+    If {
+        arms: Vec<(Cmd, Cmd)>,
+        otherwise: Option<Box<Cmd>>,
+        arm: usize,
+        in_body: bool,
+    },
+    Loop {
+        until: bool,
+        cond: Box<Cmd>,
+        body: Box<Cmd>,
+        in_body: bool,
+        since: SimTime,
+        status: i32,
+    },
+    For {
+        var: String,
+        items: Vec<String>,
+        next: usize,
+        body: Box<Cmd>,
+        since: SimTime,
+    },
     /// A pipeline; the top I/O level is the running stage's.
-    Pipe { stages: Vec<Cmd>, next: usize },
+    Pipe {
+        stages: Vec<Cmd>,
+        next: usize,
+    },
     /// Pops the I/O level a redirected compound command pushed.
     PopIo,
     Subshell(Box<Saved>),
     /// After a trap handler: `$?` as it was.
-    Trap { status: i32 },
-    Call { positional: Vec<String> },
+    Trap {
+        status: i32,
+    },
+    Call {
+        positional: Vec<String>,
+    },
     /// `exec cmd`, or the end of an EXIT trap: the process ends with `$?` (or this code).
     Exit(Option<i32>),
 }
@@ -183,7 +215,12 @@ pub(crate) struct Machine {
 }
 
 impl Machine {
-    pub(crate) fn new(dialect: Dialect, name: &str, env: &[(String, String)], now: SimTime) -> Self {
+    pub(crate) fn new(
+        dialect: Dialect,
+        name: &str,
+        env: &[(String, String)],
+        now: SimTime,
+    ) -> Self {
         let mut vars = BTreeMap::new();
         let defaults = [("PATH", DEFAULT_PATH), ("HOME", "/root")];
         for (name, value) in defaults {
@@ -316,12 +353,12 @@ impl Machine {
             if self.clock > until {
                 return Poll::Busy;
             }
-            if let Some(at) = self.term.take() {
-                if let Some(handler) = self.traps.get("TERM").cloned() {
-                    self.clock = self.clock.max(at);
-                    self.run_handler(ctx, &handler, None);
-                    continue;
-                }
+            if let Some(at) = self.term.take()
+                && let Some(handler) = self.traps.get("TERM").cloned()
+            {
+                self.clock = self.clock.max(at);
+                self.run_handler(ctx, &handler, None);
+                continue;
             }
             if ctx.budget == 0 {
                 return Poll::Busy;
@@ -453,7 +490,11 @@ impl Machine {
                     Some(stage) => {
                         let out = if last { self.inherit(1) } else { Sink::Buffer(String::new()) };
                         let err = self.inherit(2);
-                        self.io.push(Io { out, err, input: Some(Input { text: captured, pos: 0 }) });
+                        self.io.push(Io {
+                            out,
+                            err,
+                            input: Some(Input { text: captured, pos: 0 }),
+                        });
                         Next::Enter(stage)
                     }
                     None => {
@@ -695,7 +736,10 @@ impl Machine {
     /// `break`/`continue`: unwinds to the innermost loop (`continue` keeps it).
     fn leave_loop(&mut self, keep: bool) {
         let Some(index) = self.frames.iter().rposition(|f| {
-            matches!(f, Frame::Loop { .. } | Frame::For { .. } | Frame::Subshell(_) | Frame::Call { .. })
+            matches!(
+                f,
+                Frame::Loop { .. } | Frame::For { .. } | Frame::Subshell(_) | Frame::Call { .. }
+            )
         }) else {
             return;
         };
@@ -773,7 +817,13 @@ impl Machine {
 
     /// Runs one command with its I/O level pushed. Returns true when a frame it pushed pops
     /// the level later (a function body, a nested shell).
-    fn command(&mut self, ctx: &mut Ctx, words: &[String], assigns: &[(String, String)], line: u32) -> bool {
+    fn command(
+        &mut self,
+        ctx: &mut Ctx,
+        words: &[String],
+        assigns: &[(String, String)],
+        line: u32,
+    ) -> bool {
         let name = words[0].as_str();
         let args = &words[1..];
         if let Some(body) = self.funcs.get(name).cloned() {
@@ -873,7 +923,8 @@ impl Machine {
                 match ctx.view.read(&normalize(&self.cwd, arg)) {
                     Ok(text) => script = Some(text),
                     Err(_) => {
-                        let message = format!("{program}: can't open '{arg}': No such file or directory\n");
+                        let message =
+                            format!("{program}: can't open '{arg}': No such file or directory\n");
                         self.write(ctx, 2, &message);
                         self.status = 2;
                         return false;
@@ -891,7 +942,8 @@ impl Machine {
         match parse::parse(&script) {
             Ok(cmd) => {
                 let saved = self.save();
-                if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Subshell(Box::new(saved))) {
+                if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Subshell(Box::new(saved)))
+                {
                     if let Some((zero, others)) = positional.split_first() {
                         self.name = zero.clone();
                         self.positional = others.to_vec();
@@ -981,7 +1033,11 @@ impl Machine {
                 return;
             }
         };
-        let slot = if fd == 2 && target == top { &mut self.io[target].err } else { &mut self.io[target].out };
+        let slot = if fd == 2 && target == top {
+            &mut self.io[target].err
+        } else {
+            &mut self.io[target].out
+        };
         if let Sink::Buffer(buffer) = slot {
             buffer.push_str(text);
         }
@@ -1077,7 +1133,9 @@ impl Machine {
         match (self.dialect, reading) {
             (Dialect::Bash, _) => format!("{}: {target}: {}\n", self.prefix(0), errno.text()),
             (Dialect::Ash, true) => format!("{}: can't open {target}: no such file\n", self.name),
-            (Dialect::Dash, true) => format!("{}: cannot open {target}: No such file\n", self.prefix(0)),
+            (Dialect::Dash, true) => {
+                format!("{}: cannot open {target}: No such file\n", self.prefix(0))
+            }
             (Dialect::Ash, false) => {
                 let why = match errno {
                     Errno::NotFound => "nonexistent directory".to_string(),
@@ -1099,13 +1157,18 @@ impl Machine {
         let name = &self.name;
         match (self.dialect, error) {
             (Dialect::Ash, ParseError::Unexpected { token, .. }) => {
-                let token = if token == "newline" { "newline".to_string() } else { format!("\"{token}\"") };
+                let token =
+                    if token == "newline" { "newline".to_string() } else { format!("\"{token}\"") };
                 format!("{name}: syntax error: unexpected {token}\n")
             }
             (Dialect::Ash, ParseError::Eof { expecting, .. }) if !expecting.is_empty() => {
-                format!("{name}: syntax error: unexpected end of file (expecting \"{expecting}\")\n")
+                format!(
+                    "{name}: syntax error: unexpected end of file (expecting \"{expecting}\")\n"
+                )
             }
-            (Dialect::Ash, ParseError::Eof { .. }) => format!("{name}: syntax error: unexpected end of file\n"),
+            (Dialect::Ash, ParseError::Eof { .. }) => {
+                format!("{name}: syntax error: unexpected end of file\n")
+            }
             (Dialect::Ash, ParseError::Unterminated { .. }) => {
                 format!("{name}: syntax error: unterminated quoted string\n")
             }
@@ -1113,7 +1176,9 @@ impl Machine {
                 format!("{name}: {line}: Syntax error: \"{token}\" unexpected\n")
             }
             (Dialect::Dash, ParseError::Eof { expecting, line }) if !expecting.is_empty() => {
-                format!("{name}: {line}: Syntax error: end of file unexpected (expecting \"{expecting}\")\n")
+                format!(
+                    "{name}: {line}: Syntax error: end of file unexpected (expecting \"{expecting}\")\n"
+                )
             }
             (Dialect::Dash, ParseError::Eof { line, .. }) => {
                 format!("{name}: {line}: Syntax error: end of file unexpected\n")
@@ -1128,7 +1193,9 @@ impl Machine {
                 format!("{name}: -c: line {line}: syntax error: unexpected end of file\n")
             }
             (Dialect::Bash, ParseError::Unterminated { quote, line }) => {
-                format!("{name}: -c: line {line}: unexpected EOF while looking for matching `{quote}'\n")
+                format!(
+                    "{name}: -c: line {line}: unexpected EOF while looking for matching `{quote}'\n"
+                )
             }
         }
     }
@@ -1146,7 +1213,8 @@ impl Machine {
                     Some(a) => match a.parse::<i64>() {
                         Ok(n) => (n & 0xff) as i32,
                         Err(_) => {
-                            let message = format!("{}: exit: Illegal number: {a}\n", self.prefix(line));
+                            let message =
+                                format!("{}: exit: Illegal number: {a}\n", self.prefix(line));
                             self.write(ctx, 2, &message);
                             2
                         }
@@ -1166,7 +1234,10 @@ impl Machine {
                         Some((n, v)) => (n.to_string(), Some(v.to_string())),
                         None => (arg.clone(), None),
                     };
-                    let var = self.vars.entry(var_name).or_insert(Var { value: String::new(), exported: false });
+                    let var = self
+                        .vars
+                        .entry(var_name)
+                        .or_insert(Var { value: String::new(), exported: false });
                     if let Some(value) = value {
                         var.value = value;
                     }
@@ -1192,7 +1263,9 @@ impl Machine {
             }
             "set" => {
                 let mut rest = args;
-                while let Some(first) = rest.first().filter(|a| a.starts_with('-') || a.starts_with('+')) {
+                while let Some(first) =
+                    rest.first().filter(|a| a.starts_with('-') || a.starts_with('+'))
+                {
                     rest = &rest[1..];
                     if first == "--" {
                         break;
@@ -1214,7 +1287,10 @@ impl Machine {
             }
             "trap" => self.trap(ctx, args),
             "cd" => {
-                let target = args.first().cloned().unwrap_or_else(|| self.var("HOME").unwrap_or("/").to_string());
+                let target = args
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| self.var("HOME").unwrap_or("/").to_string());
                 let path = normalize(&self.cwd, &target);
                 if ctx.view.kind(&path) == Some(true) {
                     self.cwd = path.clone();
@@ -1222,9 +1298,17 @@ impl Machine {
                     self.status = 0;
                 } else {
                     let message = match self.dialect {
-                        Dialect::Ash => format!("{}: cd: can't cd to {target}: No such file or directory\n", self.name),
-                        Dialect::Dash => format!("{}: cd: can't cd to {target}\n", self.prefix(line)),
-                        Dialect::Bash => format!("{}: cd: {target}: No such file or directory\n", self.prefix(line)),
+                        Dialect::Ash => format!(
+                            "{}: cd: can't cd to {target}: No such file or directory\n",
+                            self.name
+                        ),
+                        Dialect::Dash => {
+                            format!("{}: cd: can't cd to {target}\n", self.prefix(line))
+                        }
+                        Dialect::Bash => format!(
+                            "{}: cd: {target}: No such file or directory\n",
+                            self.prefix(line)
+                        ),
                     };
                     self.write(ctx, 2, &message);
                     self.status = if self.dialect == Dialect::Dash { 2 } else { 1 };
@@ -1268,7 +1352,11 @@ impl Machine {
                     args.first().and_then(|p| ctx.view.read(&normalize(&self.cwd, p)).ok())
                 };
                 let Some(script) = script else {
-                    let message = format!("{}: {}: not found\n", self.prefix(line), args.first().map_or("", |s| s));
+                    let message = format!(
+                        "{}: {}: not found\n",
+                        self.prefix(line),
+                        args.first().map_or("", |s| s)
+                    );
                     self.write(ctx, 2, &message);
                     self.status = if self.dialect == Dialect::Bash { 1 } else { 2 };
                     return true;
@@ -1316,13 +1404,20 @@ impl Machine {
             "kill" => {
                 self.status = 0;
             }
-            "command" | "type" | "which" if name != "command" || args.first().is_some_and(|a| a == "-v") => {
+            "command" | "type" | "which"
+                if name != "command" || args.first().is_some_and(|a| a == "-v") =>
+            {
                 let mut status = 0;
                 for arg in args.iter().filter(|a| !a.starts_with('-')) {
                     let found = if is_builtin(arg) || self.funcs.contains_key(arg) {
-                        Some(if name == "type" { format!("{arg} is a shell builtin") } else { arg.clone() })
+                        Some(if name == "type" {
+                            format!("{arg} is a shell builtin")
+                        } else {
+                            arg.clone()
+                        })
                     } else {
-                        self.lookup(ctx, arg).map(|p| if name == "type" { format!("{arg} is {p}") } else { p })
+                        self.lookup(ctx, arg)
+                            .map(|p| if name == "type" { format!("{arg} is {p}") } else { p })
                     };
                     match found {
                         Some(text) => {
@@ -1356,7 +1451,8 @@ impl Machine {
                 };
                 let flow = commands::run(&mut tool);
                 let (out, err) = (std::mem::take(&mut tool.out), std::mem::take(&mut tool.err));
-                let err = if err.is_empty() { err } else { format!("{}: {err}", self.prefix(line)) };
+                let err =
+                    if err.is_empty() { err } else { format!("{}: {err}", self.prefix(line)) };
                 self.write(ctx, 1, &out);
                 self.write(ctx, 2, &err);
                 self.flow(flow);
@@ -1415,10 +1511,34 @@ impl Machine {
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        ":" | "true" | "false" | "exit" | "return" | "break" | "continue" | "export" | "readonly"
-            | "local" | "unset" | "set" | "shift" | "trap" | "cd" | "pwd" | "read" | "eval" | "."
-            | "source" | "exec" | "wait" | "kill" | "command" | "type" | "echo" | "printf"
-            | "test" | "["
+        ":" | "true"
+            | "false"
+            | "exit"
+            | "return"
+            | "break"
+            | "continue"
+            | "export"
+            | "readonly"
+            | "local"
+            | "unset"
+            | "set"
+            | "shift"
+            | "trap"
+            | "cd"
+            | "pwd"
+            | "read"
+            | "eval"
+            | "."
+            | "source"
+            | "exec"
+            | "wait"
+            | "kill"
+            | "command"
+            | "type"
+            | "echo"
+            | "printf"
+            | "test"
+            | "["
     )
 }
 
