@@ -453,31 +453,15 @@ impl Instance {
                     return None;
                 }
                 machine.signal_term(now);
-                // The trap runs when the current command ends; see where that leads.
+                // The trap runs when the current command ends; rehearse on copies to see when
+                // (and whether) the process then exits.
                 let mut rehearsal = self.clone();
                 let mut scratch = volumes.clone();
-                let horizon = now + TERMINATE_HORIZON;
-                for _ in 0..20 {
-                    match rehearsal.advance(&mut scratch, horizon) {
-                        State::Exited { at, .. } => return Some(at),
-                        State::Running { next_wake: None } => return None,
-                        State::Running { next_wake: Some(_) }
-                            if rehearsal.machine_clock() >= Some(horizon) =>
-                        {
-                            return None;
-                        }
-                        State::Running { .. } => {}
-                    }
+                match rehearsal.advance(&mut scratch, now + TERMINATE_HORIZON) {
+                    State::Exited { at, .. } => Some(at),
+                    State::Running { .. } => None,
                 }
-                None
             }
-        }
-    }
-
-    fn machine_clock(&self) -> Option<SimTime> {
-        match &self.process {
-            Process::Shell(machine) => Some(machine.clock()),
-            Process::Program(_) => None,
         }
     }
 

@@ -371,7 +371,7 @@ impl Program {
             if at > since && bytes > limit && bytes > previous.1 {
                 // Where the straight line from `previous` crosses the limit.
                 let rise = u128::from(bytes - previous.1);
-                let need = u128::from(limit + 1).saturating_sub(u128::from(previous.1));
+                let need = (u128::from(limit) + 1).saturating_sub(u128::from(previous.1));
                 let offset = (u128::from(at - previous.0) * need).div_ceil(rise) as u64;
                 let crossing = (previous.0 + offset).max(since);
                 return Some(SimTime::from_unix_ms(start + crossing));
@@ -394,7 +394,7 @@ impl Program {
             return None;
         }
         self.requests += 1;
-        let client_port = 40_000 + (self.requests * 7919) % 20_000;
+        let client_port = 40_000 + self.requests.wrapping_mul(7919) % 20_000;
         let (route, query) = path.split_once('?').unwrap_or((path, ""));
         let answer = match &self.server {
             Server::Quiet | Server::Tcp => return None,

@@ -852,15 +852,12 @@ fn grep(t: &mut Tool) -> i32 {
     let mut files = Vec::new();
     let mut args = t.args.iter();
     while let Some(arg) = args.next() {
+        let is_flags = arg.len() > 1
+            && arg.starts_with('-')
+            && arg[1..].chars().all(|c| "qvicnoEFswHh".contains(c));
         if arg == "-e" {
             pattern = args.next().cloned();
-        } else if arg.len() > 1 && arg.starts_with('-') && pattern.is_none()
-            || (arg.starts_with('-')
-                && arg.len() > 1
-                && files.is_empty()
-                && pattern.is_some()
-                && arg[1..].chars().all(|c| "qvicnoEFsw".contains(c)))
-        {
+        } else if is_flags && files.is_empty() {
             for c in arg[1..].chars() {
                 match c {
                     'q' => quiet = true,
@@ -1069,7 +1066,8 @@ fn seq(t: &mut Tool) -> i32 {
             break;
         }
         t.out.push_str(&format!("{n}\n"));
-        n += step;
+        let Some(next) = n.checked_add(step) else { break };
+        n = next;
     }
     0
 }

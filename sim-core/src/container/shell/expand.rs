@@ -482,6 +482,16 @@ impl Arith<'_> {
     }
 
     fn ternary(&mut self) -> Result<i64, String> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err("arithmetic syntax error".to_string());
+        }
+        let value = self.ternary_inner();
+        self.depth -= 1;
+        value
+    }
+
+    fn ternary_inner(&mut self) -> Result<i64, String> {
         let cond = self.binary(0)?;
         if self.peek_op() == Some("?") {
             self.pos += 1;

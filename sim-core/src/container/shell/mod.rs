@@ -289,10 +289,6 @@ impl Machine {
         self.frames.push(Frame::Seq { cmds: vec![Cmd::Simple(simple)], next: 0 });
     }
 
-    pub(crate) fn clock(&self) -> SimTime {
-        self.clock
-    }
-
     /// Whether the process is spinning (its last loop pass did not wait).
     pub(crate) fn is_busy(&self) -> bool {
         self.busy && self.wait.is_none() && self.exit.is_none()
@@ -482,7 +478,7 @@ impl Machine {
                 let stage = stages.get(*next).cloned();
                 *next += 1;
                 let last = *next >= stages.len();
-                let captured = match self.io.pop() {
+                let captured = match self.pop_io() {
                     Some(Io { out: Sink::Buffer(text), .. }) => text,
                     _ => String::new(),
                 };
@@ -505,7 +501,7 @@ impl Machine {
                 }
             }
             Frame::PopIo => {
-                self.io.pop();
+                self.pop_io();
                 Next::Pop
             }
             Frame::Subshell(_) => {
@@ -697,7 +693,7 @@ impl Machine {
         while let Some(frame) = self.frames.pop() {
             match frame {
                 Frame::Pipe { .. } | Frame::PopIo => {
-                    self.io.pop();
+                    self.pop_io();
                 }
                 Frame::Subshell(saved) => {
                     self.restore(*saved);
@@ -748,7 +744,7 @@ impl Machine {
         }
         while self.frames.len() > index + 1 {
             if let Some(Frame::Pipe { .. } | Frame::PopIo) = self.frames.pop() {
-                self.io.pop();
+                self.pop_io();
             }
         }
         if keep {
@@ -768,7 +764,7 @@ impl Machine {
         while let Some(frame) = self.frames.pop() {
             match frame {
                 Frame::Pipe { .. } | Frame::PopIo => {
-                    self.io.pop();
+                    self.pop_io();
                 }
                 Frame::Call { positional } => {
                     self.positional = positional;
@@ -801,7 +797,7 @@ impl Machine {
             }
             let status = self.subst_status.unwrap_or(0);
             if self.open(ctx, &simple.redirs) {
-                self.io.pop();
+                self.pop_io();
                 self.status = status;
             }
             return;
@@ -811,7 +807,7 @@ impl Machine {
         }
         let popped_later = self.command(ctx, &words, &assigns, simple.line);
         if !popped_later {
-            self.io.pop();
+            self.pop_io();
         }
     }
 
@@ -1005,12 +1001,18 @@ impl Machine {
 
     // ----- output -----
 
+    /// Pops an I/O level; the container's own streams (level 0) always stay.
+    fn pop_io(&mut self) -> Option<Io> {
+        if self.io.len() > 1 { self.io.pop() } else { None }
+    }
+
     fn inherit(&self, fd: u8) -> Sink {
-        let level = self.io.len() - 1;
-        let sink = if fd == 2 { &self.io[level].err } else { &self.io[level].out };
+        let level = self.io.len().saturating_sub(1);
+        let sink = self.io.get(level).map(|io| if fd == 2 { &io.err } else { &io.out });
         match sink {
-            Sink::Buffer(_) => Sink::Level(level),
-            other => other.clone(),
+            Some(Sink::Buffer(_)) => Sink::Level(level),
+            Some(other) => other.clone(),
+            None => Sink::Base(fd == 2),
         }
     }
 
@@ -1033,12 +1035,8 @@ impl Machine {
                 return;
             }
         };
-        let slot = if fd == 2 && target == top {
-            &mut self.io[target].err
-        } else {
-            &mut self.io[target].out
-        };
-        if let Sink::Buffer(buffer) = slot {
+        // Only stdout levels hold buffers (a pipeline stage's output).
+        if let Some(Io { out: Sink::Buffer(buffer), .. }) = self.io.get_mut(target) {
             buffer.push_str(text);
         }
     }
@@ -1376,7 +1374,7 @@ impl Machine {
             "exec" => {
                 if args.is_empty() {
                     // `exec >file`: the redirection stays for the rest of the script.
-                    if let Some(io) = self.io.pop() {
+                    if let Some(io) = self.pop_io() {
                         if let Some(base) = self.io.last_mut() {
                             *base = Io { input: io.input.or(base.input.take()), ..io };
                         }

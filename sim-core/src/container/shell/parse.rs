@@ -800,7 +800,17 @@ impl Parser {
 
     /// An expansion at the cursor (`$…` or a backtick).
     fn dollar(&mut self, quoted: bool) -> Result<Part, ParseError> {
+        self.depth += 1;
+        let part = self.dollar_inner(quoted);
+        self.depth -= 1;
+        part
+    }
+
+    fn dollar_inner(&mut self, quoted: bool) -> Result<Part, ParseError> {
         let line = self.line;
+        if self.depth > MAX_NESTING {
+            return Err(ParseError::Unexpected { token: "$".to_string(), line });
+        }
         if self.at(0) == Some('`') {
             self.pos += 1;
             let mut script = String::new();
