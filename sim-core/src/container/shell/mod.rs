@@ -538,6 +538,12 @@ impl Machine {
         }
     }
 
+    /// Runs `cmd` next, from the step loop: entering commands never recurses in Rust, so a
+    /// script's depth costs frames, not stack.
+    fn schedule(&mut self, ctx: &mut Ctx, cmd: Cmd) {
+        self.push(ctx, Frame::Seq { cmds: vec![cmd], next: 0 });
+    }
+
     fn push(&mut self, ctx: &mut Ctx, frame: Frame) -> bool {
         if self.frames.len() >= MAX_FRAMES {
             let message = format!("{}: recursion too deep\n", self.prefix(0));
@@ -559,7 +565,7 @@ impl Machine {
             }
             Cmd::AndOr(first, rest) => {
                 if self.push(ctx, Frame::AndOr { rest, next: 0 }) {
-                    self.enter(ctx, *first);
+                    self.schedule(ctx, *first);
                 }
             }
             Cmd::Pipe(mut stages) => {
@@ -571,18 +577,18 @@ impl Machine {
                 self.io.push(Io { out: Sink::Buffer(String::new()), err, input: None });
                 // `next` counts the stages already started, so index 0 is the second one.
                 if self.push(ctx, Frame::Pipe { stages, next: 0 }) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::Not(inner) => {
                 if self.push(ctx, Frame::Not) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::If(arms, otherwise) => {
                 let Some(first) = arms.first().map(|(cond, _)| cond.clone()) else { return };
                 if self.push(ctx, Frame::If { arms, otherwise, arm: 0, in_body: false }) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::Loop { until, cond, body } => {
@@ -590,7 +596,7 @@ impl Machine {
                 let frame =
                     Frame::Loop { until, cond, body, in_body: false, since: self.clock, status: 0 };
                 if self.push(ctx, frame) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::For { var, items, body } => {
@@ -617,16 +623,16 @@ impl Machine {
                             Err(message) => return self.fail_expansion(ctx, &message),
                         };
                         if expand::glob_match(&pattern, &subject) {
-                            return self.enter(ctx, body);
+                            return self.schedule(ctx, body);
                         }
                     }
                 }
             }
-            Cmd::Group(inner) => self.enter(ctx, *inner),
+            Cmd::Group(inner) => self.schedule(ctx, *inner),
             Cmd::Subshell(inner) => {
                 let saved = self.save();
                 if self.push(ctx, Frame::Subshell(Box::new(saved))) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::Redirected(inner, redirs) => {
@@ -634,7 +640,7 @@ impl Machine {
                     return;
                 }
                 if self.push(ctx, Frame::PopIo) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::Function(name, body) => {
@@ -665,7 +671,7 @@ impl Machine {
             self.status = 0;
             return;
         }
-        self.enter(ctx, cmd);
+        self.schedule(ctx, cmd);
     }
 
     fn save(&self) -> Saved {
@@ -720,7 +726,7 @@ impl Machine {
                     let status = self.status;
                     self.frames.push(Frame::Trap { status });
                 }
-                self.enter(ctx, cmd);
+                self.schedule(ctx, cmd);
             }
             Err(error) => {
                 let message = self.syntax_error(&error);
@@ -828,7 +834,7 @@ impl Machine {
             }
             let positional = std::mem::replace(&mut self.positional, args.to_vec());
             if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Call { positional }) {
-                self.enter(ctx, body);
+                self.schedule(ctx, body);
             }
             return true;
         }
@@ -945,7 +951,7 @@ impl Machine {
                         self.positional = others.to_vec();
                     }
                     self.traps.clear();
-                    self.enter(ctx, cmd);
+                    self.schedule(ctx, cmd);
                 }
                 true
             }
@@ -1362,7 +1368,7 @@ impl Machine {
                 match parse::parse(&script) {
                     Ok(cmd) => {
                         self.status = 0;
-                        self.enter(ctx, cmd);
+                        self.schedule(ctx, cmd);
                     }
                     Err(error) => {
                         let message = self.syntax_error(&error);
@@ -1390,7 +1396,7 @@ impl Machine {
                     words: args.iter().map(|a| vec![Part::Quoted(a.clone())]).collect(),
                     redirs: Vec::new(),
                 };
-                self.simple(ctx, simple);
+                self.schedule(ctx, Cmd::Simple(simple));
             }
             "wait" => {
                 if let Some(until) = self.jobs_until.take().filter(|t| *t > self.clock) {
