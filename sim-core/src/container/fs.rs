@@ -125,7 +125,13 @@ fn parent_of(path: &str) -> &str {
 /// Where a path lands: which filesystem, the path inside it, and whether it is read-only.
 enum Place {
     Own(String),
-    Volume { name: String, path: String, read_only: bool },
+    /// `base` is the subPath directory, which kubelet creates when it mounts it.
+    Volume {
+        name: String,
+        path: String,
+        base: String,
+        read_only: bool,
+    },
 }
 
 /// The container's view of files: its own layer, and the volumes where they are mounted.
@@ -153,6 +159,7 @@ impl View<'_> {
         Place::Volume {
             name: mount.volume.clone(),
             path: normalize("/", &format!("{base}/{rest}")),
+            base,
             read_only: mount.read_only,
         }
     }
@@ -168,10 +175,9 @@ impl View<'_> {
         match place {
             Place::Own(p) => Ok((&mut *self.own, p.clone())),
             Place::Volume { read_only: true, .. } => Err(Errno::ReadOnly),
-            Place::Volume { name, path, .. } => {
+            Place::Volume { name, path, base, .. } => {
                 let fs = self.volumes.entry(name.clone()).or_insert_with(Filesystem::empty);
-                // A subPath directory springs into existence on mount, as kubelet creates it.
-                fs.entries.entry("/".to_string()).or_insert(Entry::Directory);
+                fs.put_dirs(base);
                 Ok((fs, path.clone()))
             }
         }
@@ -201,7 +207,10 @@ impl View<'_> {
 
     pub(crate) fn is_program(&self, path: &str) -> bool {
         let place = self.place(path);
-        matches!(self.fs(&place).and_then(|(fs, p)| fs.entries.get(&p).cloned()), Some(Entry::Program(_)))
+        matches!(
+            self.fs(&place).and_then(|(fs, p)| fs.entries.get(&p).cloned()),
+            Some(Entry::Program(_))
+        )
     }
 
     pub(crate) fn read(&mut self, path: &str) -> Result<String, Errno> {
@@ -360,7 +369,8 @@ mod tests {
             mount("conf", "/etc/app", None, true),
         ];
         let mut rng = Rng::new(1);
-        let mut view = View { own: &mut own, volumes: &mut volumes, mounts: &mounts, rng: &mut rng };
+        let mut view =
+            View { own: &mut own, volumes: &mut volumes, mounts: &mounts, rng: &mut rng };
         view.write("/data/a.txt", "A", false).unwrap();
         view.write("/data/sub/b.txt", "B", false).unwrap();
         assert_eq!(view.write("/etc/app/x", "X", false), Err(Errno::ReadOnly));

@@ -117,7 +117,17 @@ impl Profile {
     /// The image's files: a plausible root tree, its programs, and the pod's hostname.
     pub(crate) fn base_tree(&self, hostname: &str) -> Filesystem {
         let mut fs = Filesystem::empty();
-        for dir in ["/etc", "/tmp", "/root", "/var/log", "/proc", "/sys", "/run", "/home", "/usr/local/bin"] {
+        for dir in [
+            "/etc",
+            "/tmp",
+            "/root",
+            "/var/log",
+            "/proc",
+            "/sys",
+            "/run",
+            "/home",
+            "/usr/local/bin",
+        ] {
             fs.put_dirs(dir);
         }
         fs.put_file("/dev/null", "");
@@ -149,7 +159,10 @@ impl Profile {
         ];
         match self.userland {
             Userland::Busybox => {
-                for name in shared.iter().chain(&["sh", "ash", "busybox", "wget", "nc", "nslookup", "ping", "telnet", "vi", "top", "awk"]) {
+                for name in shared.iter().chain(&[
+                    "sh", "ash", "busybox", "wget", "nc", "nslookup", "ping", "telnet", "vi",
+                    "top", "awk",
+                ]) {
                     fs.put_program(&format!("/bin/{name}"));
                 }
             }
@@ -164,10 +177,24 @@ impl Profile {
         let programs: &[&str] = match self.image {
             Image::Nginx => &["/usr/sbin/nginx", "/docker-entrypoint.sh", "/usr/bin/curl"],
             Image::Httpd => &["/usr/local/apache2/bin/httpd", "/usr/local/bin/httpd-foreground"],
-            Image::Redis => &["/usr/local/bin/redis-server", "/usr/local/bin/redis-cli", "/usr/local/bin/docker-entrypoint.sh"],
+            Image::Redis => &[
+                "/usr/local/bin/redis-server",
+                "/usr/local/bin/redis-cli",
+                "/usr/local/bin/docker-entrypoint.sh",
+            ],
             Image::Perl => &["/usr/local/bin/perl"],
-            Image::Mysql => &["/usr/sbin/mysqld", "/usr/bin/mysql", "/usr/bin/mysqladmin", "/usr/local/bin/docker-entrypoint.sh"],
-            Image::Postgres => &["/usr/local/bin/postgres", "/usr/local/bin/pg_isready", "/usr/local/bin/psql", "/usr/local/bin/docker-entrypoint.sh"],
+            Image::Mysql => &[
+                "/usr/sbin/mysqld",
+                "/usr/bin/mysql",
+                "/usr/bin/mysqladmin",
+                "/usr/local/bin/docker-entrypoint.sh",
+            ],
+            Image::Postgres => &[
+                "/usr/local/bin/postgres",
+                "/usr/local/bin/pg_isready",
+                "/usr/local/bin/psql",
+                "/usr/local/bin/docker-entrypoint.sh",
+            ],
             Image::HttpEcho => &["/http-echo"],
             Image::HelloApp => &["/hello-app"],
             Image::Agnhost => &["/agnhost"],
@@ -191,7 +218,10 @@ impl Profile {
                 fs.put_file("/etc/nginx/conf.d/default.conf", "server {\n    listen       80;\n    listen  [::]:80;\n    server_name  localhost;\n\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n\n    error_page   500 502 503 504  /50x.html;\n    location = /50x.html {\n        root   /usr/share/nginx/html;\n    }\n}\n");
                 fs.put_dirs("/var/log/nginx");
             }
-            Image::Httpd => fs.put_file("/usr/local/apache2/htdocs/index.html", "<html><body><h1>It works!</h1></body></html>\n"),
+            Image::Httpd => fs.put_file(
+                "/usr/local/apache2/htdocs/index.html",
+                "<html><body><h1>It works!</h1></body></html>\n",
+            ),
             Image::Other => fs.put_program("/app"),
             _ => {}
         }

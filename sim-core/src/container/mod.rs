@@ -20,7 +20,7 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use fs::View;
 use image::{Image, Profile};
-use programs::{Program, Server};
+use programs::{Found, Program, Server};
 use serde::{Deserialize, Serialize};
 use shell::{Ctx, Dialect, Machine, Poll};
 use std::collections::BTreeMap;
@@ -223,7 +223,12 @@ impl Instance {
     }
 
     /// Decides what runs for `argv`: an image program, a shell, or a utility.
-    fn launch(&mut self, argv: &[String], volumes: &mut Volumes, now: SimTime) -> Result<Process, String> {
+    fn launch(
+        &mut self,
+        argv: &[String],
+        volumes: &mut Volumes,
+        now: SimTime,
+    ) -> Result<Process, String> {
         let mut argv = argv.to_vec();
         let Some(first) = argv.first().cloned() else {
             return Err(runtime_not_found(""));
@@ -232,7 +237,9 @@ impl Instance {
         // the argument is a flag), as `docker-entrypoint.sh` does.
         let base = first.rsplit('/').next().unwrap_or(&first).to_string();
         let mut via_entrypoint = false;
-        if matches!(base.as_str(), "docker-entrypoint.sh" | "entrypoint.sh") && self.find(volumes, &first).is_some() {
+        if matches!(base.as_str(), "docker-entrypoint.sh" | "entrypoint.sh")
+            && self.find(volumes, &first).is_some()
+        {
             via_entrypoint = true;
             argv.remove(0);
             let server = match self.profile.image {
@@ -243,7 +250,8 @@ impl Instance {
                 _ => None,
             };
             let takes_over = argv.first().is_none_or(|a| {
-                a.starts_with('-') || (self.profile.image == Image::Curl && self.find(volumes, a).is_none())
+                a.starts_with('-')
+                    || (self.profile.image == Image::Curl && self.find(volumes, a).is_none())
             });
             if let Some(server) = server.filter(|_| takes_over) {
                 argv.insert(0, server.to_string());
@@ -268,7 +276,14 @@ impl Instance {
         }
         let mut program_argv = argv.clone();
         program_argv[0] = program_path;
-        if let Some(program) = programs::start(&self.profile, &program_argv, &self.env, &self.hostname, now, via_entrypoint) {
+        if let Some(program) = programs::start(
+            &self.profile,
+            &program_argv,
+            &self.env,
+            &self.hostname,
+            now,
+            via_entrypoint,
+        ) {
             return Ok(Process::Program(Box::new(program)));
         }
         let mut machine = self.machine("sh", now);
@@ -319,7 +334,8 @@ impl Instance {
 
     /// Takes the process out to run it with the rest of the instance at hand.
     fn take_process(&mut self) -> Process {
-        let placeholder = Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], self.started_at)));
+        let placeholder =
+            Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], self.started_at)));
         std::mem::replace(&mut self.process, placeholder)
     }
 
@@ -411,7 +427,9 @@ impl Instance {
         let served: Volumes = self
             .mounts
             .iter()
-            .filter(|m| m.mount_path.starts_with(root.as_str()) || root.starts_with(m.mount_path.as_str()))
+            .filter(|m| {
+                m.mount_path.starts_with(root.as_str()) || root.starts_with(m.mount_path.as_str())
+            })
             .filter_map(|m| volumes.get(&m.volume).map(|fs| (m.volume.clone(), fs.clone())))
             .collect();
         self.served = served;
@@ -435,27 +453,15 @@ impl Instance {
                     return None;
                 }
                 machine.signal_term(now);
-                // The trap runs when the current command ends; see where that leads.
+                // The trap runs when the current command ends; rehearse on copies to see when
+                // (and whether) the process then exits.
                 let mut rehearsal = self.clone();
                 let mut scratch = volumes.clone();
-                let horizon = now + TERMINATE_HORIZON;
-                for _ in 0..20 {
-                    match rehearsal.advance(&mut scratch, horizon) {
-                        State::Exited { at, .. } => return Some(at),
-                        State::Running { next_wake: None } => return None,
-                        State::Running { next_wake: Some(_) } if rehearsal.machine_clock() >= Some(horizon) => return None,
-                        State::Running { .. } => {}
-                    }
+                match rehearsal.advance(&mut scratch, now + TERMINATE_HORIZON) {
+                    State::Exited { at, .. } => Some(at),
+                    State::Running { .. } => None,
                 }
-                None
             }
-        }
-    }
-
-    fn machine_clock(&self) -> Option<SimTime> {
-        match &self.process {
-            Process::Shell(machine) => Some(machine.clock()),
-            Process::Program(_) => None,
         }
     }
 
@@ -463,10 +469,14 @@ impl Instance {
     /// the end at once: a `sleep` inside takes no time for the caller.
     pub fn exec(&mut self, volumes: &mut Volumes, argv: &[String], now: SimTime) -> ExecOutcome {
         let Some(first) = argv.first() else {
-            return ExecOutcome::NotFound("exec: \"\": executable file not found in $PATH".to_string());
+            return ExecOutcome::NotFound(
+                "exec: \"\": executable file not found in $PATH".to_string(),
+            );
         };
         let Some(path) = self.find(volumes, first) else {
-            return ExecOutcome::NotFound(format!("exec: \"{first}\": executable file not found in $PATH"));
+            return ExecOutcome::NotFound(format!(
+                "exec: \"{first}\": executable file not found in $PATH"
+            ));
         };
         self.execs += 1;
         let name = path.rsplit('/').next().unwrap_or_default().to_string();
@@ -511,7 +521,13 @@ impl Instance {
     }
 
     /// An HTTP GET from `user_agent` to `port` and `path`; `None` when nothing listens there.
-    pub fn http_get(&mut self, port: u16, path: &str, user_agent: &str, now: SimTime) -> Option<HttpAnswer> {
+    pub fn http_get(
+        &mut self,
+        port: u16,
+        path: &str,
+        user_agent: &str,
+        now: SimTime,
+    ) -> Option<HttpAnswer> {
         if self.exited.is_some() {
             return None;
         }
@@ -523,11 +539,16 @@ impl Instance {
         let mut served = std::mem::take(&mut self.served);
         let mut rng = Rng::new(0);
         let answer = {
-            let view = View { own: &mut self.fs, volumes: &mut served, mounts: &self.mounts, rng: &mut rng };
+            let view = View {
+                own: &mut self.fs,
+                volumes: &mut served,
+                mounts: &self.mounts,
+                rng: &mut rng,
+            };
             let mut view = view;
             let mut files = |p: &str| match view.kind(p) {
-                Some(true) => Some(Err(view.list(p).unwrap_or_default())),
-                Some(false) => view.read(p).ok().map(Ok),
+                Some(true) => Some(Found::Directory(view.list(p).unwrap_or_default())),
+                Some(false) => view.read(p).ok().map(Found::File),
                 None => None,
             };
             program.http_get(port, path, user_agent, now, &mut files)
@@ -614,7 +635,8 @@ fn shell_arguments(machine: &mut Machine, ctx: &mut Ctx, args: &[String]) {
                 machine.load(ctx, &script);
             }
             Err(_) => {
-                let message = format!("{}: can't open '{arg}': No such file or directory\n", machine.name());
+                let message =
+                    format!("{}: can't open '{arg}': No such file or directory\n", machine.name());
                 machine.write(ctx, 2, &message);
                 machine.end(127);
             }

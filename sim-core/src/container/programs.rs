@@ -13,15 +13,32 @@ const MIB: u64 = 1024 * 1024;
 /// The address kubelet's probes come from (the node's bridge).
 const CLIENT_IP: &str = "10.244.0.1";
 
+/// What is at a path under a file server's root.
+pub(crate) enum Found {
+    File(String),
+    /// A directory, and the names in it.
+    Directory(Vec<String>),
+}
+
+/// Looks paths up for a file server.
+pub(crate) type DocumentRoot<'a> = dyn FnMut(&str) -> Option<Found> + 'a;
+
 /// How a server answers requests.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Server {
     /// Only its timeline (pause, stress, a program that exits).
     Quiet,
     /// Serves files under a directory (nginx, httpd, agnhost test-webserver).
-    Files { root: String, flavour: FileServer },
-    HttpEcho { text: String },
-    HelloApp { version: String },
+    Files {
+        root: String,
+        flavour: FileServer,
+    },
+    HttpEcho {
+        text: String,
+    },
+    HelloApp {
+        version: String,
+    },
     /// agnhost liveness and registry.k8s.io/liveness: `/healthz` fails after 10 s.
     Liveness,
     Netexec,
@@ -166,7 +183,11 @@ impl Program {
     }
 
     /// Writes what is due by `now` into `log`; the exit, if it came.
-    pub(crate) fn advance(&mut self, now: SimTime, log: &mut Vec<LogLine>) -> Option<(i32, SimTime)> {
+    pub(crate) fn advance(
+        &mut self,
+        now: SimTime,
+        log: &mut Vec<LogLine>,
+    ) -> Option<(i32, SimTime)> {
         self.pending.sort_by_key(|(at, _)| *at);
         let due = self.pending.iter().take_while(|(at, _)| *at <= now).count();
         for (at, event) in self.pending.drain(..due).collect::<Vec<_>>() {
@@ -189,7 +210,8 @@ impl Program {
 
     /// SIGTERM at `now`: when the program will have exited, if it handles the signal.
     pub(crate) fn terminate(&mut self, now: SimTime) -> Option<SimTime> {
-        if let Some(at) = self.pending.iter().find(|(_, e)| matches!(e, Event::Exit(_))).map(|(at, _)| *at)
+        if let Some(at) =
+            self.pending.iter().find(|(_, e)| matches!(e, Event::Exit(_))).map(|(at, _)| *at)
             && (self.terminated || at <= now + Duration::from_millis(500))
         {
             return Some(at);
@@ -215,45 +237,85 @@ impl Program {
         let millis = format!(".{:03}", clock::civil(now).millis);
         match (self.image, &self.server) {
             (Image::Nginx, Server::Files { .. }) => {
-                let mut lines = vec![format!("{nginx_time} [notice] 1#1: signal 15 (SIGTERM) received, exiting")];
+                let mut lines = vec![format!(
+                    "{nginx_time} [notice] 1#1: signal 15 (SIGTERM) received, exiting"
+                )];
                 for worker in [29, 30] {
                     lines.push(format!("{nginx_time} [notice] {worker}#{worker}: exiting"));
                     lines.push(format!("{nginx_time} [notice] {worker}#{worker}: exit"));
                 }
                 for worker in [29, 30] {
-                    lines.push(format!("{nginx_time} [notice] 1#1: signal 17 (SIGCHLD) received from {worker}"));
-                    lines.push(format!("{nginx_time} [notice] 1#1: worker process {worker} exited with code 0"));
+                    lines.push(format!(
+                        "{nginx_time} [notice] 1#1: signal 17 (SIGCHLD) received from {worker}"
+                    ));
+                    lines.push(format!(
+                        "{nginx_time} [notice] 1#1: worker process {worker} exited with code 0"
+                    ));
                 }
                 lines.push(format!("{nginx_time} [notice] 1#1: exit"));
                 lines.into_iter().map(|l| (true, l)).collect()
             }
             (Image::Httpd, _) => vec![(
                 true,
-                format!("[{}] [mpm_event:notice] [pid 1:tid 1] AH00491: caught SIGTERM, shutting down", apache_time(now)),
+                format!(
+                    "[{}] [mpm_event:notice] [pid 1:tid 1] AH00491: caught SIGTERM, shutting down",
+                    apache_time(now)
+                ),
             )],
             (Image::Redis, _) => vec![
-                (false, format!("1:signal-handler ({}) Received SIGTERM scheduling shutdown...", now.unix_ms() / 1000)),
+                (
+                    false,
+                    format!(
+                        "1:signal-handler ({}) Received SIGTERM scheduling shutdown...",
+                        now.unix_ms() / 1000
+                    ),
+                ),
                 (false, format!("1:M {redis_time}{millis} * User requested shutdown...")),
-                (false, format!("1:M {redis_time}{millis} * Saving the final RDB snapshot before exiting.")),
+                (
+                    false,
+                    format!(
+                        "1:M {redis_time}{millis} * Saving the final RDB snapshot before exiting."
+                    ),
+                ),
                 (false, format!("1:M {redis_time}{millis} * DB saved on disk")),
-                (false, format!("1:M {redis_time}{millis} # Redis is now ready to exit, bye bye...")),
+                (
+                    false,
+                    format!("1:M {redis_time}{millis} # Redis is now ready to exit, bye bye..."),
+                ),
             ],
             (Image::Postgres, _) => vec![
                 (true, format!("{} UTC [1] LOG:  received smart shutdown request", pg_time(now))),
                 (true, format!("{} UTC [1] LOG:  database system is shut down", pg_time(now))),
             ],
             (Image::Mysql, _) => vec![
-                (true, format!("{} 0 [System] [MY-013172] [Server] Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: 9.4.0).", mysql_time(now))),
-                (true, format!("{} 0 [System] [MY-010910] [Server] /usr/sbin/mysqld: Shutdown complete (mysqld 9.4.0)  MySQL Community Server - GPL.", mysql_time(now))),
+                (
+                    true,
+                    format!(
+                        "{} 0 [System] [MY-013172] [Server] Received SHUTDOWN from user <via user signal>. Shutting down mysqld (Version: 9.4.0).",
+                        mysql_time(now)
+                    ),
+                ),
+                (
+                    true,
+                    format!(
+                        "{} 0 [System] [MY-010910] [Server] /usr/sbin/mysqld: Shutdown complete (mysqld 9.4.0)  MySQL Community Server - GPL.",
+                        mysql_time(now)
+                    ),
+                ),
             ],
             (Image::Etcd, _) => vec![(
                 true,
-                format!("{{\"level\":\"info\",\"ts\":\"{}\",\"caller\":\"osutil/interrupt_unix.go:64\",\"msg\":\"received signal; shutting down\",\"signal\":\"terminated\"}}", clock::rfc3339_micros(now)),
+                format!(
+                    "{{\"level\":\"info\",\"ts\":\"{}\",\"caller\":\"osutil/interrupt_unix.go:64\",\"msg\":\"received signal; shutting down\",\"signal\":\"terminated\"}}",
+                    clock::rfc3339_micros(now)
+                ),
             )],
             (Image::Pause, _) | (Image::Agnhost, Server::Quiet) => {
                 vec![(true, "Shutting down, got signal: Terminated".to_string())]
             }
-            (Image::HttpEcho, _) => vec![(true, format!("{} [INFO] server is shutting down", go_time(now)))],
+            (Image::HttpEcho, _) => {
+                vec![(true, format!("{} [INFO] server is shutting down", go_time(now)))]
+            }
             _ => Vec::new(),
         }
     }
@@ -288,7 +350,8 @@ impl Program {
                 let span = (at - previous.0).max(1);
                 let done = t - previous.0;
                 let value = i128::from(previous.1)
-                    + (i128::from(bytes) - i128::from(previous.1)) * i128::from(done) / i128::from(span);
+                    + (i128::from(bytes) - i128::from(previous.1)) * i128::from(done)
+                        / i128::from(span);
                 return value.max(0) as u64;
             }
             previous = (at, bytes);
@@ -308,7 +371,7 @@ impl Program {
             if at > since && bytes > limit && bytes > previous.1 {
                 // Where the straight line from `previous` crosses the limit.
                 let rise = u128::from(bytes - previous.1);
-                let need = u128::from(limit + 1).saturating_sub(u128::from(previous.1));
+                let need = (u128::from(limit) + 1).saturating_sub(u128::from(previous.1));
                 let offset = (u128::from(at - previous.0) * need).div_ceil(rise) as u64;
                 let crossing = (previous.0 + offset).max(since);
                 return Some(SimTime::from_unix_ms(start + crossing));
@@ -325,13 +388,13 @@ impl Program {
         path: &str,
         user_agent: &str,
         now: SimTime,
-        files: &mut dyn FnMut(&str) -> Option<Result<String, Vec<String>>>,
+        files: &mut DocumentRoot,
     ) -> Option<HttpAnswer> {
         if !self.listens_on(port, now) {
             return None;
         }
         self.requests += 1;
-        let client_port = 40_000 + (self.requests * 7919) % 20_000;
+        let client_port = 40_000 + self.requests.wrapping_mul(7919) % 20_000;
         let (route, query) = path.split_once('?').unwrap_or((path, ""));
         let answer = match &self.server {
             Server::Quiet | Server::Tcp => return None,
@@ -362,7 +425,10 @@ impl Program {
                 answer
             }
             Server::HelloApp { version } => {
-                let answer = ok(&format!("Hello, world!\nVersion: {version}\nHostname: {}\n", self.hostname));
+                let answer = ok(&format!(
+                    "Hello, world!\nVersion: {version}\nHostname: {}\n",
+                    self.hostname
+                ));
                 self.line(now, true, &format!("{} Serving request: {route}", go_time(now)));
                 answer
             }
@@ -383,13 +449,16 @@ impl Program {
                 "/echo" => ok(&query_value(query, "msg")),
                 "/healthz" | "/readyz" => ok("ok"),
                 "/clientip" => ok(&format!("{CLIENT_IP}:{client_port}")),
-                "/" => ok(&format!("NOW: {}", clock::format(now, "%Y-%m-%d %H:%M:%S.%N +0000 UTC"))),
+                "/" => {
+                    ok(&format!("NOW: {}", clock::format(now, "%Y-%m-%d %H:%M:%S.%N +0000 UTC")))
+                }
                 _ => not_found(),
             },
             Server::ServeHostname => ok(&self.hostname.clone()),
             Server::Goproxy => HttpAnswer {
                 status: 500,
-                body: "This is a proxy server. Does not respond to non-proxy requests.\n".to_string(),
+                body: "This is a proxy server. Does not respond to non-proxy requests.\n"
+                    .to_string(),
             },
             Server::Etcd => match route {
                 "/health" | "/livez" | "/readyz" => ok("{\"health\":\"true\",\"reason\":\"\"}"),
@@ -439,11 +508,11 @@ fn serve_file(
     root: &str,
     route: &str,
     flavour: FileServer,
-    files: &mut dyn FnMut(&str) -> Option<Result<String, Vec<String>>>,
+    files: &mut DocumentRoot,
 ) -> HttpAnswer {
     let path = super::fs::normalize("/", &format!("{root}/{route}"));
     let found = match files(&path) {
-        Some(Err(names)) if flavour == FileServer::Agnhost => {
+        Some(Found::Directory(names)) if flavour == FileServer::Agnhost => {
             let mut body = String::from("<pre>\n");
             for name in names {
                 body.push_str(&format!("<a href=\"{name}\">{name}</a>\n"));
@@ -451,8 +520,13 @@ fn serve_file(
             body.push_str("</pre>\n");
             return ok(&body);
         }
-        Some(Err(_)) => files(&format!("{}/index.html", path.trim_end_matches('/'))).and_then(Result::ok).ok_or(403),
-        Some(Ok(text)) => Ok(text),
+        Some(Found::Directory(_)) => {
+            match files(&format!("{}/index.html", path.trim_end_matches('/'))) {
+                Some(Found::File(text)) => Ok(text),
+                _ => Err(403),
+            }
+        }
+        Some(Found::File(text)) => Ok(text),
         None => Err(404),
     };
     match (found, flavour) {
@@ -461,18 +535,28 @@ fn serve_file(
             let reason = if code == 403 { "403 Forbidden" } else { "404 Not Found" };
             HttpAnswer {
                 status: code,
-                body: format!("<html>\r\n<head><title>{reason}</title></head>\r\n<body>\r\n<center><h1>{reason}</h1></center>\r\n<hr><center>nginx/1.29.1</center>\r\n</body>\r\n</html>\r\n"),
+                body: format!(
+                    "<html>\r\n<head><title>{reason}</title></head>\r\n<body>\r\n<center><h1>{reason}</h1></center>\r\n<hr><center>nginx/1.29.1</center>\r\n</body>\r\n</html>\r\n"
+                ),
             }
         }
         (Err(code), FileServer::Httpd) => {
             let (title, text) = if code == 403 {
-                ("403 Forbidden", "<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>")
+                (
+                    "403 Forbidden",
+                    "<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>",
+                )
             } else {
-                ("404 Not Found", "<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>")
+                (
+                    "404 Not Found",
+                    "<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>",
+                )
             };
             HttpAnswer {
                 status: code,
-                body: format!("<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>{title}</title>\n</head><body>\n{text}\n</body></html>\n"),
+                body: format!(
+                    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>{title}</title>\n</head><body>\n{text}\n</body></html>\n"
+                ),
             }
         }
         (Err(_), FileServer::Agnhost) => not_found(),
@@ -486,11 +570,20 @@ fn go_time(at: SimTime) -> String {
 
 /// glog's prefix: `I1125 23:59:00.000000       1 `.
 fn glog(at: SimTime, file: &str) -> String {
-    format!("I{}.{:03}000       1 {file}] ", clock::format(at, "%m%d %H:%M:%S"), clock::civil(at).millis)
+    format!(
+        "I{}.{:03}000       1 {file}] ",
+        clock::format(at, "%m%d %H:%M:%S"),
+        clock::civil(at).millis
+    )
 }
 
 fn apache_time(at: SimTime) -> String {
-    format!("{}.{:03}000 {}", clock::format(at, "%a %b %d %H:%M:%S"), clock::civil(at).millis, clock::format(at, "%Y"))
+    format!(
+        "{}.{:03}000 {}",
+        clock::format(at, "%a %b %d %H:%M:%S"),
+        clock::civil(at).millis,
+        clock::format(at, "%Y")
+    )
 }
 
 fn pg_time(at: SimTime) -> String {
@@ -552,19 +645,37 @@ fn httpd(p: &mut Program, now: SimTime) {
     p.line(now, true, note);
     p.line(now, true, note);
     p.line(up, true, &format!("[{}] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.65 (Unix) configured -- resuming normal operations", apache_time(up)));
-    p.line(up, true, &format!("[{}] [core:notice] [pid 1:tid 1] AH00094: Command line: 'httpd -D FOREGROUND'", apache_time(up)));
-    p.server = Server::Files { root: "/usr/local/apache2/htdocs".into(), flavour: FileServer::Httpd };
+    p.line(
+        up,
+        true,
+        &format!(
+            "[{}] [core:notice] [pid 1:tid 1] AH00094: Command line: 'httpd -D FOREGROUND'",
+            apache_time(up)
+        ),
+    );
+    p.server =
+        Server::Files { root: "/usr/local/apache2/htdocs".into(), flavour: FileServer::Httpd };
     p.listen(80, up, false);
     p.memory = vec![(0, 4 * MIB), (30, 9 * MIB)];
 }
 
 fn redis(p: &mut Program, now: SimTime) {
-    let stamp = |at: SimTime| format!("{}.{:03}", clock::format(at, "%d %b %Y %H:%M:%S"), clock::civil(at).millis);
+    let stamp = |at: SimTime| {
+        format!("{}.{:03}", clock::format(at, "%d %b %Y %H:%M:%S"), clock::civil(at).millis)
+    };
     let up = ms(now, 3);
     let lines = [
         (now, "1:C", "* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
-        (now, "1:C", "* Redis version=8.2.1, bits=64, commit=00000000, modified=1, pid=1, just started"),
-        (now, "1:C", "# Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf"),
+        (
+            now,
+            "1:C",
+            "* Redis version=8.2.1, bits=64, commit=00000000, modified=1, pid=1, just started",
+        ),
+        (
+            now,
+            "1:C",
+            "# Warning: no config file specified, using the default config. In order to specify a config file use redis-server /path/to/redis.conf",
+        ),
         (now, "1:M", "* monotonic clock: POSIX clock_gettime"),
         (now, "1:M", "* Running mode=standalone, port=6379."),
         (up, "1:M", "* Server initialized"),
@@ -585,13 +696,23 @@ fn env_set(env: &[(String, String)], name: &str) -> bool {
 
 fn mysql(p: &mut Program, env: &[(String, String)], now: SimTime) {
     let stamp = |at: SimTime| format!("{}+00:00", clock::format(at, "%Y-%m-%d %H:%M:%S"));
-    let note = |at| format!("{} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.4.0-1.el9 started.", stamp(at));
+    let note = |at| {
+        format!(
+            "{} [Note] [Entrypoint]: Entrypoint script for MySQL Server 9.4.0-1.el9 started.",
+            stamp(at)
+        )
+    };
     p.line(now, false, &note(now));
-    p.line(now, false, &format!("{} [Note] [Entrypoint]: Switching to dedicated user 'mysql'", stamp(now)));
+    p.line(
+        now,
+        false,
+        &format!("{} [Note] [Entrypoint]: Switching to dedicated user 'mysql'", stamp(now)),
+    );
     p.line(now, false, &note(now));
-    let password = ["MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"]
-        .iter()
-        .any(|name| env_set(env, name));
+    let password =
+        ["MYSQL_ROOT_PASSWORD", "MYSQL_ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"]
+            .iter()
+            .any(|name| env_set(env, name));
     if !password {
         let text = format!(
             "{} [ERROR] [Entrypoint]: Database is uninitialized and password option is not specified\n    You need to specify one of the following as an environment variable:\n    - MYSQL_ROOT_PASSWORD\n    - MYSQL_ALLOW_EMPTY_PASSWORD\n    - MYSQL_RANDOM_ROOT_PASSWORD",
@@ -606,9 +727,24 @@ fn mysql(p: &mut Program, env: &[(String, String)], now: SimTime) {
     }
     let init = ms(now, 1_000);
     let ready = ms(now, 8_000);
-    p.line(init, false, &format!("{} [Note] [Entrypoint]: Initializing database files", stamp(init)));
-    p.line(ms(now, 6_000), false, &format!("{} [Note] [Entrypoint]: Database files initialized", stamp(ms(now, 6_000))));
-    p.line(ms(now, 7_000), false, &format!("{} [Note] [Entrypoint]: MySQL init process done. Ready for start up.", stamp(ms(now, 7_000))));
+    p.line(
+        init,
+        false,
+        &format!("{} [Note] [Entrypoint]: Initializing database files", stamp(init)),
+    );
+    p.line(
+        ms(now, 6_000),
+        false,
+        &format!("{} [Note] [Entrypoint]: Database files initialized", stamp(ms(now, 6_000))),
+    );
+    p.line(
+        ms(now, 7_000),
+        false,
+        &format!(
+            "{} [Note] [Entrypoint]: MySQL init process done. Ready for start up.",
+            stamp(ms(now, 7_000))
+        ),
+    );
     p.line(ready, true, &format!("{} 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '9.4.0'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.", mysql_time(ready)));
     p.server = Server::Tcp;
     p.listen(3306, ready, false);
@@ -640,7 +776,12 @@ fn postgres(p: &mut Program, env: &[(String, String)], now: SimTime) {
         return;
     }
     let lines = [
-        (0, false, "The files belonging to this database system will be owned by user \"postgres\".".to_string()),
+        (
+            0,
+            false,
+            "The files belonging to this database system will be owned by user \"postgres\"."
+                .to_string(),
+        ),
         (0, false, "This user must also own the server process.".to_string()),
         (1_000, false, "Success. You can now start the database server using:".to_string()),
         (2_000, false, "PostgreSQL init process complete; ready for start up.".to_string()),
@@ -649,8 +790,19 @@ fn postgres(p: &mut Program, env: &[(String, String)], now: SimTime) {
         p.line(ms(now, at), stderr, &text);
     }
     let ready = ms(now, 3_000);
-    p.line(ready, true, &format!("{} UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432", pg_time(ready)));
-    p.line(ready, true, &format!("{} UTC [1] LOG:  database system is ready to accept connections", pg_time(ready)));
+    p.line(
+        ready,
+        true,
+        &format!(
+            "{} UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+            pg_time(ready)
+        ),
+    );
+    p.line(
+        ready,
+        true,
+        &format!("{} UTC [1] LOG:  database system is ready to accept connections", pg_time(ready)),
+    );
     p.server = Server::Tcp;
     p.listen(5432, ready, false);
     p.cpu_millis = 2;
@@ -671,12 +823,24 @@ fn perl(p: &mut Program, args: &[String], now: SimTime) {
     let Some(script) = script else {
         if args.iter().any(|a| a == "-v") {
             p.line(now, false, "");
-            p.line(now, false, "This is perl 5, version 40, subversion 3 (v5.40.3) built for x86_64-linux-gnu");
+            p.line(
+                now,
+                false,
+                "This is perl 5, version 40, subversion 3 (v5.40.3) built for x86_64-linux-gnu",
+            );
             p.exit(now, 0);
             return;
         }
         // `perl -de0` with no terminal: the debugger starts, reads end-of-file and quits.
-        for line in ["", "Loading DB routines from perl5db.pl version 1.80", "Editor support available.", "", "Enter h or 'h h' for help, or 'man perldebug' for more help.", "", "main::(-e:1):\t0"] {
+        for line in [
+            "",
+            "Loading DB routines from perl5db.pl version 1.80",
+            "Editor support available.",
+            "",
+            "Enter h or 'h h' for help, or 'man perldebug' for more help.",
+            "",
+            "main::(-e:1):\t0",
+        ] {
             p.line(now, false, line);
         }
         p.exit(ms(now, 10), 0);
@@ -763,7 +927,8 @@ fn agnhost(p: &mut Program, args: &[String], now: SimTime) {
     let go_exit = OnTerm::Exit { after_ms: 5, code: 2 };
     p.memory = vec![(0, 10 * MIB)];
     p.on_term = go_exit;
-    let port = |name: &str, default: u16| flag(args, name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let port =
+        |name: &str, default: u16| flag(args, name).and_then(|v| v.parse().ok()).unwrap_or(default);
     match args.first().map(String::as_str) {
         Some("liveness") => {
             p.server = Server::Liveness;
@@ -772,8 +937,16 @@ fn agnhost(p: &mut Program, args: &[String], now: SimTime) {
         Some("netexec") => {
             let http = port("http-port", 8080);
             let udp = port("udp-port", 8081);
-            p.line(now, true, &format!("{}Started HTTP server on port {http}", glog(now, "log.go:245")));
-            p.line(now, true, &format!("{}Started UDP server on port  {udp}", glog(now, "log.go:245")));
+            p.line(
+                now,
+                true,
+                &format!("{}Started HTTP server on port {http}", glog(now, "log.go:245")),
+            );
+            p.line(
+                now,
+                true,
+                &format!("{}Started UDP server on port  {udp}", glog(now, "log.go:245")),
+            );
             p.server = Server::Netexec;
             p.listen(http, now, false);
         }
@@ -808,17 +981,32 @@ fn agnhost(p: &mut Program, args: &[String], now: SimTime) {
 fn etcd(p: &mut Program, args: &[String], now: SimTime) {
     let urls = flag(args, "listen-client-urls").unwrap_or_else(|| "http://localhost:2379".into());
     let ts = clock::rfc3339_micros(now);
-    let line = |caller: &str, msg: &str| format!("{{\"level\":\"info\",\"ts\":\"{ts}\",\"caller\":\"{caller}\",\"msg\":\"{msg}\"}}");
+    let line = |caller: &str, msg: &str| {
+        format!("{{\"level\":\"info\",\"ts\":\"{ts}\",\"caller\":\"{caller}\",\"msg\":\"{msg}\"}}")
+    };
     p.line(now, true, &line("etcdmain/etcd.go:64", "Running: "));
     p.line(now, true, &line("embed/etcd.go:140", "configuring peer listeners"));
     p.line(now, true, &line("embed/etcd.go:148", "configuring client listeners"));
     let up = ms(now, 500);
-    p.line(up, true, &line("etcdserver/server.go:2064", "published local member to cluster through raft"));
-    p.line(up, true, &line("embed/serve.go:187", "serving client traffic insecurely; this is strongly discouraged!"));
+    p.line(
+        up,
+        true,
+        &line("etcdserver/server.go:2064", "published local member to cluster through raft"),
+    );
+    p.line(
+        up,
+        true,
+        &line(
+            "embed/serve.go:187",
+            "serving client traffic insecurely; this is strongly discouraged!",
+        ),
+    );
     // Listening on localhost only is unreachable from kubelet's probes.
     if urls.split(',').any(|u| !u.contains("localhost") && !u.contains("127.0.0.1")) {
         for url in urls.split(',') {
-            if let Some(port) = url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()) {
+            if let Some(port) =
+                url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok())
+            {
                 p.listen(port, up, true);
             }
         }
@@ -851,26 +1039,25 @@ fn parse_bytes(text: &str) -> Option<u64> {
     let text = text.trim();
     let digits_end = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let number: f64 = text[..digits_end].parse().ok()?;
-    let unit = match text[digits_end..].trim_end_matches(['i', 'B', 'b']).to_ascii_lowercase().as_str() {
-        "" => 1.0,
-        "k" => 1024.0,
-        "m" => MIB as f64,
-        "g" => 1024.0 * MIB as f64,
-        _ => return None,
-    };
+    let unit =
+        match text[digits_end..].trim_end_matches(['i', 'B', 'b']).to_ascii_lowercase().as_str() {
+            "" => 1.0,
+            "k" => 1024.0,
+            "m" => MIB as f64,
+            "g" => 1024.0 * MIB as f64,
+            _ => return None,
+        };
     let bytes = number * unit;
     (bytes.is_finite() && bytes < 1e15).then_some(bytes as u64)
 }
 
 fn polinux_stress(p: &mut Program, args: &[String], now: SimTime) {
     let value = |long: &str, short: &str| {
-        args.iter()
-            .position(|a| a == long || a == short)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
+        args.iter().position(|a| a == long || a == short).and_then(|i| args.get(i + 1)).cloned()
     };
     let count = |long, short| value(long, short).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    let (cpu, io, vm, hdd) = (count("--cpu", "-c"), count("--io", "-i"), count("--vm", "-m"), count("--hdd", "-d"));
+    let (cpu, io, vm, hdd) =
+        (count("--cpu", "-c"), count("--io", "-i"), count("--vm", "-m"), count("--hdd", "-d"));
     if cpu + io + vm + hdd == 0 {
         for line in [
             "`stress' imposes certain types of compute stress on your system",
@@ -896,18 +1083,29 @@ fn polinux_stress(p: &mut Program, args: &[String], now: SimTime) {
         p.exit(now, 1);
         return;
     }
-    let vm_bytes = value("--vm-bytes", "--vm-bytes").and_then(|v| parse_bytes(&v)).unwrap_or(256 * MIB);
+    let vm_bytes =
+        value("--vm-bytes", "--vm-bytes").and_then(|v| parse_bytes(&v)).unwrap_or(256 * MIB);
     let hang = args.iter().any(|a| a == "--vm-hang");
-    p.line(now, false, &format!("stress: info: [1] dispatching hogs: {cpu} cpu, {io} io, {vm} vm, {hdd} hdd"));
+    p.line(
+        now,
+        false,
+        &format!("stress: info: [1] dispatching hogs: {cpu} cpu, {io} io, {vm} vm, {hdd} hdd"),
+    );
     p.cpu_millis = cpu * 1000 + io * 50 + hdd * 200 + if hang { vm } else { vm * 1000 };
     let base = 700 * 1024;
     // Each vm worker touches its bytes within the first second.
     p.memory = vec![(0, base), (800, base + vm * (vm_bytes + 200 * 1024))];
     // PID 1 without a SIGTERM handler: stress waits for SIGKILL.
     p.on_term = OnTerm::Ignore;
-    if let Some(timeout) = value("--timeout", "-t").and_then(|t| crate::time::parse_sleep_operand(&t)) {
+    if let Some(timeout) =
+        value("--timeout", "-t").and_then(|t| crate::time::parse_sleep_operand(&t))
+    {
         let end = now + timeout;
-        p.line(end, false, &format!("stress: info: [1] successful run completed in {}s", timeout.as_secs()));
+        p.line(
+            end,
+            false,
+            &format!("stress: info: [1] successful run completed in {}s", timeout.as_secs()),
+        );
         p.exit(end, 0);
     }
 }
@@ -916,7 +1114,9 @@ fn vish_stress(p: &mut Program, args: &[String], now: SimTime) {
     let cpus: u64 = flag(args, "cpus").and_then(|v| v.parse().ok()).unwrap_or(0);
     let total = flag(args, "mem-total").and_then(|v| parse_bytes(&v)).unwrap_or(0);
     let step = flag(args, "mem-alloc-size").and_then(|v| parse_bytes(&v)).unwrap_or(4096).max(1);
-    let pause = flag(args, "mem-alloc-sleep").and_then(|v| go_duration(&v)).unwrap_or(Duration::from_millis(1));
+    let pause = flag(args, "mem-alloc-sleep")
+        .and_then(|v| go_duration(&v))
+        .unwrap_or(Duration::from_millis(1));
     let logs = args.iter().any(|a| a.trim_start_matches('-') == "logtostderr");
     let base = 2 * MIB;
     p.cpu_millis = cpus * 1000;
@@ -925,21 +1125,42 @@ fn vish_stress(p: &mut Program, args: &[String], now: SimTime) {
     let grow_ms = (steps as u128 * pause.as_millis()).min(u128::from(u32::MAX)) as u64;
     p.memory = vec![(0, base), (grow_ms.max(1), base + total)];
     if logs {
-        let (total_text, step_text) = (flag(args, "mem-total").unwrap_or("0".into()), flag(args, "mem-alloc-size").unwrap_or("4Ki".into()));
+        let (total_text, step_text) = (
+            flag(args, "mem-total").unwrap_or("0".into()),
+            flag(args, "mem-alloc-size").unwrap_or("4Ki".into()),
+        );
         let sleep_text = flag(args, "mem-alloc-sleep").unwrap_or("1ms".into());
         p.line(now, true, &format!("{}Allocating \"{total_text}\" memory, in \"{step_text}\" chunks, with a {sleep_text} sleep between allocations", glog(now, "main.go:26")));
         for _ in 0..cpus {
-            p.line(now, true, &format!("{}Spawning a thread to consume CPU", glog(now, "main.go:39")));
+            p.line(
+                now,
+                true,
+                &format!("{}Spawning a thread to consume CPU", glog(now, "main.go:39")),
+            );
         }
         let done = ms(now, grow_ms);
-        p.line(done, true, &format!("{}Allocated \"{total_text}\" memory", glog(done, "main.go:29")));
+        p.line(
+            done,
+            true,
+            &format!("{}Allocated \"{total_text}\" memory", glog(done, "main.go:29")),
+        );
     }
 }
 
 fn curl(p: &mut Program, args: &[String], now: SimTime) {
     p.memory = vec![(0, 3 * MIB)];
-    let silent = args.iter().any(|a| a == "-s" || a == "--silent" || (a.starts_with('-') && !a.starts_with("--") && a.contains('s') && !a.contains('S')));
-    let url = args.iter().find(|a| !a.starts_with('-') && (a.contains('.') || a.contains("://") || a.contains(':') || a.chars().all(char::is_alphanumeric)));
+    let silent = args.iter().any(|a| {
+        a == "-s"
+            || a == "--silent"
+            || (a.starts_with('-') && !a.starts_with("--") && a.contains('s') && !a.contains('S'))
+    });
+    let url = args.iter().find(|a| {
+        !a.starts_with('-')
+            && (a.contains('.')
+                || a.contains("://")
+                || a.contains(':')
+                || a.chars().all(char::is_alphanumeric))
+    });
     let Some(url) = url else {
         p.line(now, true, "curl: try 'curl --help' or 'curl --manual' for more information");
         p.exit(now, 2);
@@ -960,7 +1181,13 @@ mod tests {
 
     #[test]
     fn sizes_parse_as_stress_and_kubernetes_write_them() {
-        let cases = [("150M", 150 * MIB), ("100Mi", 100 * MIB), ("1G", 1024 * MIB), ("4096", 4096), ("2k", 2048)];
+        let cases = [
+            ("150M", 150 * MIB),
+            ("100Mi", 100 * MIB),
+            ("1G", 1024 * MIB),
+            ("4096", 4096),
+            ("2k", 2048),
+        ];
         for (text, want) in cases {
             assert_eq!(parse_bytes(text), Some(want), "{text}");
         }

@@ -72,7 +72,10 @@ pub(crate) fn run(t: &mut Tool) -> Flow {
         }
         "whoami" => line(t, "root"),
         "basename" => {
-            let name = t.args.first().map_or("", |a| a.trim_end_matches('/').rsplit('/').next().unwrap_or(""));
+            let name = t
+                .args
+                .first()
+                .map_or("", |a| a.trim_end_matches('/').rsplit('/').next().unwrap_or(""));
             let name = name.to_string();
             line(t, &name)
         }
@@ -98,7 +101,9 @@ pub(crate) fn run(t: &mut Tool) -> Flow {
             1
         }
         other => {
-            t.err.push_str(&format!("{other}: kubelab does not simulate this program inside exec\n"));
+            t.err.push_str(&format!(
+                "{other}: kubelab does not simulate this program inside exec\n"
+            ));
             126
         }
     };
@@ -169,7 +174,11 @@ fn split_flags<'a>(args: &'a [String], flags: &str) -> (String, Vec<&'a String>)
     for arg in args {
         if !only_operands && arg == "--" {
             only_operands = true;
-        } else if !only_operands && arg.len() > 1 && arg.starts_with('-') && arg[1..].chars().all(|c| flags.contains(c)) {
+        } else if !only_operands
+            && arg.len() > 1
+            && arg.starts_with('-')
+            && arg[1..].chars().all(|c| flags.contains(c))
+        {
             set.push_str(&arg[1..]);
         } else {
             operands.push(arg);
@@ -185,7 +194,10 @@ fn echo(t: &mut Tool) -> i32 {
     let mut escapes = false;
     let mut args = t.args;
     while let Some(first) = args.first() {
-        if first.len() > 1 && first.starts_with('-') && first[1..].chars().all(|c| "neE".contains(c)) {
+        if first.len() > 1
+            && first.starts_with('-')
+            && first[1..].chars().all(|c| "neE".contains(c))
+        {
             newline &= !first.contains('n');
             escapes = first.contains('e') || (escapes && !first.contains('E'));
             args = &args[1..];
@@ -426,7 +438,9 @@ fn evaluate_test(t: &mut Tool, args: &[&str]) -> Result<bool, String> {
             })
         }
         [left, op, right] => {
-            let number = |s: &str| s.trim().parse::<i64>().map_err(|_| format!("{s}: integer expression expected"));
+            let number = |s: &str| {
+                s.trim().parse::<i64>().map_err(|_| format!("{s}: integer expression expected"))
+            };
             Ok(match *op {
                 "=" | "==" => left == right,
                 "!=" => left != right,
@@ -467,7 +481,9 @@ fn sleep(t: &mut Tool) -> Flow {
                 let text = if busybox(t) {
                     format!("sleep: invalid number '{arg}'\n")
                 } else {
-                    format!("sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n")
+                    format!(
+                        "sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"
+                    )
                 };
                 t.err.push_str(&text);
                 return Flow::Done(1);
@@ -481,8 +497,12 @@ fn date(t: &mut Tool) -> i32 {
     let format = t.args.iter().find_map(|a| a.strip_prefix('+'));
     let text = match format {
         Some(f) => clock::format(t.clock, f),
-        None if t.args.iter().any(|a| a == "-I" || a == "--iso-8601") => clock::format(t.clock, "%F"),
-        None if t.args.iter().any(|a| a == "-R") => clock::format(t.clock, "%a, %d %b %Y %H:%M:%S %z"),
+        None if t.args.iter().any(|a| a == "-I" || a == "--iso-8601") => {
+            clock::format(t.clock, "%F")
+        }
+        None if t.args.iter().any(|a| a == "-R") => {
+            clock::format(t.clock, "%a, %d %b %Y %H:%M:%S %z")
+        }
         None => clock::date_default(t.clock),
     };
     line(t, &text)
@@ -504,8 +524,11 @@ fn ls(t: &mut Tool) -> i32 {
     let (flags, operands) = split_flags(t.args, "laA1hFRdtrS");
     let long = flags.contains('l');
     let all = flags.contains('a');
-    let operands: Vec<String> =
-        if operands.is_empty() { vec![".".to_string()] } else { operands.into_iter().cloned().collect() };
+    let operands: Vec<String> = if operands.is_empty() {
+        vec![".".to_string()]
+    } else {
+        operands.into_iter().cloned().collect()
+    };
     let mut status = 0;
     let many = operands.len() > 1;
     for (i, operand) in operands.iter().enumerate() {
@@ -638,7 +661,10 @@ fn mkdir(t: &mut Tool) -> i32 {
         };
         if let Err(errno) = result {
             let verb = if busybox(t) { "can't" } else { "cannot" };
-            t.err.push_str(&format!("mkdir: {verb} create directory '{operand}': {}\n", errno.text()));
+            t.err.push_str(&format!(
+                "mkdir: {verb} create directory '{operand}': {}\n",
+                errno.text()
+            ));
             status = 1;
         }
     }
@@ -739,7 +765,10 @@ fn head_tail(t: &mut Tool) -> Flow {
                 from_start = a[2..].starts_with('+');
                 count = a[2..].trim_start_matches('+').parse().unwrap_or(10);
             }
-            a if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit()) => {
+            a if a.len() > 1
+                && a.starts_with('-')
+                && a[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
                 count = a[1..].parse().unwrap_or(10);
             }
             a if a.starts_with('-') && a.len() > 1 && a[1..].contains('f') => follow = true,
@@ -823,9 +852,12 @@ fn grep(t: &mut Tool) -> i32 {
     let mut files = Vec::new();
     let mut args = t.args.iter();
     while let Some(arg) = args.next() {
+        let is_flags = arg.len() > 1
+            && arg.starts_with('-')
+            && arg[1..].chars().all(|c| "qvicnoEFswHh".contains(c));
         if arg == "-e" {
             pattern = args.next().cloned();
-        } else if arg.len() > 1 && arg.starts_with('-') && pattern.is_none() || (arg.starts_with('-') && arg.len() > 1 && files.is_empty() && pattern.is_some() && arg[1..].chars().all(|c| "qvicnoEFsw".contains(c))) {
+        } else if is_flags && files.is_empty() {
             for c in arg[1..].chars() {
                 match c {
                     'q' => quiet = true,
@@ -855,10 +887,12 @@ fn grep(t: &mut Tool) -> i32 {
     let regex = if fixed {
         None
     } else {
-        regex_lite::RegexBuilder::new(&pattern.replace("\\|", "|").replace("\\(", "(").replace("\\)", ")"))
-            .case_insensitive(ignore_case)
-            .build()
-            .ok()
+        regex_lite::RegexBuilder::new(
+            &pattern.replace("\\|", "|").replace("\\(", "(").replace("\\)", ")"),
+        )
+        .case_insensitive(ignore_case)
+        .build()
+        .ok()
     };
     let needle = if ignore_case { pattern.to_lowercase() } else { pattern.clone() };
     let (texts, ok) = inputs(t, &files);
@@ -897,16 +931,13 @@ fn grep(t: &mut Tool) -> i32 {
             line(t, &row);
         }
     }
-    if !ok && !quiet {
-        2
-    } else {
-        i32::from(!matched_any)
-    }
+    if !ok && !quiet { 2 } else { i32::from(!matched_any) }
 }
 
 /// Expands a `tr` set: ranges and `[:class:]`es.
 fn tr_set(set: &str) -> Vec<char> {
-    let classes: [(&str, fn(&char) -> bool); 7] = [
+    type CharTest = fn(&char) -> bool;
+    let classes: [(&str, CharTest); 7] = [
         ("[:upper:]", char::is_ascii_uppercase),
         ("[:lower:]", char::is_ascii_lowercase),
         ("[:digit:]", char::is_ascii_digit),
@@ -975,11 +1006,13 @@ fn cut(t: &mut Tool) -> i32 {
     let mut args = t.args.iter();
     while let Some(arg) = args.next() {
         if let Some(d) = arg.strip_prefix("-d") {
-            let d = if d.is_empty() { args.next().cloned().unwrap_or_default() } else { d.to_string() };
+            let d =
+                if d.is_empty() { args.next().cloned().unwrap_or_default() } else { d.to_string() };
             delimiter = d.chars().next().unwrap_or('\t');
         } else if let Some(f) = arg.strip_prefix("-f").or_else(|| arg.strip_prefix("-c")) {
             chars_mode = arg.starts_with("-c");
-            fields = if f.is_empty() { args.next().cloned().unwrap_or_default() } else { f.to_string() };
+            fields =
+                if f.is_empty() { args.next().cloned().unwrap_or_default() } else { f.to_string() };
         } else {
             files.push(arg.clone());
         }
@@ -999,7 +1032,12 @@ fn cut(t: &mut Tool) -> i32 {
                 l.to_string()
             } else {
                 let d = delimiter.to_string();
-                l.split(delimiter).enumerate().filter(|(i, _)| wanted(i + 1)).map(|(_, f)| f).collect::<Vec<_>>().join(&d)
+                l.split(delimiter)
+                    .enumerate()
+                    .filter(|(i, _)| wanted(i + 1))
+                    .map(|(_, f)| f)
+                    .collect::<Vec<_>>()
+                    .join(&d)
             };
             line(t, &row);
         }
@@ -1028,7 +1066,8 @@ fn seq(t: &mut Tool) -> i32 {
             break;
         }
         t.out.push_str(&format!("{n}\n"));
-        n += step;
+        let Some(next) = n.checked_add(step) else { break };
+        n = next;
     }
     0
 }
@@ -1115,14 +1154,18 @@ fn base64(t: &mut Tool) -> i32 {
         return i32::from(!ok);
     }
     // `/dev/urandom` hands out bytes as chars below 256; other text is UTF-8.
-    let bytes: Vec<u8> = if text.chars().all(|c| (c as u32) < 256) && text.chars().any(|c| (c as u32) >= 128) {
-        text.chars().map(|c| c as u8).collect()
-    } else {
-        text.into_bytes()
-    };
+    let bytes: Vec<u8> =
+        if text.chars().all(|c| (c as u32) < 256) && text.chars().any(|c| (c as u32) >= 128) {
+            text.chars().map(|c| c as u8).collect()
+        } else {
+            text.into_bytes()
+        };
     let mut encoded = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 encoded.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -1186,7 +1229,13 @@ fn sort(t: &mut Tool) -> i32 {
     let text: String = texts.into_iter().map(|(_, s)| s).collect();
     let mut lines: Vec<&str> = text.lines().collect();
     if flags.contains('n') {
-        let key = |l: &str| l.trim().split(|c: char| !c.is_ascii_digit() && c != '-').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+        let key = |l: &str| {
+            l.trim()
+                .split(|c: char| !c.is_ascii_digit() && c != '-')
+                .next()
+                .and_then(|n| n.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
         lines.sort_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
     } else {
         lines.sort();
@@ -1251,10 +1300,9 @@ fn network(t: &mut Tool) -> i32 {
     let (text, code) = match t.name {
         "wget" => (format!("wget: bad address '{target}' {NETWORK_NOTE}"), 1),
         "curl" => (format!("curl: (6) Could not resolve host: {target} {NETWORK_NOTE}"), 6),
-        "nslookup" => (
-            format!(";; connection timed out; no servers could be reached {NETWORK_NOTE}"),
-            1,
-        ),
+        "nslookup" => {
+            (format!(";; connection timed out; no servers could be reached {NETWORK_NOTE}"), 1)
+        }
         "ping" | "ping6" => (format!("ping: bad address '{target}' {NETWORK_NOTE}"), 1),
         other => (format!("{other}: bad address '{target}' {NETWORK_NOTE}"), 1),
     };

@@ -2,7 +2,7 @@
 //! patterns, in the order POSIX gives them.
 
 use super::parse::{ParamOp, Part, Word};
-use super::{Ctx, MAX_SUBSTITUTION_DEPTH, Io, Machine, Sink};
+use super::{Ctx, Io, MAX_SUBSTITUTION_DEPTH, Machine, Sink};
 use crate::container::fs::normalize;
 
 /// A field being built: its text, and the same text as a pattern (quoted characters escaped)
@@ -39,7 +39,11 @@ fn escape_pattern(text: &str) -> String {
 
 impl Machine {
     /// Expands command words into fields (splitting unquoted expansions, matching patterns).
-    pub(super) fn expand_words(&mut self, ctx: &mut Ctx, words: &[Word]) -> Result<Vec<String>, String> {
+    pub(super) fn expand_words(
+        &mut self,
+        ctx: &mut Ctx,
+        words: &[Word],
+    ) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for word in words {
             let mut fields: Vec<Field> = Vec::new();
@@ -54,7 +58,9 @@ impl Machine {
                         };
                         current.get_or_insert_with(Field::default).push(&text, false);
                     }
-                    Part::Quoted(text) => current.get_or_insert_with(Field::default).push(text, true),
+                    Part::Quoted(text) => {
+                        current.get_or_insert_with(Field::default).push(text, true)
+                    }
                     Part::Param { name, op: None, quoted: true } if name == "@" => {
                         let args = self.positional.clone();
                         for (i, arg) in args.iter().enumerate() {
@@ -146,7 +152,11 @@ impl Machine {
                 let is_set = |colon: bool| value.as_ref().is_some_and(|v| !colon || !v.is_empty());
                 let result = match *op {
                     ParamOp::Default { colon } => {
-                        if is_set(colon) { value.unwrap_or_default() } else { self.expand_single(ctx, operand)? }
+                        if is_set(colon) {
+                            value.unwrap_or_default()
+                        } else {
+                            self.expand_single(ctx, operand)?
+                        }
                     }
                     ParamOp::Assign { colon } => {
                         if is_set(colon) {
@@ -158,15 +168,22 @@ impl Machine {
                         }
                     }
                     ParamOp::Alternative { colon } => {
-                        if is_set(colon) { self.expand_single(ctx, operand)? } else { String::new() }
+                        if is_set(colon) {
+                            self.expand_single(ctx, operand)?
+                        } else {
+                            String::new()
+                        }
                     }
                     ParamOp::Error { colon } => {
                         if is_set(colon) {
                             value.unwrap_or_default()
                         } else {
                             let message = self.expand_single(ctx, operand)?;
-                            let message =
-                                if message.is_empty() { "parameter not set".to_string() } else { message };
+                            let message = if message.is_empty() {
+                                "parameter not set".to_string()
+                            } else {
+                                message
+                            };
                             return Err(format!("{name}: {message}"));
                         }
                     }
@@ -222,7 +239,7 @@ impl Machine {
         sub.wait = None;
         sub.term = None;
         let err = match self.inherit(2) {
-            Sink::Level(_) | Sink::Buffer(_) => Sink::Base,
+            Sink::Level(_) | Sink::Buffer(_) => Sink::Base(true),
             other => other,
         };
         sub.io = vec![Io { out: Sink::Buffer(String::new()), err, input: None }];
@@ -278,7 +295,8 @@ impl Machine {
             }
             found = next;
         }
-        let mut shown: Vec<String> = found.into_iter().map(|(_, s)| s).filter(|s| !s.is_empty()).collect();
+        let mut shown: Vec<String> =
+            found.into_iter().map(|(_, s)| s).filter(|s| !s.is_empty()).collect();
         shown.sort();
         shown
     }
@@ -464,6 +482,16 @@ impl Arith<'_> {
     }
 
     fn ternary(&mut self) -> Result<i64, String> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err("arithmetic syntax error".to_string());
+        }
+        let value = self.ternary_inner();
+        self.depth -= 1;
+        value
+    }
+
+    fn ternary_inner(&mut self) -> Result<i64, String> {
         let cond = self.binary(0)?;
         if self.peek_op() == Some("?") {
             self.pos += 1;
@@ -483,7 +511,9 @@ impl Arith<'_> {
             return self.power();
         }
         let mut left = self.binary(level + 1)?;
-        while let Some(op) = self.peek_op().filter(|op| ARITH_LEVELS[level].contains(op)).map(str::to_string) {
+        while let Some(op) =
+            self.peek_op().filter(|op| ARITH_LEVELS[level].contains(op)).map(str::to_string)
+        {
             self.pos += 1;
             let right = self.binary(level + 1)?;
             left = match op.as_str() {

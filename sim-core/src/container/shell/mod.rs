@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The PATH of the images' environments.
-pub(crate) const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Where a command name leads: the file at its path when it has a slash, else the first
 /// program of that name in a PATH directory.
@@ -75,8 +76,8 @@ struct Var {
 /// Where a stream goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Sink {
-    /// The container's stdout/stderr (the log, or an exec's output).
-    Base,
+    /// The container's stdout (`false`) or stderr (`true`): the log, or an exec's output.
+    Base(bool),
     Null,
     File(String),
     /// Collects a pipeline stage's output for the next stage.
@@ -116,6 +117,7 @@ enum Wait {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Saved {
+    name: String,
     vars: BTreeMap<String, Var>,
     positional: Vec<String>,
     funcs: BTreeMap<String, Cmd>,
@@ -126,20 +128,51 @@ struct Saved {
 /// One level of the continuation stack: what to do when the command it is waiting for ends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Frame {
-    Seq { cmds: Vec<Cmd>, next: usize },
-    AndOr { rest: Vec<(bool, Cmd)>, next: usize },
+    Seq {
+        cmds: Vec<Cmd>,
+        next: usize,
+    },
+    AndOr {
+        rest: Vec<(bool, Cmd)>,
+        next: usize,
+    },
     Not,
-    If { arms: Vec<(Cmd, Cmd)>, otherwise: Option<Box<Cmd>>, arm: usize, in_body: bool },
-    Loop { until: bool, cond: Box<Cmd>, body: Box<Cmd>, in_body: bool, since: SimTime, status: i32 },
-    For { var: String, items: Vec<String>, next: usize, body: Box<Cmd>, since: SimTime },
+    If {
+        arms: Vec<(Cmd, Cmd)>,
+        otherwise: Option<Box<Cmd>>,
+        arm: usize,
+        in_body: bool,
+    },
+    Loop {
+        until: bool,
+        cond: Box<Cmd>,
+        body: Box<Cmd>,
+        in_body: bool,
+        since: SimTime,
+        status: i32,
+    },
+    For {
+        var: String,
+        items: Vec<String>,
+        next: usize,
+        body: Box<Cmd>,
+        since: SimTime,
+    },
     /// A pipeline; the top I/O level is the running stage's.
-    Pipe { stages: Vec<Cmd>, next: usize },
+    Pipe {
+        stages: Vec<Cmd>,
+        next: usize,
+    },
     /// Pops the I/O level a redirected compound command pushed.
     PopIo,
     Subshell(Box<Saved>),
     /// After a trap handler: `$?` as it was.
-    Trap { status: i32 },
-    Call { positional: Vec<String> },
+    Trap {
+        status: i32,
+    },
+    Call {
+        positional: Vec<String>,
+    },
     /// `exec cmd`, or the end of an EXIT trap: the process ends with `$?` (or this code).
     Exit(Option<i32>),
 }
@@ -182,7 +215,12 @@ pub(crate) struct Machine {
 }
 
 impl Machine {
-    pub(crate) fn new(dialect: Dialect, name: &str, env: &[(String, String)], now: SimTime) -> Self {
+    pub(crate) fn new(
+        dialect: Dialect,
+        name: &str,
+        env: &[(String, String)],
+        now: SimTime,
+    ) -> Self {
         let mut vars = BTreeMap::new();
         let defaults = [("PATH", DEFAULT_PATH), ("HOME", "/root")];
         for (name, value) in defaults {
@@ -197,7 +235,7 @@ impl Machine {
             dialect,
             name: name.to_string(),
             frames: Vec::new(),
-            io: vec![Io { out: Sink::Base, err: Sink::Base, input: None }],
+            io: vec![Io { out: Sink::Base(false), err: Sink::Base(true), input: None }],
             vars,
             positional: Vec::new(),
             funcs: BTreeMap::new(),
@@ -249,10 +287,6 @@ impl Machine {
         let words = argv.iter().map(|a| vec![Part::Quoted(a.clone())]).collect();
         let simple = Simple { line: 1, assigns: Vec::new(), words, redirs: Vec::new() };
         self.frames.push(Frame::Seq { cmds: vec![Cmd::Simple(simple)], next: 0 });
-    }
-
-    pub(crate) fn clock(&self) -> SimTime {
-        self.clock
     }
 
     /// Whether the process is spinning (its last loop pass did not wait).
@@ -315,12 +349,12 @@ impl Machine {
             if self.clock > until {
                 return Poll::Busy;
             }
-            if let Some(at) = self.term.take() {
-                if let Some(handler) = self.traps.get("TERM").cloned() {
-                    self.clock = self.clock.max(at);
-                    self.run_handler(ctx, &handler, None);
-                    continue;
-                }
+            if let Some(at) = self.term.take()
+                && let Some(handler) = self.traps.get("TERM").cloned()
+            {
+                self.clock = self.clock.max(at);
+                self.run_handler(ctx, &handler, None);
+                continue;
             }
             if ctx.budget == 0 {
                 return Poll::Busy;
@@ -444,7 +478,7 @@ impl Machine {
                 let stage = stages.get(*next).cloned();
                 *next += 1;
                 let last = *next >= stages.len();
-                let captured = match self.io.pop() {
+                let captured = match self.pop_io() {
                     Some(Io { out: Sink::Buffer(text), .. }) => text,
                     _ => String::new(),
                 };
@@ -452,7 +486,11 @@ impl Machine {
                     Some(stage) => {
                         let out = if last { self.inherit(1) } else { Sink::Buffer(String::new()) };
                         let err = self.inherit(2);
-                        self.io.push(Io { out, err, input: Some(Input { text: captured, pos: 0 }) });
+                        self.io.push(Io {
+                            out,
+                            err,
+                            input: Some(Input { text: captured, pos: 0 }),
+                        });
                         Next::Enter(stage)
                     }
                     None => {
@@ -463,7 +501,7 @@ impl Machine {
                 }
             }
             Frame::PopIo => {
-                self.io.pop();
+                self.pop_io();
                 Next::Pop
             }
             Frame::Subshell(_) => {
@@ -500,6 +538,12 @@ impl Machine {
         }
     }
 
+    /// Runs `cmd` next, from the step loop: entering commands never recurses in Rust, so a
+    /// script's depth costs frames, not stack.
+    fn schedule(&mut self, ctx: &mut Ctx, cmd: Cmd) {
+        self.push(ctx, Frame::Seq { cmds: vec![cmd], next: 0 });
+    }
+
     fn push(&mut self, ctx: &mut Ctx, frame: Frame) -> bool {
         if self.frames.len() >= MAX_FRAMES {
             let message = format!("{}: recursion too deep\n", self.prefix(0));
@@ -521,7 +565,7 @@ impl Machine {
             }
             Cmd::AndOr(first, rest) => {
                 if self.push(ctx, Frame::AndOr { rest, next: 0 }) {
-                    self.enter(ctx, *first);
+                    self.schedule(ctx, *first);
                 }
             }
             Cmd::Pipe(mut stages) => {
@@ -533,18 +577,18 @@ impl Machine {
                 self.io.push(Io { out: Sink::Buffer(String::new()), err, input: None });
                 // `next` counts the stages already started, so index 0 is the second one.
                 if self.push(ctx, Frame::Pipe { stages, next: 0 }) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::Not(inner) => {
                 if self.push(ctx, Frame::Not) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::If(arms, otherwise) => {
                 let Some(first) = arms.first().map(|(cond, _)| cond.clone()) else { return };
                 if self.push(ctx, Frame::If { arms, otherwise, arm: 0, in_body: false }) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::Loop { until, cond, body } => {
@@ -552,7 +596,7 @@ impl Machine {
                 let frame =
                     Frame::Loop { until, cond, body, in_body: false, since: self.clock, status: 0 };
                 if self.push(ctx, frame) {
-                    self.enter(ctx, first);
+                    self.schedule(ctx, first);
                 }
             }
             Cmd::For { var, items, body } => {
@@ -579,16 +623,16 @@ impl Machine {
                             Err(message) => return self.fail_expansion(ctx, &message),
                         };
                         if expand::glob_match(&pattern, &subject) {
-                            return self.enter(ctx, body);
+                            return self.schedule(ctx, body);
                         }
                     }
                 }
             }
-            Cmd::Group(inner) => self.enter(ctx, *inner),
+            Cmd::Group(inner) => self.schedule(ctx, *inner),
             Cmd::Subshell(inner) => {
                 let saved = self.save();
                 if self.push(ctx, Frame::Subshell(Box::new(saved))) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::Redirected(inner, redirs) => {
@@ -596,7 +640,7 @@ impl Machine {
                     return;
                 }
                 if self.push(ctx, Frame::PopIo) {
-                    self.enter(ctx, *inner);
+                    self.schedule(ctx, *inner);
                 }
             }
             Cmd::Function(name, body) => {
@@ -627,11 +671,12 @@ impl Machine {
             self.status = 0;
             return;
         }
-        self.enter(ctx, cmd);
+        self.schedule(ctx, cmd);
     }
 
     fn save(&self) -> Saved {
         Saved {
+            name: self.name.clone(),
             vars: self.vars.clone(),
             positional: self.positional.clone(),
             funcs: self.funcs.clone(),
@@ -641,6 +686,7 @@ impl Machine {
     }
 
     fn restore(&mut self, saved: Saved) {
+        self.name = saved.name;
         self.vars = saved.vars;
         self.positional = saved.positional;
         self.funcs = saved.funcs;
@@ -653,7 +699,7 @@ impl Machine {
         while let Some(frame) = self.frames.pop() {
             match frame {
                 Frame::Pipe { .. } | Frame::PopIo => {
-                    self.io.pop();
+                    self.pop_io();
                 }
                 Frame::Subshell(saved) => {
                     self.restore(*saved);
@@ -680,7 +726,7 @@ impl Machine {
                     let status = self.status;
                     self.frames.push(Frame::Trap { status });
                 }
-                self.enter(ctx, cmd);
+                self.schedule(ctx, cmd);
             }
             Err(error) => {
                 let message = self.syntax_error(&error);
@@ -692,7 +738,10 @@ impl Machine {
     /// `break`/`continue`: unwinds to the innermost loop (`continue` keeps it).
     fn leave_loop(&mut self, keep: bool) {
         let Some(index) = self.frames.iter().rposition(|f| {
-            matches!(f, Frame::Loop { .. } | Frame::For { .. } | Frame::Subshell(_) | Frame::Call { .. })
+            matches!(
+                f,
+                Frame::Loop { .. } | Frame::For { .. } | Frame::Subshell(_) | Frame::Call { .. }
+            )
         }) else {
             return;
         };
@@ -701,7 +750,7 @@ impl Machine {
         }
         while self.frames.len() > index + 1 {
             if let Some(Frame::Pipe { .. } | Frame::PopIo) = self.frames.pop() {
-                self.io.pop();
+                self.pop_io();
             }
         }
         if keep {
@@ -721,7 +770,7 @@ impl Machine {
         while let Some(frame) = self.frames.pop() {
             match frame {
                 Frame::Pipe { .. } | Frame::PopIo => {
-                    self.io.pop();
+                    self.pop_io();
                 }
                 Frame::Call { positional } => {
                     self.positional = positional;
@@ -754,7 +803,7 @@ impl Machine {
             }
             let status = self.subst_status.unwrap_or(0);
             if self.open(ctx, &simple.redirs) {
-                self.io.pop();
+                self.pop_io();
                 self.status = status;
             }
             return;
@@ -764,13 +813,19 @@ impl Machine {
         }
         let popped_later = self.command(ctx, &words, &assigns, simple.line);
         if !popped_later {
-            self.io.pop();
+            self.pop_io();
         }
     }
 
     /// Runs one command with its I/O level pushed. Returns true when a frame it pushed pops
     /// the level later (a function body, a nested shell).
-    fn command(&mut self, ctx: &mut Ctx, words: &[String], assigns: &[(String, String)], line: u32) -> bool {
+    fn command(
+        &mut self,
+        ctx: &mut Ctx,
+        words: &[String],
+        assigns: &[(String, String)],
+        line: u32,
+    ) -> bool {
         let name = words[0].as_str();
         let args = &words[1..];
         if let Some(body) = self.funcs.get(name).cloned() {
@@ -779,7 +834,7 @@ impl Machine {
             }
             let positional = std::mem::replace(&mut self.positional, args.to_vec());
             if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Call { positional }) {
-                self.enter(ctx, body);
+                self.schedule(ctx, body);
             }
             return true;
         }
@@ -870,7 +925,8 @@ impl Machine {
                 match ctx.view.read(&normalize(&self.cwd, arg)) {
                     Ok(text) => script = Some(text),
                     Err(_) => {
-                        let message = format!("{program}: can't open '{arg}': No such file or directory\n");
+                        let message =
+                            format!("{program}: can't open '{arg}': No such file or directory\n");
                         self.write(ctx, 2, &message);
                         self.status = 2;
                         return false;
@@ -888,12 +944,14 @@ impl Machine {
         match parse::parse(&script) {
             Ok(cmd) => {
                 let saved = self.save();
-                if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Subshell(Box::new(saved))) {
-                    if !positional.is_empty() {
-                        self.positional = positional[1..].to_vec();
+                if self.push(ctx, Frame::PopIo) && self.push(ctx, Frame::Subshell(Box::new(saved)))
+                {
+                    if let Some((zero, others)) = positional.split_first() {
+                        self.name = zero.clone();
+                        self.positional = others.to_vec();
                     }
                     self.traps.clear();
-                    self.enter(ctx, cmd);
+                    self.schedule(ctx, cmd);
                 }
                 true
             }
@@ -949,12 +1007,18 @@ impl Machine {
 
     // ----- output -----
 
+    /// Pops an I/O level; the container's own streams (level 0) always stay.
+    fn pop_io(&mut self) -> Option<Io> {
+        if self.io.len() > 1 { self.io.pop() } else { None }
+    }
+
     fn inherit(&self, fd: u8) -> Sink {
-        let level = self.io.len() - 1;
-        let sink = if fd == 2 { &self.io[level].err } else { &self.io[level].out };
+        let level = self.io.len().saturating_sub(1);
+        let sink = self.io.get(level).map(|io| if fd == 2 { &io.err } else { &io.out });
         match sink {
-            Sink::Buffer(_) => Sink::Level(level),
-            other => other.clone(),
+            Some(Sink::Buffer(_)) => Sink::Level(level),
+            Some(other) => other.clone(),
+            None => Sink::Base(fd == 2),
         }
     }
 
@@ -967,8 +1031,8 @@ impl Machine {
         let target = match sink {
             Sink::Buffer(_) => top,
             Sink::Level(level) => level,
-            Sink::Base => {
-                ctx.out.push((self.clock, fd == 2, text.to_string()));
+            Sink::Base(stderr) => {
+                ctx.out.push((self.clock, stderr, text.to_string()));
                 return;
             }
             Sink::Null => return,
@@ -977,8 +1041,8 @@ impl Machine {
                 return;
             }
         };
-        let slot = if fd == 2 && target == top { &mut self.io[target].err } else { &mut self.io[target].out };
-        if let Sink::Buffer(buffer) = slot {
+        // Only stdout levels hold buffers (a pipeline stage's output).
+        if let Some(Io { out: Sink::Buffer(buffer), .. }) = self.io.get_mut(target) {
             buffer.push_str(text);
         }
     }
@@ -1073,7 +1137,9 @@ impl Machine {
         match (self.dialect, reading) {
             (Dialect::Bash, _) => format!("{}: {target}: {}\n", self.prefix(0), errno.text()),
             (Dialect::Ash, true) => format!("{}: can't open {target}: no such file\n", self.name),
-            (Dialect::Dash, true) => format!("{}: cannot open {target}: No such file\n", self.prefix(0)),
+            (Dialect::Dash, true) => {
+                format!("{}: cannot open {target}: No such file\n", self.prefix(0))
+            }
             (Dialect::Ash, false) => {
                 let why = match errno {
                     Errno::NotFound => "nonexistent directory".to_string(),
@@ -1095,13 +1161,18 @@ impl Machine {
         let name = &self.name;
         match (self.dialect, error) {
             (Dialect::Ash, ParseError::Unexpected { token, .. }) => {
-                let token = if token == "newline" { "newline".to_string() } else { format!("\"{token}\"") };
+                let token =
+                    if token == "newline" { "newline".to_string() } else { format!("\"{token}\"") };
                 format!("{name}: syntax error: unexpected {token}\n")
             }
             (Dialect::Ash, ParseError::Eof { expecting, .. }) if !expecting.is_empty() => {
-                format!("{name}: syntax error: unexpected end of file (expecting \"{expecting}\")\n")
+                format!(
+                    "{name}: syntax error: unexpected end of file (expecting \"{expecting}\")\n"
+                )
             }
-            (Dialect::Ash, ParseError::Eof { .. }) => format!("{name}: syntax error: unexpected end of file\n"),
+            (Dialect::Ash, ParseError::Eof { .. }) => {
+                format!("{name}: syntax error: unexpected end of file\n")
+            }
             (Dialect::Ash, ParseError::Unterminated { .. }) => {
                 format!("{name}: syntax error: unterminated quoted string\n")
             }
@@ -1109,7 +1180,9 @@ impl Machine {
                 format!("{name}: {line}: Syntax error: \"{token}\" unexpected\n")
             }
             (Dialect::Dash, ParseError::Eof { expecting, line }) if !expecting.is_empty() => {
-                format!("{name}: {line}: Syntax error: end of file unexpected (expecting \"{expecting}\")\n")
+                format!(
+                    "{name}: {line}: Syntax error: end of file unexpected (expecting \"{expecting}\")\n"
+                )
             }
             (Dialect::Dash, ParseError::Eof { line, .. }) => {
                 format!("{name}: {line}: Syntax error: end of file unexpected\n")
@@ -1124,7 +1197,9 @@ impl Machine {
                 format!("{name}: -c: line {line}: syntax error: unexpected end of file\n")
             }
             (Dialect::Bash, ParseError::Unterminated { quote, line }) => {
-                format!("{name}: -c: line {line}: unexpected EOF while looking for matching `{quote}'\n")
+                format!(
+                    "{name}: -c: line {line}: unexpected EOF while looking for matching `{quote}'\n"
+                )
             }
         }
     }
@@ -1142,7 +1217,8 @@ impl Machine {
                     Some(a) => match a.parse::<i64>() {
                         Ok(n) => (n & 0xff) as i32,
                         Err(_) => {
-                            let message = format!("{}: exit: Illegal number: {a}\n", self.prefix(line));
+                            let message =
+                                format!("{}: exit: Illegal number: {a}\n", self.prefix(line));
                             self.write(ctx, 2, &message);
                             2
                         }
@@ -1162,7 +1238,10 @@ impl Machine {
                         Some((n, v)) => (n.to_string(), Some(v.to_string())),
                         None => (arg.clone(), None),
                     };
-                    let var = self.vars.entry(var_name).or_insert(Var { value: String::new(), exported: false });
+                    let var = self
+                        .vars
+                        .entry(var_name)
+                        .or_insert(Var { value: String::new(), exported: false });
                     if let Some(value) = value {
                         var.value = value;
                     }
@@ -1188,7 +1267,9 @@ impl Machine {
             }
             "set" => {
                 let mut rest = args;
-                while let Some(first) = rest.first().filter(|a| a.starts_with('-') || a.starts_with('+')) {
+                while let Some(first) =
+                    rest.first().filter(|a| a.starts_with('-') || a.starts_with('+'))
+                {
                     rest = &rest[1..];
                     if first == "--" {
                         break;
@@ -1210,7 +1291,10 @@ impl Machine {
             }
             "trap" => self.trap(ctx, args),
             "cd" => {
-                let target = args.first().cloned().unwrap_or_else(|| self.var("HOME").unwrap_or("/").to_string());
+                let target = args
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| self.var("HOME").unwrap_or("/").to_string());
                 let path = normalize(&self.cwd, &target);
                 if ctx.view.kind(&path) == Some(true) {
                     self.cwd = path.clone();
@@ -1218,9 +1302,17 @@ impl Machine {
                     self.status = 0;
                 } else {
                     let message = match self.dialect {
-                        Dialect::Ash => format!("{}: cd: can't cd to {target}: No such file or directory\n", self.name),
-                        Dialect::Dash => format!("{}: cd: can't cd to {target}\n", self.prefix(line)),
-                        Dialect::Bash => format!("{}: cd: {target}: No such file or directory\n", self.prefix(line)),
+                        Dialect::Ash => format!(
+                            "{}: cd: can't cd to {target}: No such file or directory\n",
+                            self.name
+                        ),
+                        Dialect::Dash => {
+                            format!("{}: cd: can't cd to {target}\n", self.prefix(line))
+                        }
+                        Dialect::Bash => format!(
+                            "{}: cd: {target}: No such file or directory\n",
+                            self.prefix(line)
+                        ),
                     };
                     self.write(ctx, 2, &message);
                     self.status = if self.dialect == Dialect::Dash { 2 } else { 1 };
@@ -1264,7 +1356,11 @@ impl Machine {
                     args.first().and_then(|p| ctx.view.read(&normalize(&self.cwd, p)).ok())
                 };
                 let Some(script) = script else {
-                    let message = format!("{}: {}: not found\n", self.prefix(line), args.first().map_or("", |s| s));
+                    let message = format!(
+                        "{}: {}: not found\n",
+                        self.prefix(line),
+                        args.first().map_or("", |s| s)
+                    );
                     self.write(ctx, 2, &message);
                     self.status = if self.dialect == Dialect::Bash { 1 } else { 2 };
                     return true;
@@ -1272,7 +1368,7 @@ impl Machine {
                 match parse::parse(&script) {
                     Ok(cmd) => {
                         self.status = 0;
-                        self.enter(ctx, cmd);
+                        self.schedule(ctx, cmd);
                     }
                     Err(error) => {
                         let message = self.syntax_error(&error);
@@ -1284,7 +1380,7 @@ impl Machine {
             "exec" => {
                 if args.is_empty() {
                     // `exec >file`: the redirection stays for the rest of the script.
-                    if let Some(io) = self.io.pop() {
+                    if let Some(io) = self.pop_io() {
                         if let Some(base) = self.io.last_mut() {
                             *base = Io { input: io.input.or(base.input.take()), ..io };
                         }
@@ -1300,7 +1396,7 @@ impl Machine {
                     words: args.iter().map(|a| vec![Part::Quoted(a.clone())]).collect(),
                     redirs: Vec::new(),
                 };
-                self.simple(ctx, simple);
+                self.schedule(ctx, Cmd::Simple(simple));
             }
             "wait" => {
                 if let Some(until) = self.jobs_until.take().filter(|t| *t > self.clock) {
@@ -1312,13 +1408,20 @@ impl Machine {
             "kill" => {
                 self.status = 0;
             }
-            "command" | "type" | "which" if name != "command" || args.first().is_some_and(|a| a == "-v") => {
+            "command" | "type" | "which"
+                if name != "command" || args.first().is_some_and(|a| a == "-v") =>
+            {
                 let mut status = 0;
                 for arg in args.iter().filter(|a| !a.starts_with('-')) {
                     let found = if is_builtin(arg) || self.funcs.contains_key(arg) {
-                        Some(if name == "type" { format!("{arg} is a shell builtin") } else { arg.clone() })
+                        Some(if name == "type" {
+                            format!("{arg} is a shell builtin")
+                        } else {
+                            arg.clone()
+                        })
                     } else {
-                        self.lookup(ctx, arg).map(|p| if name == "type" { format!("{arg} is {p}") } else { p })
+                        self.lookup(ctx, arg)
+                            .map(|p| if name == "type" { format!("{arg} is {p}") } else { p })
                     };
                     match found {
                         Some(text) => {
@@ -1352,7 +1455,8 @@ impl Machine {
                 };
                 let flow = commands::run(&mut tool);
                 let (out, err) = (std::mem::take(&mut tool.out), std::mem::take(&mut tool.err));
-                let err = if err.is_empty() { err } else { format!("{}: {err}", self.prefix(line)) };
+                let err =
+                    if err.is_empty() { err } else { format!("{}: {err}", self.prefix(line)) };
                 self.write(ctx, 1, &out);
                 self.write(ctx, 2, &err);
                 self.flow(flow);
@@ -1411,10 +1515,34 @@ impl Machine {
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        ":" | "true" | "false" | "exit" | "return" | "break" | "continue" | "export" | "readonly"
-            | "local" | "unset" | "set" | "shift" | "trap" | "cd" | "pwd" | "read" | "eval" | "."
-            | "source" | "exec" | "wait" | "kill" | "command" | "type" | "echo" | "printf"
-            | "test" | "["
+        ":" | "true"
+            | "false"
+            | "exit"
+            | "return"
+            | "break"
+            | "continue"
+            | "export"
+            | "readonly"
+            | "local"
+            | "unset"
+            | "set"
+            | "shift"
+            | "trap"
+            | "cd"
+            | "pwd"
+            | "read"
+            | "eval"
+            | "."
+            | "source"
+            | "exec"
+            | "wait"
+            | "kill"
+            | "command"
+            | "type"
+            | "echo"
+            | "printf"
+            | "test"
+            | "["
     )
 }
 

@@ -14,9 +14,17 @@ pub(crate) enum Cmd {
     Pipe(Vec<Cmd>),
     Not(Box<Cmd>),
     If(Vec<(Cmd, Cmd)>, Option<Box<Cmd>>),
-    Loop { until: bool, cond: Box<Cmd>, body: Box<Cmd> },
+    Loop {
+        until: bool,
+        cond: Box<Cmd>,
+        body: Box<Cmd>,
+    },
     /// `for x in words`; without `in`, the positional parameters.
-    For { var: String, items: Option<Vec<Word>>, body: Box<Cmd> },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        body: Box<Cmd>,
+    },
     Case(Word, Vec<(Vec<Word>, Cmd)>),
     Group(Box<Cmd>),
     Subshell(Box<Cmd>),
@@ -77,14 +85,26 @@ pub(crate) enum Part {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ParamOp {
     /// `-` (or `:-` when `colon`): a default.
-    Default { colon: bool },
-    Assign { colon: bool },
-    Alternative { colon: bool },
-    Error { colon: bool },
+    Default {
+        colon: bool,
+    },
+    Assign {
+        colon: bool,
+    },
+    Alternative {
+        colon: bool,
+    },
+    Error {
+        colon: bool,
+    },
     /// `#` / `##`
-    TrimPrefix { longest: bool },
+    TrimPrefix {
+        longest: bool,
+    },
     /// `%` / `%%`
-    TrimSuffix { longest: bool },
+    TrimSuffix {
+        longest: bool,
+    },
 }
 
 /// Why a script does not parse; the shell prints it in its own words.
@@ -114,13 +134,8 @@ enum Tok {
 }
 
 pub(crate) fn parse(text: &str) -> Result<Cmd, ParseError> {
-    let mut parser = Parser {
-        chars: text.chars().collect(),
-        pos: 0,
-        line: 1,
-        peeked: None,
-        depth: 0,
-    };
+    let mut parser =
+        Parser { chars: text.chars().collect(), pos: 0, line: 1, peeked: None, depth: 0 };
     let list = parser.list()?;
     match parser.peek()? {
         Tok::Eof => Ok(list),
@@ -429,7 +444,8 @@ impl Parser {
 
     fn simple(&mut self) -> Result<Cmd, ParseError> {
         let line = self.line;
-        let mut simple = Simple { line, assigns: Vec::new(), words: Vec::new(), redirs: Vec::new() };
+        let mut simple =
+            Simple { line, assigns: Vec::new(), words: Vec::new(), redirs: Vec::new() };
         loop {
             match self.peek()? {
                 Tok::Word(word, plain) => {
@@ -489,7 +505,13 @@ impl Parser {
                 let target = if quoted {
                     vec![Part::Quoted(body)]
                 } else {
-                    let mut sub = Parser { chars: body.chars().collect(), pos: 0, line: self.line, peeked: None, depth: self.depth };
+                    let mut sub = Parser {
+                        chars: body.chars().collect(),
+                        pos: 0,
+                        line: self.line,
+                        peeked: None,
+                        depth: self.depth,
+                    };
                     sub.heredoc_word()?
                 };
                 Ok(Redir { fd, op, target })
@@ -523,7 +545,8 @@ impl Parser {
             }
         }
         let Some(c) = self.at(0) else { return Ok(Tok::Eof) };
-        let two: String = self.chars[self.pos..(self.pos + 2).min(self.chars.len())].iter().collect();
+        let two: String =
+            self.chars[self.pos..(self.pos + 2).min(self.chars.len())].iter().collect();
         let op = match two.as_str() {
             "&&" => Some("&&"),
             "||" => Some("||"),
@@ -612,7 +635,9 @@ impl Parser {
         let mut end = newline + 1;
         let mut body = String::new();
         while end < self.chars.len() {
-            let line_end = (end..self.chars.len()).find(|&i| self.chars[i] == '\n').unwrap_or(self.chars.len());
+            let line_end = (end..self.chars.len())
+                .find(|&i| self.chars[i] == '\n')
+                .unwrap_or(self.chars.len());
             let line: String = self.chars[end..line_end].iter().collect();
             end = (line_end + 1).min(self.chars.len());
             let line = line.trim_start_matches('\t');
@@ -775,7 +800,17 @@ impl Parser {
 
     /// An expansion at the cursor (`$…` or a backtick).
     fn dollar(&mut self, quoted: bool) -> Result<Part, ParseError> {
+        self.depth += 1;
+        let part = self.dollar_inner(quoted);
+        self.depth -= 1;
+        part
+    }
+
+    fn dollar_inner(&mut self, quoted: bool) -> Result<Part, ParseError> {
         let line = self.line;
+        if self.depth > MAX_NESTING {
+            return Err(ParseError::Unexpected { token: "$".to_string(), line });
+        }
         if self.at(0) == Some('`') {
             self.pos += 1;
             let mut script = String::new();
@@ -927,8 +962,10 @@ impl Parser {
             _ => return Err(ParseError::Unexpected { token: "${".into(), line }),
         };
         self.pos += 1;
-        if matches!(op, ParamOp::TrimPrefix { longest: true } | ParamOp::TrimSuffix { longest: true })
-        {
+        if matches!(
+            op,
+            ParamOp::TrimPrefix { longest: true } | ParamOp::TrimSuffix { longest: true }
+        ) {
             self.pos += 1;
         }
         let word = self.operand(Some('}'))?;
