@@ -134,7 +134,10 @@ fn check_invariants(sim: &Simulation) -> Result<(), String> {
         {
             return Err(format!("pod {name} is bound to a node that does not exist: {node}"));
         }
+        // Pods in the host's network namespace share their node's address.
+        let host_network = pod.spec.as_ref().and_then(|s| s.host_network) == Some(true);
         if let Some(ip) = pod.status.as_ref().and_then(|s| s.pod_ip.clone())
+            && !host_network
             && !ips.insert(ip.clone())
         {
             return Err(format!("pod IP {ip} is used twice"));

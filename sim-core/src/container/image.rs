@@ -28,6 +28,8 @@ pub(crate) enum Image {
     VishStress,
     Curl,
     Pause,
+    /// kube-apiserver, kube-controller-manager, kube-scheduler: the control plane's static pods.
+    ControlPlane,
     /// Pulled, but not one we know: a quiet long-running process.
     Other,
 }
@@ -45,7 +47,7 @@ impl Profile {
         let reference = ImageReference::parse(image);
         let tag = reference.tag.unwrap_or_else(|| "latest".to_string());
         let kind = match reference.repository.as_str() {
-            "docker.io/library/busybox" => Image::Busybox,
+            "docker.io/library/busybox" | "registry.k8s.io/busybox" => Image::Busybox,
             "docker.io/library/alpine" => Image::Alpine,
             "docker.io/library/ubuntu" => Image::Ubuntu,
             "docker.io/library/debian" => Image::Debian,
@@ -65,6 +67,9 @@ impl Profile {
             "docker.io/vish/stress" => Image::VishStress,
             "docker.io/curlimages/curl" => Image::Curl,
             "registry.k8s.io/pause" | "k8s.gcr.io/pause" => Image::Pause,
+            "registry.k8s.io/kube-apiserver"
+            | "registry.k8s.io/kube-controller-manager"
+            | "registry.k8s.io/kube-scheduler" => Image::ControlPlane,
             _ => Image::Other,
         };
         let alpine_tag = tag.contains("alpine");
@@ -74,7 +79,8 @@ impl Profile {
             | Image::Goproxy
             | Image::Etcd
             | Image::VishStress
-            | Image::Pause => Userland::None,
+            | Image::Pause
+            | Image::ControlPlane => Userland::None,
             Image::Busybox
             | Image::Alpine
             | Image::PolinuxStress
@@ -110,6 +116,7 @@ impl Profile {
             Image::VishStress => (&["/stress", "-logtostderr"], &[]),
             Image::Curl => (&["/entrypoint.sh"], &["curl"]),
             Image::Pause => (&["/pause"], &[]),
+            Image::ControlPlane => (&[], &["/usr/local/bin/kube-apiserver"]),
             Image::Other => (&[], &["/app"]),
         }
     }
@@ -205,6 +212,11 @@ impl Profile {
             Image::VishStress => &["/stress"],
             Image::Curl => &["/usr/bin/curl", "/entrypoint.sh"],
             Image::Pause => &["/pause"],
+            Image::ControlPlane => &[
+                "/usr/local/bin/kube-apiserver",
+                "/usr/local/bin/kube-controller-manager",
+                "/usr/local/bin/kube-scheduler",
+            ],
             _ => &[],
         };
         for program in programs {

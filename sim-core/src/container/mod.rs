@@ -167,6 +167,8 @@ const TERMINATE_HORIZON: Duration = Duration::from_secs(3600);
 const SHELL_MEMORY_BYTES: u64 = 512 * 1024;
 /// A busy loop wants a whole CPU.
 const BUSY_CPU_MILLIS: u64 = 1000;
+/// How soon a spinning shell is looked at again: it may finish its loop and exit.
+const BUSY_LOOK_AGAIN: Duration = Duration::from_secs(10);
 
 /// containerd's words when the executable is missing.
 fn runtime_not_found(name: &str) -> String {
@@ -397,9 +399,10 @@ impl Instance {
                     }
                     Poll::Waiting(next_wake) => State::Running { next_wake },
                     Poll::Busy => {
-                        // Spinning: what it would do until `now` is skipped, not simulated.
+                        // Spinning: what it would do until `now` is skipped, not simulated. It
+                        // may still finish, so the kubelet looks again now and then.
                         machine.skip_to(now);
-                        State::Running { next_wake: None }
+                        State::Running { next_wake: Some(now + BUSY_LOOK_AGAIN) }
                     }
                 }
             }
@@ -411,7 +414,11 @@ impl Instance {
                         self.finish(code, at);
                         State::Exited { code, at }
                     }
-                    None => State::Running { next_wake: program.next_wake() },
+                    None => {
+                        let wake = program.next_wake();
+                        let change = program.next_change(now);
+                        State::Running { next_wake: wake.into_iter().chain(change).min() }
+                    }
                 }
             }
         };

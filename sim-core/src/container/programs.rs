@@ -45,6 +45,8 @@ pub(crate) enum Server {
     ServeHostname,
     Goproxy,
     Etcd,
+    /// A control plane component: `/livez`, `/readyz` and `/healthz` answer `ok`.
+    Health,
     /// Speaks a non-HTTP protocol (redis, mysql, postgres).
     Tcp,
 }
@@ -158,6 +160,10 @@ pub(crate) fn start(
         (Image::PolinuxStress, "stress") => polinux_stress(&mut p, args, now),
         (Image::VishStress, "stress") => vish_stress(&mut p, args, now),
         (Image::Curl, "curl") => curl(&mut p, args, now),
+        (
+            Image::ControlPlane,
+            name @ ("kube-apiserver" | "kube-controller-manager" | "kube-scheduler"),
+        ) => control_plane(&mut p, name, args, now),
         (Image::Pause, "pause") => {
             p.cpu_millis = 0;
             p.memory = vec![(0, 256 * 1024)];
@@ -206,6 +212,17 @@ impl Program {
     /// When the program next writes or exits by itself.
     pub(crate) fn next_wake(&self) -> Option<SimTime> {
         self.pending.iter().map(|(at, _)| *at).min()
+    }
+
+    /// The next instant after `now` at which the program answers differently without writing
+    /// anything: a port opening, `/healthz` starting to fail. A prober that has stopped looking
+    /// needs to look again then.
+    pub(crate) fn next_change(&self, now: SimTime) -> Option<SimTime> {
+        let port_opens = self.ports.iter().map(|p| p.from).filter(|&at| at > now).min();
+        let healthz_fails = matches!(self.server, Server::Liveness)
+            .then(|| self.started_at + Duration::from_secs(10))
+            .filter(|&at| at > now);
+        [port_opens, healthz_fails].into_iter().flatten().min()
     }
 
     /// SIGTERM at `now`: when the program will have exited, if it handles the signal.
@@ -459,6 +476,10 @@ impl Program {
                 status: 500,
                 body: "This is a proxy server. Does not respond to non-proxy requests.\n"
                     .to_string(),
+            },
+            Server::Health => match route {
+                "/livez" | "/readyz" | "/healthz" => ok("ok"),
+                _ => HttpAnswer { status: 403, body: "forbidden".to_string() },
             },
             Server::Etcd => match route {
                 "/health" | "/livez" | "/readyz" => ok("{\"health\":\"true\",\"reason\":\"\"}"),
@@ -1011,10 +1032,43 @@ fn etcd(p: &mut Program, args: &[String], now: SimTime) {
             }
         }
     }
+    // kubeadm's etcd serves its health endpoints on the metrics URL.
+    if let Some(port) = flag(args, "listen-metrics-urls")
+        .and_then(|url| url.rsplit(':').next()?.trim_end_matches('/').parse().ok())
+    {
+        p.listen(port, up, false);
+    }
     p.server = Server::Etcd;
     p.cpu_millis = 15;
     p.memory = vec![(0, 20 * MIB), (500, 40 * MIB)];
     p.on_term = OnTerm::Exit { after_ms: 200, code: 0 };
+}
+
+/// kube-apiserver, kube-controller-manager and kube-scheduler as kubeadm runs them: a klog line
+/// or two, their secure port, and health endpoints.
+fn control_plane(p: &mut Program, name: &str, args: &[String], now: SimTime) {
+    let (port, file, message, cpu_millis, memory) = match name {
+        "kube-apiserver" => {
+            let port = flag(args, "secure-port").and_then(|v| v.parse().ok()).unwrap_or(6443);
+            (port, "server.go:150", "Version: v1.34.1", 45, 280 * MIB)
+        }
+        "kube-controller-manager" => {
+            (10257, "controllermanager.go:191", "\"Starting\" version=\"v1.34.1\"", 12, 55 * MIB)
+        }
+        _ => (
+            10259,
+            "server.go:167",
+            "\"Starting Kubernetes Scheduler\" version=\"v1.34.1\"",
+            4,
+            24 * MIB,
+        ),
+    };
+    p.line(now, true, &format!("{}{message}", glog(now, file)));
+    p.listen(port, ms(now, 1_500), false);
+    p.server = Server::Health;
+    p.cpu_millis = cpu_millis;
+    p.memory = vec![(0, memory)];
+    p.on_term = OnTerm::Exit { after_ms: 300, code: 0 };
 }
 
 /// A Go duration flag: `1ms`, `2s`, `1m`, `100us`.

@@ -8,9 +8,6 @@ struct Repository {
     tags: &'static [&'static str],
     /// Compressed size in bytes, which is what kubelet's Pulled event reports.
     size_bytes: u64,
-    /// The image's default process is a shell, which as PID 1 ignores SIGTERM: stopping the
-    /// container takes the whole grace period.
-    shell: bool,
 }
 
 const CATALOGUE: &[Repository] = &[
@@ -21,121 +18,90 @@ const CATALOGUE: &[Repository] = &[
             "1.16.1", "1.14.2",
         ],
         size_bytes: 72_225_394,
-        shell: false,
     },
     Repository {
         name: "docker.io/library/busybox",
         tags: &["latest", "stable", "1.37", "1.36", "1.35", "1.28", "1.27.2"],
         size_bytes: 2_156_519,
-        shell: true,
+    },
+    Repository {
+        name: "registry.k8s.io/busybox",
+        tags: &["latest", "1.27.2", "1.27", "1.24"],
+        size_bytes: 1_144_547,
     },
     Repository {
         name: "docker.io/library/alpine",
         tags: &["latest", "3", "3.22", "3.21", "3.20", "3.19"],
         size_bytes: 3_653_068,
-        shell: true,
     },
     Repository {
         name: "docker.io/library/ubuntu",
         tags: &["latest", "24.04", "22.04", "20.04", "noble", "jammy"],
         size_bytes: 29_723_147,
-        shell: true,
     },
     Repository {
         name: "docker.io/library/debian",
         tags: &["latest", "bookworm", "bookworm-slim", "12", "trixie", "13"],
         size_bytes: 48_494_272,
-        shell: true,
     },
     Repository {
         name: "docker.io/library/httpd",
         tags: &["latest", "2.4", "alpine"],
         size_bytes: 45_188_461,
-        shell: false,
     },
     Repository {
         name: "docker.io/library/redis",
         tags: &["latest", "8", "7", "7.4", "alpine"],
         size_bytes: 52_531_240,
-        shell: false,
     },
     Repository {
         name: "docker.io/library/perl",
         tags: &["latest", "5.40", "5.38", "5.34.0", "5.34"],
         size_bytes: 121_381_730,
-        shell: false,
     },
     Repository {
         name: "docker.io/library/mysql",
         tags: &["latest", "9", "8.4", "8.0", "5.7"],
         size_bytes: 233_915_472,
-        shell: false,
     },
     Repository {
         name: "docker.io/library/postgres",
         tags: &["latest", "17", "16", "15", "alpine"],
         size_bytes: 158_461_328,
-        shell: false,
     },
     Repository {
         name: "docker.io/hashicorp/http-echo",
         tags: &["latest", "1.0", "0.2.3"],
         size_bytes: 3_506_212,
-        shell: false,
     },
     Repository {
         name: "gcr.io/google-samples/hello-app",
         tags: &["1.0", "2.0"],
         size_bytes: 11_463_484,
-        shell: false,
     },
     Repository {
         name: "registry.k8s.io/e2e-test-images/agnhost",
         tags: &["2.53", "2.52", "2.40", "2.39"],
         size_bytes: 51_211_336,
-        shell: false,
     },
-    Repository {
-        name: "registry.k8s.io/liveness",
-        tags: &["latest"],
-        size_bytes: 2_613_719,
-        shell: false,
-    },
-    Repository {
-        name: "registry.k8s.io/goproxy",
-        tags: &["0.1"],
-        size_bytes: 2_492_357,
-        shell: false,
-    },
+    Repository { name: "registry.k8s.io/liveness", tags: &["latest"], size_bytes: 2_613_719 },
+    Repository { name: "registry.k8s.io/goproxy", tags: &["0.1"], size_bytes: 2_492_357 },
     Repository {
         name: "registry.k8s.io/etcd",
         tags: &["3.6.4-0", "3.5.21-0", "3.5.1-0"],
         size_bytes: 23_564_218,
-        shell: false,
     },
-    Repository {
-        name: "docker.io/polinux/stress",
-        tags: &["latest"],
-        size_bytes: 4_050_484,
-        shell: false,
-    },
-    Repository {
-        name: "docker.io/vish/stress",
-        tags: &["latest"],
-        size_bytes: 1_560_346,
-        shell: false,
-    },
+    Repository { name: "docker.io/polinux/stress", tags: &["latest"], size_bytes: 4_050_484 },
+    Repository { name: "docker.io/vish/stress", tags: &["latest"], size_bytes: 1_560_346 },
     Repository {
         name: "docker.io/curlimages/curl",
         tags: &["latest", "8.16.0", "8.11.1"],
         size_bytes: 11_203_576,
-        shell: false,
     },
     Repository {
         name: "registry.k8s.io/pause",
         tags: &["3.10.1", "3.10", "3.9"],
         size_bytes: 320_448,
-        shell: false,
     },
 ];
 
@@ -225,17 +191,6 @@ pub fn pull(reference: &ImageReference) -> PullAnswer {
         None => digest_of(&canonical),
     };
     PullAnswer::Image { size_bytes: repository.size_bytes, digest }
-}
-
-/// Whether a container's main process exits on SIGTERM. Shells and `sleep` running as PID 1 have
-/// no handler, and the kernel ignores unhandled signals for PID 1: they wait for SIGKILL.
-pub fn stops_on_sigterm(image: &str, command: Option<&[String]>) -> bool {
-    if let Some(program) = command.and_then(<[String]>::first) {
-        let program = program.rsplit('/').next().unwrap_or(program);
-        return !matches!(program, "sh" | "bash" | "ash" | "dash" | "sleep" | "tail");
-    }
-    let reference = ImageReference::parse(image);
-    CATALOGUE.iter().find(|r| r.name == reference.repository).is_none_or(|r| !r.shell)
 }
 
 /// A stable, made-up `sha256:` digest per image name (the same on every node and every run).

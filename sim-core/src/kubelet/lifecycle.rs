@@ -405,6 +405,7 @@ impl Kubelet {
         // skipped while their outcome was settled are caught up here in the same way (the
         // last few of them: see `forget_settled`).
         running.probes.forget_settled(container, now, SETTLED_PROBES_REPLAYED);
+        let woken_by_probe = running.probes.ticks_at(now);
         loop {
             let probe_at = running.probes.earliest_due(now);
             let at = probe_at.unwrap_or(now);
@@ -419,6 +420,11 @@ impl Kubelet {
                 return Err(ended(running, code, Termination::reason_for(code), at, false));
             }
             let Some(probe_at) = probe_at else {
+                // Woken for anything but a probe, the kubelet no longer trusts settled probes:
+                // from now on the process may answer differently.
+                if !woken_by_probe {
+                    running.probes.touch();
+                }
                 let next_wake = match state {
                     State::Running { next_wake } => next_wake,
                     State::Exited { .. } => None,

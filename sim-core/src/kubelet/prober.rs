@@ -60,13 +60,15 @@ struct Worker {
     run: i32,
     /// A liveness or startup worker stops after its failure verdict, until the container restarts.
     on_hold: bool,
+    /// Something happened in the pod since the last probe: the next one must really run.
+    stale: bool,
 }
 
 impl Worker {
-    /// Its probes succeed and its result says so: the next one can only differ if the
-    /// container changes.
+    /// Its probes succeed and its result says so, and nothing has happened in the pod since
+    /// the last one: the next can only differ if the container changes.
     fn settled(&self) -> bool {
-        self.last == Some(Outcome::Success) && self.result == Some(Outcome::Success)
+        !self.stale && self.last == Some(Outcome::Success) && self.result == Some(Outcome::Success)
     }
 }
 
@@ -124,6 +126,7 @@ impl Probes {
                     last: None,
                     run: 0,
                     on_hold: false,
+                    stale: false,
                 })
             })
             .collect();
@@ -158,6 +161,14 @@ impl Probes {
             .min()
     }
 
+    /// Something happened in the pod (its process woke, a command ran in it, the pod changed):
+    /// settled workers probe for real at their next tick.
+    pub fn touch(&mut self) {
+        for worker in &mut self.workers {
+            worker.stale = true;
+        }
+    }
+
     /// Drops all but the last `keep` probes a settled worker owes since the kubelet last
     /// looked: their outcome is known, and only their traces (a web server's access log) would
     /// differ. Keeps catching up cheap after a long quiet stretch.
@@ -169,6 +180,11 @@ impl Probes {
             let skipped = owed.saturating_sub(u64::from(keep));
             worker.next_at = worker.next_at + Duration::from_millis(skipped * period_ms);
         }
+    }
+
+    /// Whether a worker's tick is exactly `now`: the kubelet was woken for a probe.
+    pub fn ticks_at(&self, now: SimTime) -> bool {
+        self.workers.iter().any(|w| !w.on_hold && w.next_at == now)
     }
 
     /// The earliest probe that is due by `now`, including those skipped while settled.
@@ -201,6 +217,7 @@ impl Probes {
                 continue;
             }
             let (outcome, output) = run_probe(probe, container, instance, volumes, pod_ip, now);
+            worker.stale = false;
             if outcome == Outcome::Failure {
                 report.failures.push((worker.kind, output));
             }
