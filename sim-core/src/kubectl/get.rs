@@ -2,7 +2,7 @@
 //! selector or field selector.
 
 use super::flags::{Flag, Parsed};
-use super::manifest::kind_with_group;
+use super::manifest::{self, kind_with_group};
 use super::print::table::Table;
 use super::print::{self, columns};
 use super::resources;
@@ -31,6 +31,11 @@ pub const DEF: CommandDef = CommandDef {
             "''",
             "Selector (field query) to filter on, supports '=', '==', and '!='.(e.g. --field-selector\n\tkey1=value1,key2=value2). The server only supports a limited number of field queries per type.",
         ),
+        Flag::values(
+            "filename",
+            Some('f'),
+            "Filename, directory, or URL to files identifying the resource to get from a server.",
+        ),
         Flag::bool(
             "ignore-not-found",
             None,
@@ -46,6 +51,11 @@ pub const DEF: CommandDef = CommandDef {
             Some('o'),
             "''",
             "Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath,\n\tjsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide).",
+        ),
+        Flag::bool(
+            "recursive",
+            Some('R'),
+            "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests\n\torganized within the same directory.",
         ),
         Flag::value(
             "selector",
@@ -79,11 +89,25 @@ struct Request {
     kind: KindRef,
     /// The names asked for; none means "list them".
     names: Vec<String>,
+    /// The namespace a manifest (`-f`) names, instead of the command's.
+    namespace: Option<String>,
 }
 
 pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let format = OutputFormat::from_flags(parsed, true)?;
-    let requests = requests(inv.sim.api(), &parsed.args)?;
+    let requests = if parsed.values("filename").is_empty() {
+        requests(inv.sim.api(), &parsed.args)?
+    } else {
+        // `-f FILE`: the objects the manifests name, one request each, in file order.
+        manifest::targets(inv, parsed.values("filename"), parsed.bool("recursive"))?
+            .into_iter()
+            .map(|t| Request {
+                namespace: t.kind.namespaced().then_some(t.namespace),
+                kind: t.kind,
+                names: vec![t.name],
+            })
+            .collect()
+    };
     let watching = parsed.bool("watch") || parsed.bool("watch-only");
     let watched = requests.iter().map(|r| r.names.len().max(1)).sum::<usize>();
     if watching && watched > 1 {
@@ -121,7 +145,11 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 parsed.value("selector").unwrap_or_default()
             )))
         })?;
-        let scope = if kind.namespaced() { namespace } else { None };
+        let scope = match &request.namespace {
+            Some(own) => Some(own.as_str()),
+            None if kind.namespaced() => namespace,
+            None => None,
+        };
         let objects: Vec<Value> = if request.names.is_empty() {
             kind.list(api, scope).into_iter().collect()
         } else {
@@ -303,23 +331,33 @@ fn requests(api: &ApiServer, args: &[String]) -> Result<Vec<Request>, CommandErr
             let kind = resolve(typed)?;
             match requests.iter_mut().find(|r| r.kind.plural() == kind.plural()) {
                 Some(request) => request.names.push(name.to_string()),
-                None => requests.push(Request { kind, names: vec![name.to_string()] }),
+                None => {
+                    requests.push(Request { kind, names: vec![name.to_string()], namespace: None })
+                }
             }
         }
     } else {
         for typed in first.split(',').filter(|t| !t.is_empty()) {
             if typed == "all" {
                 for plural in resources::ALL_CATEGORY {
-                    requests.push(Request { kind: resolve(plural)?, names: args[1..].to_vec() });
+                    requests.push(Request {
+                        kind: resolve(plural)?,
+                        names: args[1..].to_vec(),
+                        namespace: None,
+                    });
                 }
                 for kind in api.kinds() {
                     if kind.as_custom().is_some_and(|k| k.categories.iter().any(|c| c == "all")) {
-                        requests.push(Request { kind, names: args[1..].to_vec() });
+                        requests.push(Request { kind, names: args[1..].to_vec(), namespace: None });
                     }
                 }
                 continue;
             }
-            requests.push(Request { kind: resolve(typed)?, names: args[1..].to_vec() });
+            requests.push(Request {
+                kind: resolve(typed)?,
+                names: args[1..].to_vec(),
+                namespace: None,
+            });
         }
     }
     Ok(requests)

@@ -148,6 +148,21 @@ fn read_log(
         )))
     };
     let node = podutil::node_name(pod).ok_or_else(waiting)?.to_string();
+    // A container that has never run has no log: the kubelet says what it is waiting for.
+    if let Some(status) = container_status(sim.api(), pod, container)
+        && status.last_state.as_ref().and_then(|s| s.terminated.as_ref()).is_none()
+        && let Some(reason) = status.state.as_ref().and_then(|s| s.waiting.as_ref()?.reason.clone())
+    {
+        let why = match reason.as_str() {
+            "ErrImagePull" => "image can't be pulled".to_string(),
+            "ImagePullBackOff" => "trying and failing to pull image".to_string(),
+            _ => reason,
+        };
+        return Err(CommandError::Api(ApiError::BadRequest(format!(
+            "container {container:?} in pod {:?} is waiting to start: {why}",
+            podutil::name(pod)
+        ))));
+    }
     let now = sim.now();
     let kubelet = sim.kubelet_mut(&node).ok_or_else(waiting)?;
     kubelet

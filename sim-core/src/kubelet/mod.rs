@@ -289,7 +289,16 @@ impl Kubelet {
             .iter()
             .map(|c| {
                 let rt = runtime.containers.get(&c.name).unwrap_or(&absent);
-                (c, status::container_status(c, rt, pod, false))
+                let mut status = status::container_status(c, rt, pod, false);
+                if !status::is_sidecar(c) {
+                    // An init container is ready once it has completed.
+                    status.ready = status
+                        .state
+                        .as_ref()
+                        .and_then(|s| s.terminated.as_ref())
+                        .is_some_and(|t| t.exit_code == 0);
+                }
+                (c, status)
             })
             .collect();
         let initialized = init_statuses.iter().all(|(c, s)| {
