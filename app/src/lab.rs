@@ -194,6 +194,9 @@ impl Lab {
         if !text.is_empty() {
             self.print_to_last_entry(text);
         }
+        if self.watching.get_untracked() && shell.with_value(|shell| shell.watch.is_none()) {
+            self.watching.set(false);
+        }
         self.refresh();
     }
 

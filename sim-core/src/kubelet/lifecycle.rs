@@ -17,6 +17,7 @@ use crate::kubelet::images::ImageReference;
 use crate::podutil;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::time::Duration;
 
 /// How soon the kubelet notices that a container exited (PLEG relists every second).
@@ -334,11 +335,8 @@ impl Kubelet {
         if let Some(hook) = hook {
             let failure = run_hook(hook, &mut instance, &mut runtime.volumes, now);
             running.instance = instance;
-            if let Some(error) = failure {
-                let message = format!(
-                    "{error} for Container {name:?} in Pod {:?} failed",
-                    format!("{}_{}", podutil::name(pod), podutil::namespace(pod))
-                );
+            if let Some(failure) = failure {
+                let message = failure.message(container, pod);
                 let kind = EventType::Warning;
                 self.event(api, pod, container, kind, "FailedPostStartHook", message);
                 self.stop(api, pod, runtime, container, &mut running, StopReason::PostStartHook);
@@ -496,14 +494,10 @@ impl Kubelet {
         if let Some(hook) = container.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
             if let Some(sleep) = &hook.sleep {
                 sigterm_at = now + Duration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
-            } else if let Some(error) =
+            } else if let Some(failure) =
                 run_hook(hook, &mut running.instance, &mut runtime.volumes, now)
             {
-                let message = format!(
-                    "{error} for Container {:?} in Pod {:?} failed",
-                    container.name,
-                    format!("{}_{}", podutil::name(pod), podutil::namespace(pod))
-                );
+                let message = failure.message(container, pod);
                 self.event(api, pod, container, EventType::Warning, "FailedPreStopHook", message);
             }
         }
@@ -583,41 +577,71 @@ fn memory_limit_bytes(container: &Container) -> Option<u64> {
     u64::try_from(crate::quantity::parse(&quantity.0).ok()?.units()).ok()
 }
 
-/// Runs a lifecycle hook; `Some` with the start of the kubelet's failure message if it failed.
+/// Why a lifecycle hook failed: the handler as the kubelet names it, the error, and the output.
+struct HookFailure {
+    handler: String,
+    error: String,
+    output: String,
+}
+
+impl HookFailure {
+    /// The FailedPostStartHook / FailedPreStopHook event message.
+    fn message(&self, container: &Container, pod: &Pod) -> String {
+        format!(
+            "{} for Container {:?} in Pod {:?} failed - error: {}, message: {:?}",
+            self.handler,
+            container.name,
+            pod_ref(pod),
+            self.error,
+            self.output
+        )
+    }
+}
+
+/// Runs a lifecycle hook; `Some` with why if it failed.
 fn run_hook(
     hook: &LifecycleHandler,
     instance: &mut Instance,
     volumes: &mut Volumes,
     now: SimTime,
-) -> Option<String> {
+) -> Option<HookFailure> {
     if let Some(exec) = &hook.exec {
         let command = exec.command.clone().unwrap_or_default();
         let joined = command.join(" ");
+        let handler = format!("Exec lifecycle hook ([{joined}])");
         return match instance.exec(volumes, &command, now) {
             ExecOutcome::Ran { code: 0, .. } => None,
-            ExecOutcome::Ran { stdout, stderr, code } => Some(format!(
-                "Exec lifecycle hook ([{joined}]) - error: command '{joined}' exited with {code}: {stderr}, message: {:?}",
-                format!("{stdout}{stderr}")
-            )),
+            ExecOutcome::Ran { stdout, stderr, code } => Some(HookFailure {
+                handler,
+                error: format!("command '{joined}' exited with {code}: {stderr}"),
+                output: format!("{stdout}{stderr}"),
+            }),
             ExecOutcome::NotFound(message) => {
-                Some(format!("Exec lifecycle hook ([{joined}]) - error: {message}"))
+                Some(HookFailure { handler, error: message, output: String::new() })
             }
         };
     }
     if let Some(http) = &hook.http_get {
         let path = http.path.as_deref().unwrap_or("/");
         let port = match &http.port {
-            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(p) => {
-                u16::try_from(*p).unwrap_or(0)
-            }
-            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(_) => 0,
+            IntOrString::Int(p) => u16::try_from(*p).unwrap_or(0),
+            IntOrString::String(_) => 0,
         };
+        let handler = format!("HTTP lifecycle hook ({path})");
         return match instance.http_get(port, path, "kube-lifecycle/1.34", now) {
             Some(answer) if (200..400).contains(&answer.status) => None,
-            Some(answer) => {
-                Some(format!("HTTP lifecycle hook ({path}) - error: HTTP status {}", answer.status))
-            }
-            None => Some(format!("HTTP lifecycle hook ({path}) - error: connection refused")),
+            Some(answer) => Some(HookFailure {
+                handler,
+                error: format!("HTTP lifecycle hook ({path}) failed with status {}", answer.status),
+                output: answer.body,
+            }),
+            None => Some(HookFailure {
+                handler,
+                error: format!(
+                    "Get \"http://:{port}{path}\": dial tcp :{port}: connect: connection refused"
+                ),
+                output: String::new(),
+            }),
         };
     }
     None

@@ -96,6 +96,24 @@ pub(crate) fn run(t: &mut Tool) -> Flow {
         "nproc" => line(t, "2"),
         "wget" | "curl" | "nc" | "nslookup" | "ping" | "telnet" | "ping6" => network(t),
         "redis-cli" | "pg_isready" | "mysqladmin" | "mysql" | "psql" => client(t),
+        // nginx's own command line, as the lifecycle-hook and troubleshooting docs use it; the
+        // server itself is the container's main process.
+        "nginx" => match t.args.first().map(String::as_str) {
+            Some("-v") => {
+                t.err.push_str("nginx version: nginx/1.29.1\n");
+                0
+            }
+            Some("-t") => {
+                t.err.push_str("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n");
+                0
+            }
+            // `-s quit|stop|reload`: the signal reaches the master process.
+            Some("-s") => 0,
+            _ => {
+                t.err.push_str("nginx: kubelab runs nginx only as the container's main process\n");
+                1
+            }
+        },
         "sed" | "awk" | "find" | "xargs" | "ps" | "top" | "kill" | "vi" | "nano" => {
             t.err.push_str(&format!("{}: kubelab does not simulate this command yet\n", t.name));
             1
