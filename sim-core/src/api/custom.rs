@@ -310,6 +310,7 @@ impl ApiServer {
             .and_then(|store| store.remove(kind.scope(namespace), name, version))
             .ok_or_else(|| kind.not_found(name))?;
         self.resource_version = version;
+        self.last_removal = version;
         Ok(removed)
     }
 

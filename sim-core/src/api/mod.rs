@@ -77,6 +77,9 @@ pub struct ApiServer {
     now: SimTime,
     /// The cluster-wide resourceVersion counter (etcd's revision): bumped by every write.
     resource_version: u64,
+    /// The resourceVersion of the latest removal: the garbage collector has nothing to do until
+    /// it moves.
+    last_removal: u64,
     /// Draws uids, generated names and allocated IPs and ports.
     rng: Rng,
     stores: Stores,
@@ -93,6 +96,7 @@ impl ApiServer {
         ApiServer {
             now,
             resource_version: 0,
+            last_removal: 0,
             rng,
             stores: Stores::default(),
             custom: BTreeMap::new(),
@@ -112,6 +116,11 @@ impl ApiServer {
         &mut self.rng
     }
 
+    /// The resourceVersion of the latest removal of any object.
+    pub fn last_removal(&self) -> u64 {
+        self.last_removal
+    }
+
     /// The newest resourceVersion: it changes exactly when some object changed.
     pub fn resource_version(&self) -> u64 {
         self.resource_version
@@ -129,6 +138,13 @@ impl ApiServer {
     pub fn get<K: Kind>(&self, namespace: &str, name: &str) -> Result<&K, ApiError> {
         let namespace = if K::NAMESPACED { namespace } else { "" };
         K::store(self).get(namespace, name).ok_or_else(|| Self::not_found::<K>(name))
+    }
+
+    /// Whether any object of a kind was written or removed after resourceVersion `version`:
+    /// components that care about a few kinds skip passes where only others changed.
+    pub fn kind_changed_since<K: Kind>(&self, version: u64) -> bool {
+        self.changed_since::<K>(version).next().is_some()
+            || self.deleted_since::<K>(version).next().is_some()
     }
 
     /// Objects of a kind written after resourceVersion `version` (a watch from that version).
@@ -370,6 +386,7 @@ impl ApiServer {
             .remove(namespace, name, version)
             .ok_or_else(|| Self::not_found::<K>(name))?;
         self.resource_version = version;
+        self.last_removal = version;
         self.drop_undefined_custom_objects();
         Ok(removed)
     }

@@ -13,7 +13,9 @@ pub struct GarbageCollector {
 
 impl GarbageCollector {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        if api.resource_version() == self.seen_api_version {
+        // Only removals orphan anything.
+        if api.last_removal() <= self.seen_api_version {
+            self.seen_api_version = api.resource_version();
             return None;
         }
         let kinds = api.kinds();

@@ -25,9 +25,14 @@ pub struct NamespaceController {
 impl NamespaceController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
-        if api.resource_version() == self.seen_api_version
-            && self.next_wake.is_none_or(|at| at > now)
-        {
+        let seen = self.seen_api_version;
+        let relevant = api.kind_changed_since::<Namespace>(seen)
+            || api.kind_changed_since::<ServiceAccount>(seen)
+            || api.kind_changed_since::<ConfigMap>(seen)
+            // An emptied namespace can go once its last objects are removed.
+            || api.last_removal() > seen;
+        if !relevant && self.next_wake.is_none_or(|at| at > now) {
+            self.seen_api_version = api.resource_version();
             return self.next_wake;
         }
         // What this pass writes is looked at again on the next one (a namespace it emptied can go).

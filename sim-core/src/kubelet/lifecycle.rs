@@ -210,7 +210,10 @@ impl Kubelet {
                                 pod_ref(pod)
                             );
                             self.event(api, pod, container, EventType::Warning, "BackOff", message);
-                            report_at = now + ERROR_RESYNC;
+                            // The pod worker retries a failed sync after 10 s with up to 50%
+                            // jitter (`workerBackOffPeriodJitterFactor`).
+                            let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
+                            report_at = now + ERROR_RESYNC + Duration::from_millis(jitter);
                         }
                         current.state =
                             RunState::Exited { ended, back_off: Some(delay), report_at };

@@ -325,6 +325,24 @@ impl Kubelet {
         let ip = runtime.ip.clone();
         let init_statuses: Vec<ContainerStatus> =
             init_statuses.into_iter().map(|(_, s)| s).collect();
+        // Most syncs change nothing the API shows: skip the write (and its copy of the pod).
+        if let Some(current) = pod.status.as_ref()
+            && current.phase.as_deref() == Some(phase)
+            && current.pod_ip.as_deref() == Some(ip.as_str())
+            && current.host_ip.as_deref() == Some(node_ip.as_str())
+            && current.container_statuses.as_ref() == Some(&statuses)
+            && current.init_container_statuses.as_deref().unwrap_or_default() == init_statuses
+            && conditions.iter().all(|c| {
+                current.conditions.iter().flatten().any(|existing| {
+                    existing.type_ == c.type_
+                        && existing.status == c.status
+                        && existing.reason == c.reason
+                        && existing.message == c.message
+                })
+            })
+        {
+            return;
+        }
         let (namespace, name) =
             (podutil::namespace(pod).to_string(), podutil::name(pod).to_string());
         let _ = api.update::<Pod>(&namespace, &name, |pod| {

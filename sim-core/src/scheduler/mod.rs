@@ -57,7 +57,11 @@ impl Scheduler {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
         let next_retry = self.next_retry();
-        if api.resource_version() == self.seen_api_version && next_retry.is_none_or(|at| at > now) {
+        // Only pods and nodes change what there is to schedule and where it fits.
+        let seen = self.seen_api_version;
+        let relevant = api.kind_changed_since::<Pod>(seen) || api.kind_changed_since::<Node>(seen);
+        if !relevant && next_retry.is_none_or(|at| at > now) {
+            self.seen_api_version = api.resource_version();
             return next_retry;
         }
         let mut queue: Vec<(i32, SimTime, String, String, String)> = api
