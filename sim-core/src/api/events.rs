@@ -49,8 +49,22 @@ impl ApiServer {
             resource_version: meta.resource_version.clone(),
             field_path,
         };
+        self.record_event_about(involved, source, event_type, reason, message);
+    }
+
+    /// Records an event about the object `involved` refers to (what [`Self::record_event`]
+    /// does once it has the reference; a component that has no copy of the object at hand
+    /// builds the reference itself).
+    pub(crate) fn record_event_about(
+        &mut self,
+        involved: ObjectReference,
+        source: EventSource<'_>,
+        event_type: EventType,
+        reason: &str,
+        message: String,
+    ) {
         // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
-        let namespace = meta.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
         // The recorder's correlator cache: events with this key are one event with a count.
         let key = [
@@ -98,7 +112,7 @@ impl ApiServer {
         let nanos = self.now.unix_ms() * 1_000_000 + self.resource_version % 1_000_000;
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(format!("{}.{nanos:x}", meta.name.as_deref().unwrap_or_default())),
+                name: Some(format!("{}.{nanos:x}", involved.name.as_deref().unwrap_or_default())),
                 namespace: Some(namespace),
                 ..Default::default()
             },

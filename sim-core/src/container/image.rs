@@ -123,6 +123,23 @@ impl Profile {
 
     /// The image's files: a plausible root tree, its programs, and the pod's hostname.
     pub(crate) fn base_tree(&self, hostname: &str) -> Filesystem {
+        // Building an image's tree is most of what starting a container costs, and a pure
+        // function of the image: keep each one and copy it. (A cache of a pure function
+        // cannot make two runs differ.)
+        thread_local! {
+            static TREES: std::cell::RefCell<std::collections::BTreeMap<String, Filesystem>> =
+                const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+        }
+        let key = format!("{:?}:{}", self.image, self.tag);
+        let mut fs = TREES.with(|trees| {
+            trees.borrow_mut().entry(key).or_insert_with(|| self.image_tree()).clone()
+        });
+        fs.put_file("/etc/hostname", &format!("{hostname}\n"));
+        fs
+    }
+
+    /// The files every container of this image starts with.
+    fn image_tree(&self) -> Filesystem {
         let mut fs = Filesystem::empty();
         for dir in [
             "/etc",
@@ -139,7 +156,6 @@ impl Profile {
         }
         fs.put_file("/dev/null", "");
         fs.put_file("/dev/urandom", "");
-        fs.put_file("/etc/hostname", &format!("{hostname}\n"));
         fs.put_file(
             "/etc/hosts",
             "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\n",

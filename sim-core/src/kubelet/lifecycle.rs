@@ -96,6 +96,81 @@ impl Kubelet {
         wake
     }
 
+    /// A pod whose every container waits out a crash-loop back-off needs nothing but the
+    /// BackOff report each pod-worker retry makes: done here without a copy of the pod or a
+    /// status write (the status does not change while it waits). `None` when the pod needs a
+    /// full sync; otherwise when it next needs a look.
+    pub(super) fn report_back_offs(
+        &mut self,
+        api: &mut ApiServer,
+        uid: &str,
+    ) -> Option<Option<SimTime>> {
+        let now = api.now();
+        let runtime = self.pods.get(uid)?;
+        let waiting_only = !runtime.containers.is_empty()
+            && runtime.containers.values().all(|c| match &c.state {
+                RunState::Exited { ended, back_off: Some(delay), .. } => {
+                    now < ended.termination.finished_at + *delay
+                }
+                _ => false,
+            });
+        if !waiting_only {
+            return None;
+        }
+        let pod = api.get::<Pod>(&runtime.namespace, &runtime.name).ok()?;
+        if pod.metadata.deletion_timestamp.is_some() || podutil::uid(pod) != uid {
+            return None;
+        }
+        let reference = k8s_openapi::api::core::v1::ObjectReference {
+            api_version: Some("v1".to_string()),
+            kind: Some("Pod".to_string()),
+            name: pod.metadata.name.clone(),
+            namespace: pod.metadata.namespace.clone(),
+            uid: pod.metadata.uid.clone(),
+            resource_version: pod.metadata.resource_version.clone(),
+            field_path: None,
+        };
+        let init: Vec<String> = pod
+            .spec
+            .iter()
+            .flat_map(|s| s.init_containers.iter().flatten())
+            .map(|c| c.name.clone())
+            .collect();
+        let pod_ref = pod_ref(pod);
+        let mut wake: Option<SimTime> = None;
+        let names: Vec<String> = runtime.containers.keys().cloned().collect();
+        for name in names {
+            let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
+            let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) = self
+                .pods
+                .get_mut(uid)
+                .and_then(|r| r.containers.get_mut(&name))
+                .map(|c| &mut c.state)
+            else {
+                continue;
+            };
+            let until = ended.termination.finished_at + *delay;
+            let report = now >= *report_at;
+            if report {
+                *report_at = now + ERROR_RESYNC + Duration::from_millis(jitter);
+            }
+            let next = until.min(*report_at);
+            if report {
+                let list = if init.contains(&name) { "initContainers" } else { "containers" };
+                let involved = k8s_openapi::api::core::v1::ObjectReference {
+                    field_path: Some(format!("spec.{list}{{{name}}}")),
+                    ..reference.clone()
+                };
+                let message =
+                    format!("Back-off restarting failed container {name} in pod {pod_ref}");
+                let kind = EventType::Warning;
+                api.record_event_about(involved, self.source(), kind, "BackOff", message);
+            }
+            wake = Some(wake.map_or(next, |w| w.min(next)));
+        }
+        Some(wake)
+    }
+
     fn sync_containers(
         &mut self,
         api: &mut ApiServer,

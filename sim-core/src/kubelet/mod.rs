@@ -171,10 +171,20 @@ impl Kubelet {
                 to_sync.push(pod.clone());
             }
         }
-        for (uid, runtime) in &self.pods {
-            if runtime.next_sync.is_none_or(|at| at > now) || seen.contains(uid.as_str()) {
+        let due: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|(uid, r)| r.next_sync.is_some_and(|at| at <= now) && !seen.contains(*uid))
+            .map(|(uid, _)| uid.clone())
+            .collect();
+        for uid in due {
+            if let Some(next_sync) = self.report_back_offs(api, &uid) {
+                if let Some(runtime) = self.pods.get_mut(&uid) {
+                    runtime.next_sync = next_sync;
+                }
                 continue;
             }
+            let Some(runtime) = self.pods.get(&uid) else { continue };
             match self.static_pods.iter().find(|p| podutil::uid(p) == uid) {
                 Some(manifest) => to_sync.push(manifest.clone()),
                 None => {
