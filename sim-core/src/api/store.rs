@@ -32,7 +32,8 @@ fn version_of(meta: &ObjectMeta) -> u64 {
 
 #[derive(Clone, Debug)]
 pub struct Store<K> {
-    objects: BTreeMap<ObjectKey, K>,
+    /// By namespace, then name: looked up without building a key.
+    objects: BTreeMap<String, BTreeMap<String, K>>,
     /// The key of the object last written at each resourceVersion (derived from `objects`).
     by_version: BTreeMap<u64, ObjectKey>,
     /// Deleted objects by the resourceVersion of their deletion, so watchers see deletions.
@@ -48,22 +49,26 @@ impl<K> Default for Store<K> {
 
 impl<K: Object> Store<K> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&K> {
-        self.objects.get(&(namespace.to_string(), name.to_string()))
+        self.objects.get(namespace)?.get(name)
     }
 
     /// Stores `object` (created or replaced) under its key and current resourceVersion.
     pub(crate) fn put(&mut self, object: K) {
         let key = key_of(object.meta());
-        if let Some(old) = self.objects.get(&key) {
+        if let Some(old) = self.get(&key.0, &key.1) {
             self.by_version.remove(&version_of(old.meta()));
         }
         self.by_version.insert(version_of(object.meta()), key.clone());
-        self.objects.insert(key, object);
+        self.objects.entry(key.0).or_default().insert(key.1, object);
     }
 
     /// Removes an object; `version` is the resourceVersion of the deletion.
     pub(crate) fn remove(&mut self, namespace: &str, name: &str, version: u64) -> Option<K> {
-        let object = self.objects.remove(&(namespace.to_string(), name.to_string()))?;
+        let in_namespace = self.objects.get_mut(namespace)?;
+        let object = in_namespace.remove(name)?;
+        if in_namespace.is_empty() {
+            self.objects.remove(namespace);
+        }
         self.by_version.remove(&version_of(object.meta()));
         self.tombstones.insert(version, object.clone());
         Some(object)
@@ -81,23 +86,22 @@ impl<K: Object> Store<K> {
 
     /// All objects, or those of one namespace, in key order.
     pub fn list<'a>(&'a self, namespace: Option<&'a str>) -> impl Iterator<Item = &'a K> + 'a {
-        let start = (namespace.unwrap_or_default().to_string(), String::new());
         self.objects
-            .range(start..)
-            .take_while(move |((ns, _), _)| namespace.is_none_or(|want| ns == want))
-            .map(|(_, object)| object)
+            .iter()
+            .filter(move |(ns, _)| namespace.is_none_or(|want| *ns == want))
+            .flat_map(|(_, objects)| objects.values())
     }
 
     /// Objects written after resourceVersion `version`, oldest write first.
     pub fn changed_since(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
-        self.by_version.range(version + 1..).filter_map(|(_, key)| self.objects.get(key))
+        self.by_version.range(version + 1..).filter_map(|(_, (ns, name))| self.get(ns, name))
     }
 }
 
 /// Saved as a plain list of objects: keys and the watch index are derived from the objects.
 impl<K: Serialize> Serialize for Store<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.objects.values())
+        serializer.collect_seq(self.objects.values().flat_map(BTreeMap::values))
     }
 }
 

@@ -46,6 +46,11 @@ pub const DEF: CommandDef = CommandDef {
             Some('L'),
             "Accepts a comma separated list of labels that are going to be presented as columns. Names are\n\tcase-sensitive. You can also use multiple flag options like -L label1 -L label2...",
         ),
+        Flag::bool(
+            "no-headers",
+            None,
+            "When using the default or custom-column output format, don't print headers (default print headers).",
+        ),
         Flag::value(
             "output",
             Some('o'),
@@ -67,6 +72,12 @@ pub const DEF: CommandDef = CommandDef {
             "show-labels",
             None,
             "When printing, show all labels as the last column (default hide labels column)",
+        ),
+        Flag::value(
+            "sort-by",
+            None,
+            "''",
+            "If non-empty, sort list types using this field specification.  The field specification is expressed as a\n\tJSONPath expression (e.g. '{.metadata.name}'). The field in the API resource specified by this JSONPath\n\texpression must be an integer or a string.",
         ),
         Flag::bool(
             "watch",
@@ -172,6 +183,10 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 labels.matches(object_labels.as_ref()) && selector::fields_match(&fields, o)
             })
             .collect();
+        let objects = match parsed.value("sort-by").filter(|s| !s.is_empty()) {
+            Some(field) => sorted_by(objects, field)?,
+            None => objects,
+        };
         if !objects.is_empty() {
             found.push((kind, objects));
         }
@@ -277,6 +292,11 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             }
         }
     };
+    let headed = matches!(
+        format,
+        OutputFormat::Default | OutputFormat::Wide | OutputFormat::CustomColumns(_)
+    );
+    let text = if headed && parsed.bool("no-headers") { without_headers(&text) } else { text };
     inv.out.out(text);
     let table = matches!(format, OutputFormat::Default | OutputFormat::Wide);
     let listing = requests.iter().all(|r| r.names.is_empty());
@@ -293,6 +313,39 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         inv.out.err_line(errors::describe(failure));
     }
     Ok(i32::from(!failures.is_empty()))
+}
+
+/// `--no-headers`: every table without its header row (several tables are separated by a blank
+/// line, each starting with its header).
+fn without_headers(text: &str) -> String {
+    text.split("\n\n")
+        .map(|table| table.split_once('\n').map_or("", |(_, rows)| rows))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `--sort-by`: objects ordered by the value a JSONPath finds in each (numbers by value, other
+/// values by their text; objects without it first), as kubectl's sorter orders them.
+fn sorted_by(mut objects: Vec<Value>, field: &str) -> Result<Vec<Value>, CommandError> {
+    let expression =
+        if field.starts_with('{') { field.to_string() } else { format!("{{{field}}}") };
+    let mut keyed = Vec::with_capacity(objects.len());
+    for object in objects.drain(..) {
+        let found = print::jsonpath::select(&expression, &object).map_err(CommandError::Plain)?;
+        keyed.push((found.into_iter().next(), object));
+    }
+    keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x.total_cmp(&y)
+        }
+        (Some(x), Some(y)) => {
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            text(x).cmp(&text(y))
+        }
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    });
+    Ok(keyed.into_iter().map(|(_, object)| object).collect())
 }
 
 /// The table `kubectl get` prints for objects of one kind: its own columns, or for a custom
