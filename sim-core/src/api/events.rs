@@ -100,11 +100,16 @@ impl ApiServer {
                 .and_then(|e| e.metadata.name.clone())
         });
         if let Some(name) = existing {
-            self.event_names.insert(key, name.clone());
-            let _ = self.update::<Event>(&namespace, &name, |event| {
+            // A repeat always changes the event (its count): bump it in place.
+            let version = self.resource_version + 1;
+            let bumped = self.stores.events.modify(&namespace, &name, version, |event| {
                 event.count = Some(event.count.unwrap_or(1) + 1);
                 event.last_timestamp = Some(now);
             });
+            if bumped {
+                self.resource_version = version;
+            }
+            self.event_names.insert(key, name);
             return;
         }
         // The recorder names events `<object>.<unix nanoseconds in hex>`; the counter keeps two

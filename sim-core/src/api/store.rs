@@ -19,6 +19,17 @@ impl<K: k8s_openapi::Metadata<Ty = ObjectMeta> + Clone> Object for K {
     }
 }
 
+/// A typed object whose metadata can be changed in place.
+pub trait ObjectMut: Object {
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
+}
+
+impl<K: k8s_openapi::Metadata<Ty = ObjectMeta> + Clone> ObjectMut for K {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        self.metadata_mut()
+    }
+}
+
 /// Where an object lives: its namespace (empty for cluster-scoped kinds) and name.
 pub type ObjectKey = (String, String);
 
@@ -60,6 +71,30 @@ impl<K: Object> Store<K> {
         }
         self.by_version.insert(version_of(object.meta()), key.clone());
         self.objects.entry(key.0).or_default().insert(key.1, object);
+    }
+
+    /// Changes an object in place and files it under resourceVersion `version` (for writes
+    /// known to change it, which need no copy to compare against). Returns whether it exists.
+    pub(crate) fn modify(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        version: u64,
+        change: impl FnOnce(&mut K),
+    ) -> bool
+    where
+        K: ObjectMut,
+    {
+        let Some(object) = self.objects.get_mut(namespace).and_then(|m| m.get_mut(name)) else {
+            return false;
+        };
+        let key = self.by_version.remove(&version_of(object.meta()));
+        change(object);
+        object.meta_mut().resource_version = Some(version.to_string());
+        if let Some(key) = key {
+            self.by_version.insert(version, key);
+        }
+        true
     }
 
     /// Removes an object; `version` is the resourceVersion of the deletion.

@@ -149,7 +149,11 @@ impl Kubelet {
         }
         let report_due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
-        if api.resource_version() == self.seen_api_version && nothing_due {
+        // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
+        let pods_changed = api.kind_changed_since::<Pod>(self.seen_api_version);
+        let starting = self.static_pods.iter().any(|p| !self.pods.contains_key(podutil::uid(p)));
+        if !pods_changed && !starting && nothing_due {
+            self.seen_api_version = api.resource_version();
             return Some(self.next_wake.map_or(report_due, |at| at.min(report_due)));
         }
         // Like the kubelet's pod workers: look again only at this node's pods that changed
