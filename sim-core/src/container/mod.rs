@@ -16,6 +16,8 @@ mod shell;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use fs::normalize as normalize_path;
+
 use crate::rng::Rng;
 use crate::time::SimTime;
 use fs::View;

@@ -166,7 +166,7 @@ impl ExecSession {
             }
             ["cd"] | ["cd", _] => {
                 let target = words.get(1).copied().unwrap_or("/root");
-                let path = resolve(&self.cwd, target);
+                let path = crate::container::normalize_path(&self.cwd, target);
                 let check = vec!["test".to_string(), "-d".to_string(), path.clone()];
                 match run_in_container(sim, &pod, &self.container, &check) {
                     Ok((_, _, 0)) => self.cwd = path,
@@ -198,21 +198,4 @@ impl ExecSession {
             }
         }
     }
-}
-
-/// A `cd` operand made absolute against the working directory (`..` and `.` resolved).
-fn resolve(cwd: &str, target: &str) -> String {
-    let joined =
-        if target.starts_with('/') { target.to_string() } else { format!("{cwd}/{target}") };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
