@@ -1,9 +1,64 @@
 //! Events as the components' event recorders write them: one `Event` object per distinct
-//! (object, source, type, reason, message), whose count and lastTimestamp grow when it repeats.
+//! (object, source, type, reason, message), whose count and lastTimestamp grow when it repeats,
+//! behind client-go's spam filter (25 events per source and object, then one per 5 minutes).
 
 use super::{ApiServer, Kind};
+use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Event, EventSource as K8sEventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+
+/// `defaultSpamBurst`: how many events a source may send about one object at once.
+const SPAM_BURST_MILLI: u64 = 25_000;
+/// `defaultSpamQPS` (1/300 per second): a token comes back every 5 minutes.
+const SPAM_REFILL_MS_PER_TOKEN: u64 = 300_000;
+
+/// A token bucket of the recorder's spam filter, in thousandths of a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenBucket {
+    tokens_milli: u64,
+    at: SimTime,
+}
+
+impl TokenBucket {
+    fn full(at: SimTime) -> Self {
+        TokenBucket { tokens_milli: SPAM_BURST_MILLI, at }
+    }
+
+    /// The bucket as it stands at `now` (refilled since it was last touched).
+    fn at(&self, now: SimTime) -> TokenBucket {
+        let elapsed_ms = now.since(self.at).as_millis() as u64;
+        let refill = elapsed_ms * 1000 / SPAM_REFILL_MS_PER_TOKEN;
+        let tokens_milli = self.tokens_milli + refill;
+        if tokens_milli >= SPAM_BURST_MILLI {
+            return TokenBucket::full(now);
+        }
+        // Keep the part of a thousandth not yet earned: `at` moves by what was credited.
+        let credited_ms = refill * SPAM_REFILL_MS_PER_TOKEN / 1000;
+        TokenBucket { tokens_milli, at: self.at + std::time::Duration::from_millis(credited_ms) }
+    }
+
+    /// When it next holds a whole token.
+    fn token_at(&self) -> SimTime {
+        let missing = 1000u64.saturating_sub(self.tokens_milli);
+        self.at
+            + std::time::Duration::from_millis((missing * SPAM_REFILL_MS_PER_TOKEN).div_ceil(1000))
+    }
+}
+
+/// client-go's `getSpamKey`: the source and the object, not what the event says.
+fn spam_key(involved: &ObjectReference, source: &EventSource<'_>) -> String {
+    [
+        source.component,
+        source.host.unwrap_or_default(),
+        involved.kind.as_deref().unwrap_or_default(),
+        involved.namespace.as_deref().unwrap_or_default(),
+        involved.name.as_deref().unwrap_or_default(),
+        involved.uid.as_deref().unwrap_or_default(),
+        involved.api_version.as_deref().unwrap_or_default(),
+    ]
+    .join("\u{0}")
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventType {
@@ -63,6 +118,21 @@ impl ApiServer {
         reason: &str,
         message: String,
     ) {
+        // The spam filter drops what a source says about an object beyond its budget.
+        let now_instant = self.now;
+        let bucket_key = spam_key(&involved, &source);
+        let bucket = self
+            .event_buckets
+            .get(&bucket_key)
+            .map_or_else(|| TokenBucket::full(now_instant), |b| b.at(now_instant));
+        if bucket.tokens_milli < 1000 {
+            self.event_buckets.insert(bucket_key, bucket);
+            return;
+        }
+        self.event_buckets.insert(
+            bucket_key,
+            TokenBucket { tokens_milli: bucket.tokens_milli - 1000, at: bucket.at },
+        );
         // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
         let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
@@ -139,6 +209,98 @@ impl ApiServer {
         // Events are written by the system with generated names: creation cannot conflict.
         if let Ok(created) = self.create(event) {
             self.event_names.insert(key, created.metadata.name.unwrap_or_default());
+        }
+    }
+}
+
+impl ApiServer {
+    /// When the spam filter next lets `source` say something about `involved` (now, if it
+    /// would already): a recorder with nothing to say until then need not try.
+    pub(crate) fn event_allowed_at(
+        &self,
+        involved: &ObjectReference,
+        source: EventSource<'_>,
+    ) -> SimTime {
+        match self.event_buckets.get(&spam_key(involved, &source)) {
+            Some(bucket) => bucket.at(self.now).token_at().max(self.now),
+            None => self.now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+
+    fn pod_named(name: &str) -> Pod {
+        Pod {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                namespace: Some("default".to_string()),
+                ..Default::default()
+            },
+            spec: Some(PodSpec {
+                containers: vec![Container {
+                    name: "app".into(),
+                    image: Some("nginx".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn total_count(api: &ApiServer) -> i32 {
+        api.stores.events.list(None).map(|e| e.count.unwrap_or(0)).sum()
+    }
+
+    #[test]
+    fn the_spam_filter_lets_25_events_through_then_one_every_five_minutes() {
+        let mut api = ApiServer::new(SimTime::from_unix_ms(1_000_000), Rng::new(1));
+        let default = k8s_openapi::api::core::v1::Namespace {
+            metadata: ObjectMeta { name: Some("default".into()), ..Default::default() },
+            ..Default::default()
+        };
+        api.create(default).expect("namespace created");
+        let pod = api.create(pod_named("noisy")).expect("created");
+        let kubelet = EventSource { component: "kubelet", host: Some("node01") };
+        let say = |api: &mut ApiServer, i: usize| {
+            let message = format!("message {i}");
+            api.record_event(&pod, None, kubelet, EventType::Warning, "BackOff", message);
+        };
+        for i in 0..30 {
+            say(&mut api, i);
+        }
+        assert_eq!(total_count(&api), 25);
+        assert_eq!(api.event_allowed_at(&reference(&pod), kubelet), api.now() + secs(300));
+        api.set_now(api.now() + secs(299));
+        say(&mut api, 30);
+        assert_eq!(total_count(&api), 25, "not a whole token yet");
+        api.set_now(api.now() + secs(1));
+        say(&mut api, 31);
+        assert_eq!(total_count(&api), 26);
+        // Another source, or another object, has its own budget.
+        let scheduler = EventSource { component: "default-scheduler", host: None };
+        api.record_event(&pod, None, scheduler, EventType::Normal, "Scheduled", "x".into());
+        assert_eq!(total_count(&api), 27);
+    }
+
+    fn secs(n: u64) -> std::time::Duration {
+        std::time::Duration::from_secs(n)
+    }
+
+    fn reference(pod: &Pod) -> ObjectReference {
+        ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Pod".into()),
+            name: pod.metadata.name.clone(),
+            namespace: pod.metadata.namespace.clone(),
+            uid: pod.metadata.uid.clone(),
+            resource_version: pod.metadata.resource_version.clone(),
+            field_path: None,
         }
     }
 }

@@ -89,6 +89,9 @@ pub struct ApiServer {
     /// Event names by aggregation key, so a repeated event is found without a search.
     #[serde(skip)]
     event_names: BTreeMap<String, String>,
+    /// The event recorders' spam filter: a token bucket per source and object.
+    #[serde(default)]
+    event_buckets: BTreeMap<String, events::TokenBucket>,
 }
 
 impl ApiServer {
@@ -101,6 +104,7 @@ impl ApiServer {
             stores: Stores::default(),
             custom: BTreeMap::new(),
             event_names: BTreeMap::new(),
+            event_buckets: BTreeMap::new(),
         }
     }
 

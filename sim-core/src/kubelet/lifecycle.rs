@@ -16,7 +16,7 @@ use crate::container::{ExecOutcome, Instance, Launch, Mount, State, Volumes};
 use crate::kubelet::images::ImageReference;
 use crate::podutil;
 use crate::time::SimTime;
-use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Pod};
+use k8s_openapi::api::core::v1::{Container, LifecycleHandler, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::time::Duration;
 
@@ -121,15 +121,7 @@ impl Kubelet {
         if pod.metadata.deletion_timestamp.is_some() || podutil::uid(pod) != uid {
             return None;
         }
-        let reference = k8s_openapi::api::core::v1::ObjectReference {
-            api_version: Some("v1".to_string()),
-            kind: Some("Pod".to_string()),
-            name: pod.metadata.name.clone(),
-            namespace: pod.metadata.namespace.clone(),
-            uid: pod.metadata.uid.clone(),
-            resource_version: pod.metadata.resource_version.clone(),
-            field_path: None,
-        };
+        let reference = reference_to(pod);
         let init: Vec<String> = pod
             .spec
             .iter()
@@ -140,24 +132,16 @@ impl Kubelet {
         let mut wake: Option<SimTime> = None;
         let names: Vec<String> = runtime.containers.keys().cloned().collect();
         for name in names {
-            let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
-            let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) = self
-                .pods
-                .get_mut(uid)
-                .and_then(|r| r.containers.get_mut(&name))
-                .map(|c| &mut c.state)
+            let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) =
+                self.pods.get(uid).and_then(|r| r.containers.get(&name)).map(|c| &c.state)
             else {
                 continue;
             };
             let until = ended.termination.finished_at + *delay;
-            let report = now >= *report_at;
-            if report {
-                *report_at = now + ERROR_RESYNC + Duration::from_millis(jitter);
-            }
-            let next = until.min(*report_at);
-            if report {
+            let mut next_report = *report_at;
+            if now >= next_report {
                 let list = if init.contains(&name) { "initContainers" } else { "containers" };
-                let involved = k8s_openapi::api::core::v1::ObjectReference {
+                let involved = ObjectReference {
                     field_path: Some(format!("spec.{list}{{{name}}}")),
                     ..reference.clone()
                 };
@@ -165,10 +149,40 @@ impl Kubelet {
                     format!("Back-off restarting failed container {name} in pod {pod_ref}");
                 let kind = EventType::Warning;
                 api.record_event_about(involved, self.source(), kind, "BackOff", message);
+                next_report = self.next_back_off_report(api, &reference, now);
             }
+            if let Some(RunState::Exited { report_at, .. }) = self
+                .pods
+                .get_mut(uid)
+                .and_then(|r| r.containers.get_mut(&name))
+                .map(|c| &mut c.state)
+            {
+                *report_at = next_report;
+            }
+            let next = until.min(next_report);
             wake = Some(wake.map_or(next, |w| w.min(next)));
         }
         Some(wake)
+    }
+
+    /// When the pod worker next reports a back-off: its next retry, 10 s later plus up to 50%
+    /// jitter (`workerBackOffPeriodJitterFactor`), passing over retries whose report the event
+    /// recorder's spam filter would drop anyway.
+    fn next_back_off_report(
+        &mut self,
+        api: &ApiServer,
+        pod: &ObjectReference,
+        now: SimTime,
+    ) -> SimTime {
+        let allowed = api.event_allowed_at(pod, self.source());
+        let mut at = now;
+        loop {
+            let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
+            at = at + ERROR_RESYNC + Duration::from_millis(jitter);
+            if at >= allowed {
+                return at;
+            }
+        }
     }
 
     fn sync_containers(
@@ -285,10 +299,7 @@ impl Kubelet {
                                 pod_ref(pod)
                             );
                             self.event(api, pod, container, EventType::Warning, "BackOff", message);
-                            // The pod worker retries a failed sync after 10 s with up to 50%
-                            // jitter (`workerBackOffPeriodJitterFactor`).
-                            let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
-                            report_at = now + ERROR_RESYNC + Duration::from_millis(jitter);
+                            report_at = self.next_back_off_report(api, &reference_to(pod), now);
                         }
                         current.state =
                             RunState::Exited { ended, back_off: Some(delay), report_at };
@@ -631,6 +642,19 @@ impl Kubelet {
             runtime.containers.insert(container.name.clone(), current);
         }
         wake
+    }
+}
+
+/// A reference to a pod, as its events carry it.
+fn reference_to(pod: &Pod) -> ObjectReference {
+    ObjectReference {
+        api_version: Some("v1".to_string()),
+        kind: Some("Pod".to_string()),
+        name: pod.metadata.name.clone(),
+        namespace: pod.metadata.namespace.clone(),
+        uid: pod.metadata.uid.clone(),
+        resource_version: pod.metadata.resource_version.clone(),
+        field_path: None,
     }
 }
 
