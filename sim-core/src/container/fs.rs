@@ -35,7 +35,7 @@ impl Filesystem {
     /// A filesystem holding only the root directory (a fresh volume).
     pub fn empty() -> Filesystem {
         let mut fs = Filesystem::default();
-        fs.entries.insert("/".to_string(), Entry::Directory);
+        std::rc::Rc::make_mut(&mut fs.entries).insert("/".to_string(), Entry::Directory);
         fs
     }
 
@@ -52,24 +52,24 @@ impl Filesystem {
     pub fn put_file(&mut self, path: &str, text: &str) {
         let path = normalize("/", path);
         self.put_dirs(parent_of(&path));
-        self.entries.insert(path, Entry::File(text.to_string()));
+        std::rc::Rc::make_mut(&mut self.entries).insert(path, Entry::File(text.to_string()));
     }
 
     /// Creates directory `path` and its parents.
     pub(crate) fn put_dirs(&mut self, path: &str) {
         let mut dir = String::new();
-        self.entries.insert("/".to_string(), Entry::Directory);
+        std::rc::Rc::make_mut(&mut self.entries).insert("/".to_string(), Entry::Directory);
         for part in path.split('/').filter(|p| !p.is_empty()) {
             dir.push('/');
             dir.push_str(part);
-            self.entries.insert(dir.clone(), Entry::Directory);
+            std::rc::Rc::make_mut(&mut self.entries).insert(dir.clone(), Entry::Directory);
         }
     }
 
     pub(crate) fn put_program(&mut self, path: &str) {
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         self.put_file(path, "");
-        self.entries.insert(path.to_string(), Entry::Program(name));
+        std::rc::Rc::make_mut(&mut self.entries).insert(path.to_string(), Entry::Program(name));
     }
 
     /// Names directly inside directory `dir`.
@@ -94,7 +94,7 @@ impl Filesystem {
             .map(|(k, _)| k.clone())
             .collect();
         for key in doomed {
-            self.entries.remove(&key);
+            std::rc::Rc::make_mut(&mut self.entries).remove(&key);
         }
     }
 }
@@ -252,10 +252,10 @@ impl View<'_> {
         }
         let place = self.place(path);
         let (fs, inner) = self.fs_mut(&place)?;
-        match fs.entries.get_mut(&inner) {
+        match std::rc::Rc::make_mut(&mut fs.entries).get_mut(&inner) {
             Some(Entry::File(existing)) if append => existing.push_str(text),
             _ => {
-                fs.entries.insert(inner, Entry::File(text.to_string()));
+                std::rc::Rc::make_mut(&mut fs.entries).insert(inner, Entry::File(text.to_string()));
             }
         }
         Ok(())
@@ -272,7 +272,7 @@ impl View<'_> {
         }
         let place = self.place(path);
         let (fs, inner) = self.fs_mut(&place)?;
-        fs.entries.insert(inner, Entry::Directory);
+        std::rc::Rc::make_mut(&mut fs.entries).insert(inner, Entry::Directory);
         Ok(())
     }
 
@@ -291,7 +291,7 @@ impl View<'_> {
                 if is_dir {
                     fs.remove_tree(&inner);
                 } else {
-                    fs.entries.remove(&inner);
+                    std::rc::Rc::make_mut(&mut fs.entries).remove(&inner);
                 }
                 Ok(())
             }

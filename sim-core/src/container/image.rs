@@ -124,18 +124,44 @@ impl Profile {
     /// The image's files: a plausible root tree, its programs, and the pod's hostname.
     pub(crate) fn base_tree(&self, hostname: &str) -> Filesystem {
         // Building an image's tree is most of what starting a container costs, and a pure
-        // function of the image: keep each one and copy it. (A cache of a pure function
-        // cannot make two runs differ.)
+        // function of the image and the hostname: keep the last few and share them (the map is
+        // copied only when a container writes). A cache of a pure function cannot make two runs
+        // differ.
         thread_local! {
-            static TREES: std::cell::RefCell<std::collections::BTreeMap<String, Filesystem>> =
-                const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+            static IMAGES: std::cell::RefCell<Vec<(String, Filesystem)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+            static TREES: std::cell::RefCell<Vec<(String, Filesystem)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
         }
-        let key = format!("{:?}:{}", self.image, self.tag);
-        let mut fs = TREES.with(|trees| {
-            trees.borrow_mut().entry(key).or_insert_with(|| self.image_tree()).clone()
+        const KEPT: usize = 64;
+        let image = format!("{:?}:{}", self.image, self.tag);
+        let key = format!("{image}:{hostname}");
+        if let Some(tree) = TREES
+            .with(|trees| trees.borrow().iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone()))
+        {
+            return tree;
+        }
+        let base = IMAGES.with(|images| {
+            let mut images = images.borrow_mut();
+            match images.iter().find(|(k, _)| *k == image) {
+                Some((_, tree)) => tree.clone(),
+                None => {
+                    let tree = self.image_tree();
+                    images.push((image.clone(), tree.clone()));
+                    tree
+                }
+            }
         });
-        fs.put_file("/etc/hostname", &format!("{hostname}\n"));
-        fs
+        TREES.with(|trees| {
+            let mut trees = trees.borrow_mut();
+            let mut tree = base;
+            tree.put_file("/etc/hostname", &format!("{hostname}\n"));
+            if trees.len() == KEPT {
+                trees.remove(0);
+            }
+            trees.push((key, tree.clone()));
+            tree
+        })
     }
 
     /// The files every container of this image starts with.

@@ -31,10 +31,34 @@ use std::time::Duration;
 /// A pod's volumes by name, each a tree of files that every container mounting it sees.
 pub type Volumes = BTreeMap<String, Filesystem>;
 
-/// An in-memory filesystem: absolute paths to entries.
+/// An in-memory filesystem: absolute paths to entries. The map is shared until someone writes
+/// (copy on write): every container of an image starts from the same tree, and most never
+/// change it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filesystem {
-    entries: BTreeMap<String, Entry>,
+    #[serde(with = "shared_entries")]
+    entries: std::rc::Rc<BTreeMap<String, Entry>>,
+}
+
+/// Saved as the plain map it is.
+mod shared_entries {
+    use super::Entry;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+
+    pub fn serialize<S: Serializer>(
+        entries: &Rc<BTreeMap<String, Entry>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        entries.as_ref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Rc<BTreeMap<String, Entry>>, D::Error> {
+        BTreeMap::deserialize(deserializer).map(Rc::new)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
