@@ -133,6 +133,8 @@ pub enum ExecOutcome {
         stdout: String,
         stderr: String,
         code: i32,
+        /// The virtual time the command took (its `sleep`s): an exec probe times out on it.
+        took: Duration,
     },
     /// The executable does not exist in the image (`exec: "bash": executable file not found in
     /// $PATH`), as the runtime words it.
@@ -536,7 +538,8 @@ impl Instance {
         for (_, is_err, text) in out {
             if is_err { &mut stderr } else { &mut stdout }.push_str(&text);
         }
-        ExecOutcome::Ran { stdout, stderr, code }
+        let took = machine.clock().since(now);
+        ExecOutcome::Ran { stdout, stderr, code, took }
     }
 
     /// Like [`Instance::http_get`], with the pod's current volumes (what a file server serves

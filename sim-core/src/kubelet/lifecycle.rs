@@ -713,7 +713,7 @@ fn run_hook(
         let handler = format!("Exec lifecycle hook ([{joined}])");
         return match instance.exec(volumes, &command, now) {
             ExecOutcome::Ran { code: 0, .. } => None,
-            ExecOutcome::Ran { stdout, stderr, code } => Some(HookFailure {
+            ExecOutcome::Ran { stdout, stderr, code, .. } => Some(HookFailure {
                 handler,
                 error: format!("command '{joined}' exited with {code}: {stderr}"),
                 output: format!("{stdout}{stderr}"),

@@ -86,6 +86,7 @@ pub(super) struct ProbeReport {
 /// The settings of a probe with the API server's defaults filled in where missing.
 struct Settings {
     initial_delay: Duration,
+    timeout: Duration,
     period: Duration,
     success_threshold: i32,
     failure_threshold: i32,
@@ -97,6 +98,7 @@ fn settings(probe: &Probe) -> Settings {
     };
     Settings {
         initial_delay: seconds(probe.initial_delay_seconds, 0),
+        timeout: seconds(probe.timeout_seconds, 1).max(Duration::from_secs(1)),
         period: seconds(probe.period_seconds, 10).max(Duration::from_secs(1)),
         success_threshold: probe.success_threshold.unwrap_or(1).max(1),
         failure_threshold: probe.failure_threshold.unwrap_or(3).max(1),
@@ -278,7 +280,11 @@ fn run_probe(
     if let Some(exec) = &probe.exec {
         let command = exec.command.clone().unwrap_or_default();
         return match instance.exec(volumes, &command, now) {
-            ExecOutcome::Ran { stdout, stderr, code } => {
+            // The prober gives up after `timeoutSeconds` (default 1 s).
+            ExecOutcome::Ran { took, .. } if took > settings(probe).timeout => {
+                failure(format!("command {:?} timed out", command.join(" ")))
+            }
+            ExecOutcome::Ran { stdout, stderr, code, .. } => {
                 let output = format!("{stdout}{stderr}").trim_end_matches('\n').to_string();
                 if code == 0 { (Outcome::Success, output) } else { failure(output) }
             }

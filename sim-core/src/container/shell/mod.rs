@@ -364,6 +364,11 @@ impl Machine {
         }
     }
 
+    /// Where this machine's own clock stands (after `run_to_end`, when the command finished).
+    pub(crate) fn clock(&self) -> SimTime {
+        self.clock
+    }
+
     /// Runs to the end at once, for `$(…)` and exec: a `sleep` moves only this machine's clock
     /// (the caller does not wait), and waiting forever (or running out of budget) ends it with
     /// 130 as if interrupted.
