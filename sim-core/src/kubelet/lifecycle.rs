@@ -646,7 +646,7 @@ impl Kubelet {
 }
 
 /// A reference to a pod, as its events carry it.
-fn reference_to(pod: &Pod) -> ObjectReference {
+pub(super) fn reference_to(pod: &Pod) -> ObjectReference {
     ObjectReference {
         api_version: Some("v1".to_string()),
         kind: Some("Pod".to_string()),

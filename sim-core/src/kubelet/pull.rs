@@ -2,6 +2,7 @@
 //! pulling through the node's single puller (`serializeImagePulls`), with the image pull
 //! back-off and the events and waiting reasons of `images/image_manager.go`.
 
+use super::lifecycle::reference_to;
 use super::runtime::{PullAnswerRecord, PullWaitReason, RunState};
 use super::{HeldImage, Kubelet};
 use crate::api::{ApiServer, EventType};
@@ -94,7 +95,13 @@ impl Kubelet {
                     self.event(api, pod, container, EventType::Normal, "BackOff", message);
                     let message = "Error: ImagePullBackOff".to_string();
                     self.event(api, pod, container, EventType::Warning, "Failed", message);
-                    let next_sync = now + ERROR_RESYNC;
+                    // The next sync's reports are passed over while the event recorder's
+                    // spam filter would drop them.
+                    let allowed = api.event_allowed_at(&reference_to(pod), self.source());
+                    let mut next_sync = now + ERROR_RESYNC;
+                    while next_sync < allowed {
+                        next_sync = next_sync + ERROR_RESYNC;
+                    }
                     *state = RunState::PullFailed {
                         failed_at,
                         shown: PullWaitReason::ImagePullBackOff,
