@@ -306,23 +306,12 @@ impl Kubelet {
                 let mut status = status::container_status(c, rt, pod, false);
                 if !status::is_sidecar(c) {
                     // An init container is ready once it has completed.
-                    status.ready = status
-                        .state
-                        .as_ref()
-                        .and_then(|s| s.terminated.as_ref())
-                        .is_some_and(|t| t.exit_code == 0);
+                    status.ready = status::completed(&status);
                 }
                 (c, status)
             })
             .collect();
-        let initialized = init_statuses.iter().all(|(c, s)| {
-            let state = s.state.as_ref();
-            if status::is_sidecar(c) {
-                s.started == Some(true)
-            } else {
-                state.and_then(|s| s.terminated.as_ref()).is_some_and(|t| t.exit_code == 0)
-            }
-        });
+        let initialized = init_statuses.iter().all(|(c, s)| status::init_done(c, s));
         let mut statuses: Vec<ContainerStatus> = spec
             .containers
             .iter()

@@ -251,6 +251,24 @@ impl Probes {
     }
 }
 
+/// A probe's or hook's port: a number, or the name of one of the container's ports.
+pub(super) fn container_port(container: &Container, port: &IntOrString) -> Result<u16, String> {
+    match port {
+        IntOrString::Int(number) => {
+            u16::try_from(*number).map_err(|_| format!("invalid port {number}"))
+        }
+        IntOrString::String(name) => container
+            .ports
+            .iter()
+            .flatten()
+            .find(|p| p.name.as_deref() == Some(name))
+            .and_then(|p| u16::try_from(p.container_port).ok())
+            .ok_or_else(|| {
+                format!("unable to find port {name:?} in container {:?}", container.name)
+            }),
+    }
+}
+
 /// One probe: its outcome and the output the Unhealthy event carries.
 fn run_probe(
     probe: &Probe,
@@ -260,22 +278,7 @@ fn run_probe(
     pod_ip: &str,
     now: SimTime,
 ) -> (Outcome, String) {
-    let port = |port: &IntOrString| -> Result<u16, String> {
-        match port {
-            IntOrString::Int(number) => {
-                u16::try_from(*number).map_err(|_| format!("invalid port {number}"))
-            }
-            IntOrString::String(name) => container
-                .ports
-                .iter()
-                .flatten()
-                .find(|p| p.name.as_deref() == Some(name))
-                .and_then(|p| u16::try_from(p.container_port).ok())
-                .ok_or_else(|| {
-                    format!("unable to find port {name:?} in container {:?}", container.name)
-                }),
-        }
-    };
+    let port = |port: &IntOrString| container_port(container, port);
     let failure = |message: String| (Outcome::Failure, message);
     if let Some(exec) = &probe.exec {
         let command = exec.command.clone().unwrap_or_default();

@@ -13,6 +13,17 @@ pub(super) fn is_sidecar(container: &Container) -> bool {
     container.restart_policy.as_deref() == Some("Always")
 }
 
+/// An init container has done its part: completed, or (a sidecar) started.
+pub(super) fn init_done(container: &Container, status: &ContainerStatus) -> bool {
+    if is_sidecar(container) { status.started == Some(true) } else { completed(status) }
+}
+
+/// The container ran to a successful end.
+pub(super) fn completed(status: &ContainerStatus) -> bool {
+    let state = status.state.as_ref();
+    state.and_then(|s| s.terminated.as_ref()).is_some_and(|t| t.exit_code == 0)
+}
+
 /// `name_namespace(uid)`, the way kubelet messages name a pod (`format.Pod`).
 pub(super) fn pod_ref(pod: &Pod) -> String {
     format!(
@@ -204,14 +215,7 @@ pub(super) fn conditions(
         };
     let incomplete: Vec<&str> = init_statuses
         .iter()
-        .filter(|(container, status)| {
-            let state = status.state.as_ref();
-            if is_sidecar(container) {
-                status.started != Some(true)
-            } else {
-                state.and_then(|s| s.terminated.as_ref()).is_none_or(|t| t.exit_code != 0)
-            }
-        })
+        .filter(|(container, status)| !init_done(container, status))
         .map(|(_, status)| status.name.as_str())
         .collect();
     let initialized = incomplete.is_empty() || phase == "Succeeded";
