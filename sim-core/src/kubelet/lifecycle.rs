@@ -3,21 +3,20 @@
 //! hooks, probes, OOM kills, exits, restarts under the restart policy with the crash-loop
 //! back-off, and termination with the grace period.
 
-use super::Kubelet;
 use super::env;
-use super::prober::{ProbeKind, Probes};
+use super::prober::{ProbeKind, Probes, container_port};
 use super::pull::{ERROR_RESYNC, ImageProgress};
 use super::runtime::{
     ContainerRuntime, Ended, PodRuntime, RunState, Running, Stopping, Termination,
 };
 use super::status::{is_sidecar, pod_ref};
+use super::{Kubelet, container_field_path};
 use crate::api::{ApiServer, EventType};
 use crate::container::{ExecOutcome, Instance, Launch, Mount, State, Volumes};
 use crate::kubelet::images::ImageReference;
 use crate::podutil;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, ObjectReference, Pod};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::time::Duration;
 
 /// How soon the kubelet notices that a container exited (PLEG relists every second).
@@ -122,16 +121,14 @@ impl Kubelet {
             return None;
         }
         let reference = reference_to(pod);
-        let init: Vec<String> = pod
-            .spec
-            .iter()
-            .flat_map(|s| s.init_containers.iter().flatten())
-            .map(|c| c.name.clone())
-            .collect();
         let pod_ref = pod_ref(pod);
         let mut wake: Option<SimTime> = None;
-        let names: Vec<String> = runtime.containers.keys().cloned().collect();
-        for name in names {
+        let names: Vec<(String, String)> = runtime
+            .containers
+            .keys()
+            .map(|name| (name.clone(), container_field_path(pod, name)))
+            .collect();
+        for (name, field_path) in names {
             let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) =
                 self.pods.get(uid).and_then(|r| r.containers.get(&name)).map(|c| &c.state)
             else {
@@ -140,16 +137,7 @@ impl Kubelet {
             let until = ended.termination.finished_at + *delay;
             let mut next_report = *report_at;
             if now >= next_report {
-                let list = if init.contains(&name) { "initContainers" } else { "containers" };
-                let involved = ObjectReference {
-                    field_path: Some(format!("spec.{list}{{{name}}}")),
-                    ..reference.clone()
-                };
-                let message =
-                    format!("Back-off restarting failed container {name} in pod {pod_ref}");
-                let kind = EventType::Warning;
-                api.record_event_about(involved, self.source(), kind, "BackOff", message);
-                next_report = self.next_back_off_report(api, &reference, now);
+                next_report = self.report_back_off(api, &reference, field_path, &name, &pod_ref);
             }
             if let Some(RunState::Exited { report_at, .. }) = self
                 .pods
@@ -165,17 +153,23 @@ impl Kubelet {
         Some(wake)
     }
 
-    /// When the pod worker next reports a back-off: its next retry, 10 s later plus up to 50%
-    /// jitter (`workerBackOffPeriodJitterFactor`), passing over retries whose report the event
+    /// A pod worker's retry while a container waits out its back-off: the BackOff event, and
+    /// when the next retry reports again — 10 s later plus up to 50% jitter
+    /// (`workerBackOffPeriodJitterFactor`), passing over retries whose report the event
     /// recorder's spam filter would drop anyway.
-    fn next_back_off_report(
+    fn report_back_off(
         &mut self,
-        api: &ApiServer,
+        api: &mut ApiServer,
         pod: &ObjectReference,
-        now: SimTime,
+        field_path: String,
+        container: &str,
+        pod_ref: &str,
     ) -> SimTime {
+        let involved = ObjectReference { field_path: Some(field_path), ..pod.clone() };
+        let message = format!("Back-off restarting failed container {container} in pod {pod_ref}");
+        api.record_event_about(involved, self.source(), EventType::Warning, "BackOff", message);
         let allowed = api.event_allowed_at(pod, self.source());
-        let mut at = now;
+        let mut at = api.now();
         loop {
             let jitter = self.rng.between(0, ERROR_RESYNC.as_millis() as u64 / 2);
             at = at + ERROR_RESYNC + Duration::from_millis(jitter);
@@ -293,13 +287,14 @@ impl Kubelet {
                         let delay = until.since(finished_at);
                         let mut report_at = report_at;
                         if now >= report_at {
-                            let message = format!(
-                                "Back-off restarting failed container {} in pod {}",
-                                container.name,
-                                pod_ref(pod)
+                            let field_path = container_field_path(pod, &container.name);
+                            report_at = self.report_back_off(
+                                api,
+                                &reference_to(pod),
+                                field_path,
+                                &container.name,
+                                &pod_ref(pod),
                             );
-                            self.event(api, pod, container, EventType::Warning, "BackOff", message);
-                            report_at = self.next_back_off_report(api, &reference_to(pod), now);
                         }
                         current.state =
                             RunState::Exited { ended, back_off: Some(delay), report_at };
@@ -422,7 +417,7 @@ impl Kubelet {
         };
         let hook = container.lifecycle.as_ref().and_then(|l| l.post_start.as_ref());
         if let Some(hook) = hook {
-            let failure = run_hook(hook, &mut instance, &mut runtime.volumes, now);
+            let failure = run_hook(hook, container, &mut instance, &mut runtime.volumes, now);
             running.instance = instance;
             if let Some(failure) = failure {
                 let message = failure.message(container, pod);
@@ -584,7 +579,7 @@ impl Kubelet {
             if let Some(sleep) = &hook.sleep {
                 sigterm_at = now + Duration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
             } else if let Some(failure) =
-                run_hook(hook, &mut running.instance, &mut runtime.volumes, now)
+                run_hook(hook, container, &mut running.instance, &mut runtime.volumes, now)
             {
                 let message = failure.message(container, pod);
                 self.event(api, pod, container, EventType::Warning, "FailedPreStopHook", message);
@@ -703,6 +698,7 @@ impl HookFailure {
 /// Runs a lifecycle hook; `Some` with why if it failed.
 fn run_hook(
     hook: &LifecycleHandler,
+    container: &Container,
     instance: &mut Instance,
     volumes: &mut Volumes,
     now: SimTime,
@@ -725,9 +721,12 @@ fn run_hook(
     }
     if let Some(http) = &hook.http_get {
         let path = http.path.as_deref().unwrap_or("/");
-        let port = match &http.port {
-            IntOrString::Int(p) => u16::try_from(*p).unwrap_or(0),
-            IntOrString::String(_) => 0,
+        let port = match container_port(container, &http.port) {
+            Ok(port) => port,
+            Err(error) => {
+                let handler = format!("HTTP lifecycle hook ({path})");
+                return Some(HookFailure { handler, error, output: String::new() });
+            }
         };
         let handler = format!("HTTP lifecycle hook ({path})");
         return match instance.http_get(port, path, "kube-lifecycle/1.34", now) {

@@ -283,13 +283,7 @@ impl Kubelet {
         reason: &str,
         message: String,
     ) {
-        let init = pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.init_containers.as_ref())
-            .is_some_and(|list| list.iter().any(|c| c.name == container.name));
-        let list = if init { "initContainers" } else { "containers" };
-        let field_path = Some(format!("spec.{list}{{{}}}", container.name));
+        let field_path = Some(container_field_path(pod, &container.name));
         api.record_event(pod, field_path, self.source(), kind, reason, message);
     }
 
@@ -490,6 +484,18 @@ impl Kubelet {
                 .collect(),
         )
     }
+}
+
+/// How events name one of a pod's containers: `spec.containers{web}` or
+/// `spec.initContainers{setup}`.
+fn container_field_path(pod: &Pod, container: &str) -> String {
+    let init = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .is_some_and(|list| list.iter().any(|c| c.name == container));
+    let list = if init { "initContainers" } else { "containers" };
+    format!("spec.{list}{{{container}}}")
 }
 
 /// Why a container that has never run has no log, as the API server says it.
