@@ -396,12 +396,7 @@ impl Kubelet {
         pod: &Pod,
         container: &str,
     ) -> Result<&mut ContainerRuntime, ContainerAccessError> {
-        let not_found = || {
-            ContainerAccessError(format!(
-                "container {container:?} in pod {:?} is waiting to start: ContainerCreating",
-                podutil::name(pod)
-            ))
-        };
+        let not_found = || not_started(container, podutil::name(pod));
         let runtime = self.pods.get_mut(podutil::uid(pod)).ok_or_else(not_found)?;
         runtime.containers.get_mut(container).ok_or_else(not_found)
     }
@@ -425,6 +420,7 @@ impl Kubelet {
             }
         }
         let pod_name = podutil::name(pod).to_string();
+        // A container that never ran has no log; `kubectl logs` words why from its status.
         let runtime = self.container_runtime(pod, container)?;
         let instance = if previous {
             runtime.previous_instance().ok_or_else(|| {
@@ -433,14 +429,7 @@ impl Kubelet {
                 ))
             })?
         } else {
-            match runtime.current_instance() {
-                Some(instance) => instance,
-                None => {
-                    return Err(ContainerAccessError(waiting_message(
-                        runtime, container, &pod_name,
-                    )));
-                }
-            }
+            runtime.current_instance().ok_or_else(|| not_started(container, &pod_name))?
         };
         Ok(instance.log().to_vec())
     }
@@ -498,14 +487,9 @@ fn container_field_path(pod: &Pod, container: &str) -> String {
     format!("spec.{list}{{{container}}}")
 }
 
-/// Why a container that has never run has no log, as the API server says it.
-fn waiting_message(runtime: &ContainerRuntime, container: &str, pod: &str) -> String {
-    use runtime::RunState;
-    let reason = match &runtime.state {
-        RunState::PullFailed { .. } => "trying and failing to pull image",
-        RunState::NeverPull { .. } => "image can't be pulled",
-        RunState::ConfigError { .. } => "CreateContainerConfigError",
-        _ => "ContainerCreating",
-    };
-    format!("container {container:?} in pod {pod:?} is waiting to start: {reason}")
+/// A container with no run yet: the runtime has nothing to show for it.
+fn not_started(container: &str, pod: &str) -> ContainerAccessError {
+    ContainerAccessError(format!(
+        "container {container:?} in pod {pod:?} is waiting to start: ContainerCreating"
+    ))
 }
