@@ -267,6 +267,12 @@ pub fn bootstrap_services(api_server_ip: &str) -> (Vec<Service>, Endpoints) {
     (vec![kubernetes, kube_dns], endpoints)
 }
 
+/// A node's address of one type (`InternalIP`, `ExternalIP`, `Hostname`), as it reports it.
+pub fn node_address<'a>(node: &'a Node, kind: &str) -> Option<&'a str> {
+    let addresses = node.status.as_ref()?.addresses.as_ref()?;
+    addresses.iter().find(|a| a.type_ == kind).map(|a| a.address.as_str())
+}
+
 /// kubeadm's static pod manifests (`/etc/kubernetes/manifests` on the control plane node).
 const KUBEADM_MANIFESTS: [&str; 4] = [
     include_str!("../manifests/kubeadm/etcd.yaml"),

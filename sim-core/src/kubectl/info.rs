@@ -227,16 +227,8 @@ pub fn api_server_url(inv: &Invocation<'_>) -> String {
                 .as_ref()
                 .is_some_and(|l| l.contains_key(crate::cluster::CONTROL_PLANE_TAINT))
         })
-        .and_then(|n| {
-            n.status
-                .as_ref()?
-                .addresses
-                .as_ref()?
-                .iter()
-                .find(|a| a.type_ == "InternalIP")
-                .map(|a| a.address.clone())
-        })
-        .unwrap_or_else(|| "127.0.0.1".into());
+        .and_then(|n| crate::cluster::node_address(n, "InternalIP"))
+        .unwrap_or("127.0.0.1");
     format!("https://{ip}:6443")
 }
 

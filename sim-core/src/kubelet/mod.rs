@@ -369,18 +369,10 @@ impl Kubelet {
 
     /// The node's InternalIP.
     fn node_ip(&self, api: &ApiServer) -> String {
-        api.get::<Node>("", &self.node_name)
-            .ok()
-            .and_then(|n| {
-                n.status
-                    .as_ref()?
-                    .addresses
-                    .as_ref()?
-                    .iter()
-                    .find(|a| a.type_ == "InternalIP")
-                    .map(|a| a.address.clone())
-            })
+        let node = api.get::<Node>("", &self.node_name).ok();
+        node.and_then(|n| crate::cluster::node_address(n, "InternalIP"))
             .unwrap_or_default()
+            .to_string()
     }
 
     fn publish_node_images(&self, api: &mut ApiServer) {

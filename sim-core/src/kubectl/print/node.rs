@@ -47,9 +47,5 @@ pub fn roles(node: &Node) -> String {
 }
 
 pub fn address(node: &Node, kind: &str) -> String {
-    node.status
-        .as_ref()
-        .and_then(|s| s.addresses.as_ref())
-        .and_then(|a| a.iter().find(|a| a.type_ == kind))
-        .map_or_else(|| "<none>".to_string(), |a| a.address.clone())
+    crate::cluster::node_address(node, kind).unwrap_or("<none>").to_string()
 }
