@@ -872,23 +872,36 @@ impl Machine {
             return self.nested_shell(ctx, &program, args);
         }
         let stdin = self.take_input();
+        let (flow, out, err) = self.run_tool(ctx, &program, args, stdin, &env);
+        self.write(ctx, 1, &out);
+        self.write(ctx, 2, &err);
+        self.flow(flow);
+        false
+    }
+
+    /// Runs one utility in this machine's working directory and clock: how it ended, and
+    /// what it wrote to stdout and stderr.
+    fn run_tool(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &str,
+        args: &[String],
+        stdin: Option<String>,
+        env: &[(String, String)],
+    ) -> (commands::Flow, String, String) {
         let mut tool = commands::Tool {
-            ctx: &mut *ctx,
-            name: &program,
+            ctx,
+            name,
             args,
             stdin,
-            env: &env,
+            env,
             cwd: &self.cwd,
             clock: self.clock,
             out: String::new(),
             err: String::new(),
         };
         let flow = commands::run(&mut tool);
-        let (out, err) = (std::mem::take(&mut tool.out), std::mem::take(&mut tool.err));
-        self.write(ctx, 1, &out);
-        self.write(ctx, 2, &err);
-        self.flow(flow);
-        false
+        (flow, tool.out, tool.err)
     }
 
     fn flow(&mut self, flow: commands::Flow) {
@@ -1445,21 +1458,7 @@ impl Machine {
                 self.status = status;
             }
             "echo" | "printf" | "test" | "[" => {
-                let stdin = None;
-                let env = Vec::new();
-                let mut tool = commands::Tool {
-                    ctx: &mut *ctx,
-                    name,
-                    args,
-                    stdin,
-                    env: &env,
-                    cwd: &self.cwd,
-                    clock: self.clock,
-                    out: String::new(),
-                    err: String::new(),
-                };
-                let flow = commands::run(&mut tool);
-                let (out, err) = (std::mem::take(&mut tool.out), std::mem::take(&mut tool.err));
+                let (flow, out, err) = self.run_tool(ctx, name, args, None, &[]);
                 let err =
                     if err.is_empty() { err } else { format!("{}: {err}", self.prefix(line)) };
                 self.write(ctx, 1, &out);
