@@ -708,35 +708,11 @@ impl Parser {
                 }
                 '\'' => {
                     push_lit(&mut parts, &mut lit);
-                    let line = self.line;
-                    self.pos += 1;
-                    let mut text = String::new();
-                    loop {
-                        match self.at(0) {
-                            None => return Err(ParseError::Unterminated { quote: '\'', line }),
-                            Some('\'') => break,
-                            Some(ch) => {
-                                if ch == '\n' {
-                                    self.line += 1;
-                                }
-                                text.push(ch);
-                                self.pos += 1;
-                            }
-                        }
-                    }
-                    self.pos += 1;
-                    parts.push(Part::Quoted(text));
+                    parts.push(Part::Quoted(self.single_quoted()?));
                 }
                 '"' => {
                     push_lit(&mut parts, &mut lit);
-                    let line = self.line;
-                    self.pos += 1;
-                    let inner = self.double_quoted(line)?;
-                    // `""` is still a (empty) word.
-                    if inner.is_empty() {
-                        parts.push(Part::Quoted(String::new()));
-                    }
-                    parts.extend(inner);
+                    parts.extend(self.double_quoted_word()?);
                 }
                 '$' | '`' => {
                     push_lit(&mut parts, &mut lit);
@@ -751,6 +727,36 @@ impl Parser {
         }
         push_lit(&mut parts, &mut lit);
         Ok(parts)
+    }
+
+    /// `'…'` at the cursor, through the closing quote: its text, taken as it is.
+    fn single_quoted(&mut self) -> Result<String, ParseError> {
+        let line = self.line;
+        self.pos += 1;
+        let mut text = String::new();
+        loop {
+            match self.at(0) {
+                None => return Err(ParseError::Unterminated { quote: '\'', line }),
+                Some('\'') => break,
+                Some(ch) => {
+                    if ch == '\n' {
+                        self.line += 1;
+                    }
+                    text.push(ch);
+                    self.pos += 1;
+                }
+            }
+        }
+        self.pos += 1;
+        Ok(text)
+    }
+
+    /// `"…"` at the cursor, through the closing quote. `""` is still a (empty) word.
+    fn double_quoted_word(&mut self) -> Result<Word, ParseError> {
+        let line = self.line;
+        self.pos += 1;
+        let inner = self.double_quoted(line)?;
+        Ok(if inner.is_empty() { vec![Part::Quoted(String::new())] } else { inner })
     }
 
     /// The inside of `"…"`, after the opening quote, through the closing one.
@@ -999,29 +1005,11 @@ impl Parser {
                 }
                 '\'' if end.is_some() => {
                     push_lit(&mut parts, &mut lit);
-                    let line = self.line;
-                    self.pos += 1;
-                    let mut text = String::new();
-                    loop {
-                        match self.at(0) {
-                            None => return Err(ParseError::Unterminated { quote: '\'', line }),
-                            Some('\'') => break,
-                            Some(ch) => text.push(ch),
-                        }
-                        self.pos += 1;
-                    }
-                    self.pos += 1;
-                    parts.push(Part::Quoted(text));
+                    parts.push(Part::Quoted(self.single_quoted()?));
                 }
                 '"' => {
                     push_lit(&mut parts, &mut lit);
-                    let line = self.line;
-                    self.pos += 1;
-                    let inner = self.double_quoted(line)?;
-                    if inner.is_empty() {
-                        parts.push(Part::Quoted(String::new()));
-                    }
-                    parts.extend(inner);
+                    parts.extend(self.double_quoted_word()?);
                 }
                 '$' | '`' => {
                     push_lit(&mut parts, &mut lit);
