@@ -229,17 +229,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         if parsed.bool("recursive") {
             recursive_fields(schema, container, 1, &mut Vec::new(), &mut out);
         } else {
-            let required: Vec<&str> = container
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            for (name, property) in
-                container.get("properties").and_then(Value::as_object).into_iter().flatten()
-            {
-                let marker = if required.contains(&name.as_str()) { " -required-" } else { "" };
+            for (name, property, marker) in fields(container) {
                 out.push_str(&format!("  {name}\t<{}>{marker}\n", schema.type_name(property)));
                 let text = property
                     .get("description")
@@ -255,13 +245,8 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     Ok(0)
 }
 
-fn recursive_fields<'a>(
-    schema: &'a Schema,
-    container: &'a Value,
-    level: usize,
-    seen: &mut Vec<&'a str>,
-    out: &mut String,
-) {
+/// An object schema's properties in order, each with kubectl's ` -required-` marker or none.
+fn fields(container: &Value) -> Vec<(&String, &Value, &'static str)> {
     let required: Vec<&str> = container
         .get("required")
         .and_then(Value::as_array)
@@ -269,10 +254,26 @@ fn recursive_fields<'a>(
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    for (name, property) in
-        container.get("properties").and_then(Value::as_object).into_iter().flatten()
-    {
-        let marker = if required.contains(&name.as_str()) { " -required-" } else { "" };
+    container
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, property)| {
+            let marker = if required.contains(&name.as_str()) { " -required-" } else { "" };
+            (name, property, marker)
+        })
+        .collect()
+}
+
+fn recursive_fields<'a>(
+    schema: &'a Schema,
+    container: &'a Value,
+    level: usize,
+    seen: &mut Vec<&'a str>,
+    out: &mut String,
+) {
+    for (name, property, marker) in fields(container) {
         out.push_str(&format!(
             "{}{name}\t<{}>{marker}\n",
             "  ".repeat(level),
