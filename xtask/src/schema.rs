@@ -153,22 +153,14 @@ fn schema_body(text: &str) -> Option<String> {
 
 /// The index of the bracket closing the one at `open`, skipping string literals.
 fn matching(text: &str, open: usize, left: char, right: char) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate().skip(open) {
+    let mut literals = StringLiterals::default();
+    let mut depth = 0usize;
+    for (i, &b) in text.as_bytes().iter().enumerate().skip(open) {
         let c = b as char;
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
+        if !literals.is_code(c) {
             continue;
         }
-        if c == '"' {
-            in_string = true;
-        } else if c == left {
+        if c == left {
             depth += 1;
         } else if c == right {
             depth -= 1;
@@ -178,6 +170,34 @@ fn matching(text: &str, open: usize, left: char, right: char) -> Option<usize> {
         }
     }
     None
+}
+
+/// Follows Rust source character by character to tell string literals (`"…"` with backslash
+/// escapes) from code.
+#[derive(Default)]
+struct StringLiterals {
+    inside: bool,
+    escaped: bool,
+}
+
+impl StringLiterals {
+    /// Whether `c`, the next character, is code: outside a literal and not one of its quotes.
+    fn is_code(&mut self, c: char) -> bool {
+        if self.inside {
+            match (self.escaped, c) {
+                (true, _) => self.escaped = false,
+                (false, '\\') => self.escaped = true,
+                (false, '"') => self.inside = false,
+                _ => {}
+            }
+            return false;
+        }
+        if c == '"' {
+            self.inside = true;
+            return false;
+        }
+        true
+    }
 }
 
 /// The macro body as JSON: `subschema_for::<crate::X>()` becomes `{"$ref": "X"}` (with the
@@ -214,26 +234,9 @@ fn to_json(body: &str) -> String {
 
 /// The first occurrence of `pattern` outside string literals.
 fn find_code(text: &str, pattern: &str) -> Option<usize> {
+    let mut literals = StringLiterals::default();
     let bytes = text.as_bytes();
-    let (mut in_string, mut escaped) = (false, false);
-    for i in 0..bytes.len() {
-        let c = bytes[i] as char;
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-        } else if text[i..].starts_with(pattern) {
-            return Some(i);
-        }
-    }
-    None
+    (0..bytes.len()).find(|&i| literals.is_code(bytes[i] as char) && text[i..].starts_with(pattern))
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -245,27 +248,14 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 fn without_trailing_commas(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
+    let mut literals = StringLiterals::default();
     for (i, &c) in chars.iter().enumerate() {
-        if in_string {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-        }
-        if c == ','
+        let trailing_comma = c == ','
             && chars[i + 1..]
                 .iter()
                 .find(|c| !c.is_whitespace())
-                .is_some_and(|n| *n == '}' || *n == ']')
-        {
+                .is_some_and(|n| *n == '}' || *n == ']');
+        if literals.is_code(c) && trailing_comma {
             continue;
         }
         out.push(c);
