@@ -7,6 +7,7 @@ use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Event, EventSource as K8sEventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// `defaultSpamBurst`: how many events a source may send about one object at once.
 const SPAM_BURST_MILLI: u64 = 25_000;
@@ -58,6 +59,21 @@ fn spam_key(involved: &ObjectReference, source: &EventSource<'_>) -> String {
         involved.api_version.as_deref().unwrap_or_default(),
     ]
     .join("\u{0}")
+}
+
+/// What makes two events one (the correlator's aggregation): the object and its part, who
+/// reports, and what it says.
+fn aggregation_key(
+    uid: Option<&str>,
+    field_path: Option<&str>,
+    component: Option<&str>,
+    event_type: Option<&str>,
+    reason: Option<&str>,
+    message: Option<&str>,
+) -> String {
+    [uid, field_path, component, event_type, reason, message]
+        .map(Option::unwrap_or_default)
+        .join("\u{0}")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,38 +153,19 @@ impl ApiServer {
         let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
         // The recorder's correlator cache: events with this key are one event with a count.
-        let key = [
-            involved.uid.as_deref().unwrap_or_default(),
-            involved.field_path.as_deref().unwrap_or_default(),
-            source.component,
-            event_type.as_str(),
-            reason,
-            &message,
-        ]
-        .join("\u{0}");
-        let same = |event: &Event| {
-            let stored = &event.involved_object;
-            stored.uid == involved.uid
-                && stored.field_path == involved.field_path
-                && event.source.as_ref().and_then(|s| s.component.as_deref())
-                    == Some(source.component)
-                && event.type_.as_deref() == Some(event_type.as_str())
-                && event.reason.as_deref() == Some(reason)
-                && event.message.as_deref() == Some(message.as_str())
-        };
-        // The cache is not saved with the cluster: after a restore it is refilled by a search.
-        let cached = self
-            .event_names
+        let key = aggregation_key(
+            involved.uid.as_deref(),
+            involved.field_path.as_deref(),
+            Some(source.component),
+            Some(event_type.as_str()),
+            Some(reason),
+            Some(&message),
+        );
+        let existing = self
+            .event_names_mut()
             .get(&key)
-            .filter(|name| self.stores.events.get(&namespace, name).is_some())
-            .cloned();
-        let existing = cached.or_else(|| {
-            self.stores
-                .events
-                .list(Some(&namespace))
-                .find(|e| same(e))
-                .and_then(|e| e.metadata.name.clone())
-        });
+            .cloned()
+            .filter(|name| self.stores.events.get(&namespace, name).is_some());
         if let Some(name) = existing {
             // A repeat always changes the event (its count): bump it in place.
             let version = self.resource_version + 1;
@@ -179,7 +176,7 @@ impl ApiServer {
             if bumped {
                 self.resource_version = version;
             }
-            self.event_names.insert(key, name);
+            self.event_names_mut().insert(key, name);
             return;
         }
         // The recorder names events `<object>.<unix nanoseconds in hex>`; the counter keeps two
@@ -208,12 +205,33 @@ impl ApiServer {
         };
         // Events are written by the system with generated names: creation cannot conflict.
         if let Ok(created) = self.create(event) {
-            self.event_names.insert(key, created.metadata.name.unwrap_or_default());
+            self.event_names_mut().insert(key, created.metadata.name.unwrap_or_default());
         }
     }
 }
 
 impl ApiServer {
+    /// The correlator cache, rebuilt from the stored events after a restore.
+    fn event_names_mut(&mut self) -> &mut BTreeMap<String, String> {
+        let events = &self.stores.events;
+        self.event_names.get_or_insert_with(|| {
+            events
+                .list(None)
+                .map(|event| {
+                    let key = aggregation_key(
+                        event.involved_object.uid.as_deref(),
+                        event.involved_object.field_path.as_deref(),
+                        event.source.as_ref().and_then(|s| s.component.as_deref()),
+                        event.type_.as_deref(),
+                        event.reason.as_deref(),
+                        event.message.as_deref(),
+                    );
+                    (key, event.metadata.name.clone().unwrap_or_default())
+                })
+                .collect()
+        })
+    }
+
     /// When the spam filter next lets `source` say something about `involved` (now, if it
     /// would already): a recorder with nothing to say until then need not try.
     pub(crate) fn event_allowed_at(

@@ -86,9 +86,10 @@ pub struct ApiServer {
     /// Custom objects, by the name of the CRD that defines them.
     #[serde(default)]
     custom: BTreeMap<String, Store<CustomObject>>,
-    /// Event names by aggregation key, so a repeated event is found without a search.
+    /// Event names by aggregation key, so a repeated event is found without a search. Not
+    /// saved: rebuilt from the stored events when first needed after a restore.
     #[serde(skip)]
-    event_names: BTreeMap<String, String>,
+    event_names: Option<BTreeMap<String, String>>,
     /// The event recorders' spam filter: a token bucket per source and object.
     #[serde(default)]
     event_buckets: BTreeMap<String, events::TokenBucket>,
@@ -103,7 +104,7 @@ impl ApiServer {
             rng,
             stores: Stores::default(),
             custom: BTreeMap::new(),
-            event_names: BTreeMap::new(),
+            event_names: Some(BTreeMap::new()),
             event_buckets: BTreeMap::new(),
         }
     }
@@ -142,6 +143,16 @@ impl ApiServer {
     pub fn get<K: Kind>(&self, namespace: &str, name: &str) -> Result<&K, ApiError> {
         let namespace = if K::NAMESPACED { namespace } else { "" };
         K::store(self).get(namespace, name).ok_or_else(|| Self::not_found::<K>(name))
+    }
+
+    /// The stored object itself, for a component that keeps it while it writes: no copy.
+    pub fn get_shared<K: Kind>(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<std::rc::Rc<K>, ApiError> {
+        let namespace = if K::NAMESPACED { namespace } else { "" };
+        K::store(self).get_shared(namespace, name).ok_or_else(|| Self::not_found::<K>(name))
     }
 
     /// Whether any object of a kind was written or removed after resourceVersion `version`:
@@ -338,6 +349,22 @@ impl ApiServer {
         changed.metadata_mut().resource_version = Some(self.next_resource_version());
         K::store_mut(self).put(changed);
         Ok(true)
+    }
+
+    /// Changes a stored object in place for a writer that already knows the change is real
+    /// (the kubelet compares the status it derived with the one stored): no copy to compare
+    /// against. Returns the object's new resourceVersion.
+    pub(crate) fn write<K: Kind>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        change: impl FnOnce(&mut K),
+    ) -> Result<u64, ApiError> {
+        self.get::<K>(namespace, name)?;
+        self.resource_version += 1;
+        let version = self.resource_version;
+        K::store_mut(self).modify(namespace, name, version, change);
+        Ok(version)
     }
 
     /// Deletes an object as `DELETE` does: pods on a node and namespaces are marked and

@@ -7,6 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Anything stored: a typed object, or a custom resource held as JSON.
 pub trait Object: Clone {
@@ -43,13 +44,14 @@ fn version_of(meta: &ObjectMeta) -> u64 {
 
 #[derive(Clone, Debug)]
 pub struct Store<K> {
-    /// By namespace, then name: looked up without building a key.
-    objects: BTreeMap<String, BTreeMap<String, K>>,
+    /// By namespace, then name: looked up without building a key. Shared, so a component can
+    /// hold an object while it writes others (a write copies it only then).
+    objects: BTreeMap<String, BTreeMap<String, Rc<K>>>,
     /// The key of the object last written at each resourceVersion (derived from `objects`).
     by_version: BTreeMap<u64, ObjectKey>,
     /// Deleted objects by the resourceVersion of their deletion, so watchers see deletions.
     /// Not saved: a saved simulation is settled, so every watcher has seen them already.
-    tombstones: BTreeMap<u64, K>,
+    tombstones: BTreeMap<u64, Rc<K>>,
 }
 
 impl<K> Default for Store<K> {
@@ -60,7 +62,12 @@ impl<K> Default for Store<K> {
 
 impl<K: Object> Store<K> {
     pub fn get(&self, namespace: &str, name: &str) -> Option<&K> {
-        self.objects.get(namespace)?.get(name)
+        self.objects.get(namespace)?.get(name).map(|object| &**object)
+    }
+
+    /// The object itself, to keep while the store changes.
+    pub fn get_shared(&self, namespace: &str, name: &str) -> Option<Rc<K>> {
+        self.objects.get(namespace)?.get(name).cloned()
     }
 
     /// Stores `object` (created or replaced) under its key and current resourceVersion.
@@ -70,7 +77,7 @@ impl<K: Object> Store<K> {
             self.by_version.remove(&version_of(old.meta()));
         }
         self.by_version.insert(version_of(object.meta()), key.clone());
-        self.objects.entry(key.0).or_default().insert(key.1, object);
+        self.objects.entry(key.0).or_default().insert(key.1, Rc::new(object));
     }
 
     /// Changes an object in place and files it under resourceVersion `version` (for writes
@@ -89,6 +96,7 @@ impl<K: Object> Store<K> {
             return false;
         };
         let key = self.by_version.remove(&version_of(object.meta()));
+        let object = Rc::make_mut(object);
         change(object);
         object.meta_mut().resource_version = Some(version.to_string());
         if let Some(key) = key {
@@ -105,18 +113,18 @@ impl<K: Object> Store<K> {
             self.objects.remove(namespace);
         }
         self.by_version.remove(&version_of(object.meta()));
-        self.tombstones.insert(version, object.clone());
-        Some(object)
+        self.tombstones.insert(version, Rc::clone(&object));
+        Some(Rc::unwrap_or_clone(object))
     }
 
     /// The last state of objects deleted after resourceVersion `version`.
     pub fn deleted_since(&self, version: u64) -> impl Iterator<Item = &K> + '_ {
-        self.tombstones.range(version + 1..).map(|(_, object)| object)
+        self.tombstones.range(version + 1..).map(|(_, object)| &**object)
     }
 
     /// The same with the resourceVersion of each deletion.
     pub fn tombstones_since(&self, version: u64) -> impl Iterator<Item = (u64, &K)> + '_ {
-        self.tombstones.range(version + 1..).map(|(at, object)| (*at, object))
+        self.tombstones.range(version + 1..).map(|(at, object)| (*at, &**object))
     }
 
     /// All objects, or those of one namespace, in key order.
@@ -124,7 +132,7 @@ impl<K: Object> Store<K> {
         self.objects
             .iter()
             .filter(move |(ns, _)| namespace.is_none_or(|want| *ns == want))
-            .flat_map(|(_, objects)| objects.values())
+            .flat_map(|(_, objects)| objects.values().map(|object| &**object))
     }
 
     /// Objects written after resourceVersion `version`, oldest write first.
@@ -136,7 +144,7 @@ impl<K: Object> Store<K> {
 /// Saved as a plain list of objects: keys and the watch index are derived from the objects.
 impl<K: Serialize> Serialize for Store<K> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.objects.values().flat_map(BTreeMap::values))
+        serializer.collect_seq(self.objects.values().flat_map(BTreeMap::values).map(|o| &**o))
     }
 }
 

@@ -17,6 +17,7 @@ use crate::kubelet::images::ImageReference;
 use crate::podutil;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, ObjectReference, Pod};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// How soon the kubelet notices that a container exited (PLEG relists every second).
@@ -67,31 +68,35 @@ fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
 }
 
 impl Kubelet {
-    /// One sync of a pod on this node. Returns when it next needs a look.
-    pub(super) fn sync_pod(&mut self, api: &mut ApiServer, pod: &Pod) -> Option<SimTime> {
-        let uid = podutil::uid(pod).to_string();
+    /// One sync of a pod on this node. Returns when it next needs a look. Takes the pod to let
+    /// go of it before writing its status, so the write changes the stored pod in place.
+    pub(super) fn sync_pod(&mut self, api: &mut ApiServer, pod: Rc<Pod>) -> Option<SimTime> {
+        let uid = podutil::uid(&pod).to_string();
+        let deleting = pod.metadata.deletion_timestamp.is_some();
         let mut runtime = match self.pods.remove(&uid) {
             Some(runtime) => runtime,
-            None if pod.metadata.deletion_timestamp.is_some() => {
+            None if deleting => {
                 // Deleted before the kubelet set anything up: nothing to stop.
-                let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+                let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
                 return None;
             }
-            None => self.admit(api, pod)?,
+            None => self.admit(api, &pod)?,
         };
-        let wake = if pod.metadata.deletion_timestamp.is_some() {
-            self.terminate_pod(api, pod, &mut runtime)
+        let wake = if deleting {
+            let wake = self.terminate_pod(api, &pod, &mut runtime);
+            if wake.is_none() {
+                let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
+                return None;
+            }
+            wake
         } else {
-            let wake = self.sync_containers(api, pod, &mut runtime);
-            self.write_pod_status(api, pod, &runtime);
+            let wake = self.sync_containers(api, &pod, &mut runtime);
+            if let Some(version) = self.write_pod_status(api, pod, &runtime) {
+                runtime.status_version = Some(version);
+            }
             wake
         };
-        let finished = pod.metadata.deletion_timestamp.is_some() && wake.is_none();
-        if finished {
-            let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
-        } else {
-            self.pods.insert(uid, runtime);
-        }
+        self.pods.insert(uid, runtime);
         wake
     }
 

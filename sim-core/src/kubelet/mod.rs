@@ -27,6 +27,7 @@ use k8s_openapi::api::core::v1::{
 use runtime::{ContainerRuntime, PodRuntime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// Image pull back-off (`backOffPeriod` and `MaxContainerBackOff` in kubelet.go).
@@ -164,15 +165,23 @@ impl Kubelet {
             // killed with the sandbox and its IP is free again.
             self.pods.remove(podutil::uid(gone));
         }
-        let mut to_sync: Vec<Pod> = self.sync_mirror_pods(api);
+        let mut to_sync: Vec<Rc<Pod>> =
+            self.sync_mirror_pods(api).into_iter().map(Rc::new).collect();
         let mut seen: BTreeSet<String> =
             to_sync.iter().map(|p| podutil::uid(p).to_string()).collect();
         for pod in api.changed_since::<Pod>(self.seen_api_version) {
+            // The kubelet's own status write changed nothing it acts on: the pod is as it
+            // was when last synced, and its next look is already scheduled.
+            let own_write = self.pods.get(podutil::uid(pod)).is_some_and(|runtime| {
+                runtime.status_version.is_some()
+                    && runtime.status_version == podutil::resource_version(pod)
+            });
             if podutil::node_name(pod) == Some(self.node_name.as_str())
                 && !static_pods::is_mirror(pod)
+                && !own_write
                 && seen.insert(podutil::uid(pod).to_string())
             {
-                to_sync.push(pod.clone());
+                to_sync.extend(api.get_shared(podutil::namespace(pod), podutil::name(pod)).ok());
             }
         }
         let due: Vec<String> = self
@@ -190,20 +199,19 @@ impl Kubelet {
             }
             let Some(runtime) = self.pods.get(&uid) else { continue };
             match self.static_pods.iter().find(|p| podutil::uid(p) == uid) {
-                Some(manifest) => to_sync.push(manifest.clone()),
-                None => {
-                    to_sync.extend(api.get::<Pod>(&runtime.namespace, &runtime.name).ok().cloned())
-                }
+                Some(manifest) => to_sync.push(Rc::new(manifest.clone())),
+                None => to_sync.extend(api.get_shared(&runtime.namespace, &runtime.name).ok()),
             }
         }
-        for pod in &to_sync {
+        for pod in to_sync {
+            let uid = podutil::uid(&pod).to_string();
             let next_sync =
-                if podutil::is_terminal(pod) && pod.metadata.deletion_timestamp.is_none() {
+                if podutil::is_terminal(&pod) && pod.metadata.deletion_timestamp.is_none() {
                     None
                 } else {
                     self.sync_pod(api, pod)
                 };
-            if let Some(runtime) = self.pods.get_mut(podutil::uid(pod)) {
+            if let Some(runtime) = self.pods.get_mut(&uid) {
                 runtime.next_sync = next_sync;
             }
         }
@@ -266,6 +274,7 @@ impl Kubelet {
             volumes,
             containers: BTreeMap::new(),
             next_sync: None,
+            status_version: None,
         })
     }
 
@@ -288,16 +297,23 @@ impl Kubelet {
     }
 
     /// Writes the pod's status from the runtime's view (a no-op write when nothing changed).
-    fn write_pod_status(&self, api: &mut ApiServer, pod: &Pod, runtime: &PodRuntime) {
+    /// Writes the pod's status as the runtime has it, if that differs from the stored one.
+    /// Returns the resourceVersion of the write.
+    fn write_pod_status(
+        &self,
+        api: &mut ApiServer,
+        pod: Rc<Pod>,
+        runtime: &PodRuntime,
+    ) -> Option<u64> {
         let node_ip = self.node_ip(api);
-        let Some(spec) = pod.spec.as_ref() else { return };
+        let spec = pod.spec.as_ref()?;
         let absent = ContainerRuntime::default();
         let init_containers = spec.init_containers.as_deref().unwrap_or_default();
         let init_statuses: Vec<(&Container, ContainerStatus)> = init_containers
             .iter()
             .map(|c| {
                 let rt = runtime.containers.get(&c.name).unwrap_or(&absent);
-                let mut status = status::container_status(c, rt, pod, false);
+                let mut status = status::container_status(c, rt, &pod, false);
                 if !status::is_sidecar(c) {
                     // An init container is ready once it has completed.
                     status.ready = status::completed(&status);
@@ -311,19 +327,22 @@ impl Kubelet {
             .iter()
             .map(|c| {
                 let rt = runtime.containers.get(&c.name).unwrap_or(&absent);
-                status::container_status(c, rt, pod, !initialized)
+                status::container_status(c, rt, &pod, !initialized)
             })
             .collect();
         // The kubelet lists container statuses by name.
         statuses.sort_by(|a, b| a.name.cmp(&b.name));
-        let phase = status::phase(pod, &init_statuses, &statuses);
-        let conditions = status::conditions(pod, phase, &init_statuses, &statuses, api.now());
+        let phase = status::phase(&pod, &init_statuses, &statuses);
+        let conditions = status::conditions(&pod, phase, &init_statuses, &statuses, api.now());
         let started_at = runtime.started_at.to_k8s();
         let ip = runtime.ip.clone();
         let init_statuses: Vec<ContainerStatus> =
             init_statuses.into_iter().map(|(_, s)| s).collect();
-        // Most syncs change nothing the API shows: skip the write (and its copy of the pod).
-        if let Some(current) = pod.status.as_ref()
+        let (namespace, name) = (podutil::namespace(&pod), podutil::name(&pod));
+        // The stored pod, not the one synced: a static pod's manifest never carries a status.
+        let stored = api.get::<Pod>(namespace, name).ok()?;
+        // Most syncs change nothing the API shows: skip the write.
+        if let Some(current) = stored.status.as_ref()
             && current.phase.as_deref() == Some(phase)
             && current.pod_ip.as_deref() == Some(ip.as_str())
             && current.host_ip.as_deref() == Some(node_ip.as_str())
@@ -338,11 +357,13 @@ impl Kubelet {
                 })
             })
         {
-            return;
+            return None;
         }
-        let (namespace, name) =
-            (podutil::namespace(pod).to_string(), podutil::name(pod).to_string());
-        let _ = api.update::<Pod>(&namespace, &name, |pod| {
+        let (namespace, name) = (namespace.to_string(), name.to_string());
+        // Let go of the synced copy: the write then changes the stored pod without copying it.
+        drop(pod);
+        // The comparison above found a difference, so the write changes the pod.
+        api.write::<Pod>(&namespace, &name, |pod| {
             for c in conditions {
                 podutil::set_condition(pod, c);
             }
@@ -364,7 +385,8 @@ impl Kubelet {
             status.init_container_statuses = (!init_statuses.is_empty()).then_some(init_statuses);
             status.container_statuses = Some(statuses);
             status.observed_generation = pod.metadata.generation;
-        });
+        })
+        .ok()
     }
 
     /// The node's InternalIP.

@@ -21,6 +21,10 @@ pub(super) struct PodRuntime {
     /// When the pod next needs a look without any change (a pull finishing, a probe, a back-off
     /// ending, a process waking up).
     pub next_sync: Option<SimTime>,
+    /// The resourceVersion of the kubelet's last status write: a pod still at that version has
+    /// changed only by the kubelet's own hand since it was last synced.
+    #[serde(default)]
+    pub status_version: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
