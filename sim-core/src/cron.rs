@@ -133,7 +133,7 @@ fn range(expr: &str, bounds: &Bounds) -> Result<u64, String> {
     let parts: Vec<&str> = expr.split('/').collect();
     let low_high: Vec<&str> = parts[0].split('-').collect();
     let single = low_high.len() == 1;
-    let (mut start, mut end, mut extra);
+    let (start, mut end, mut extra);
     if low_high[0] == "*" || low_high[0] == "?" {
         (start, end, extra) = (bounds.min, bounds.max, STAR_BIT);
     } else {
