@@ -543,7 +543,7 @@ mod tests {
                 "daylight saving moves the UTC instant",
                 "CRON_TZ=America/New_York 0 9 * * *",
                 "2026-03-07T15:00:00Z",
-                "2026-03-09T13:00:00Z",
+                "2026-03-08T13:00:00Z",
             ),
         ];
         for (name, spec, after, want) in cases {

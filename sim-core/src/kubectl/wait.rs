@@ -107,7 +107,7 @@ impl Condition {
             }
             jsonpath::select(path, &Value::Null).map_err(CommandError::Plain)?;
             let value = match parts.get(1) {
-                Some(value) if value.is_empty() => {
+                Some(&"") => {
                     return Err(CommandError::Plain("jsonpath wait value cannot be empty".into()));
                 }
                 Some(value) => Some(value.trim_matches(['\'', '"']).to_string()),
