@@ -8,6 +8,7 @@ pub mod api;
 pub mod cluster;
 pub mod container;
 pub mod controllers;
+pub mod cron;
 pub mod kubectl;
 pub mod kubelet;
 pub mod podutil;

@@ -156,6 +156,49 @@ pub fn parse_sleep_operand(text: &str) -> Option<Duration> {
     Some(Duration::from_millis(ms.round() as u64))
 }
 
+/// Go's `time.ParseDuration` (flags such as `--timeout=2m30s`, cron's `@every 90s`), with its
+/// error messages. Negative durations are refused: nothing here waits backwards. Nanoseconds
+/// below a millisecond are dropped (virtual time counts milliseconds).
+pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("time: invalid duration \"{text}\"");
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if rest.is_empty() || rest.starts_with('-') {
+        return Err(invalid());
+    }
+    let mut total_ns: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_len =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number = &rest[..number_len];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(invalid());
+        }
+        rest = &rest[number_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let unit_ns: f64 = match unit {
+            "" => return Err(format!("time: missing unit in duration \"{text}\"")),
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            other => return Err(format!("time: unknown unit \"{other}\" in duration \"{text}\"")),
+        };
+        total_ns += number.parse::<f64>().map_err(|_| invalid())? * unit_ns;
+    }
+    // Go's limit: about 290 years.
+    if total_ns > i64::MAX as f64 {
+        return Err(invalid());
+    }
+    Ok(Duration::from_millis((total_ns / 1e6) as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +272,21 @@ mod tests {
         assert_eq!(SimTime::from_k8s(&t.to_k8s()), t);
         assert_eq!(SimTime::from_k8s(&SimTime::from_unix_ms(1_767_603_600_999).to_k8s()), t);
         assert_eq!(t.to_string(), "2026-01-05T09:00:00.000Z");
+    }
+    #[test]
+    fn go_durations_parse_like_go() {
+        assert_eq!(parse_go_duration("30s"), Ok(s(30)));
+        assert_eq!(parse_go_duration("2m30s"), Ok(s(150)));
+        assert_eq!(parse_go_duration("1.5h"), Ok(s(5400)));
+        assert_eq!(parse_go_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_go_duration("5"), Err("time: missing unit in duration \"5\"".into()));
+        assert_eq!(
+            parse_go_duration("5d"),
+            Err("time: unknown unit \"d\" in duration \"5d\"".into())
+        );
+        for bad in ["", "abc", "-1s", ".s", "1..2s"] {
+            assert!(parse_go_duration(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -2,8 +2,13 @@
 //! each, all level-triggered: they look at the cluster as it is and make one step towards what
 //! it should be. The simulation runs them in the order listed here.
 
+mod cronjob;
 mod garbage_collector;
+mod job;
+mod job_indexes;
 mod namespace;
+pub mod pod_control;
+mod ttl_after_finished;
 
 use crate::api::ApiServer;
 use crate::time::SimTime;
@@ -12,13 +17,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ControllerManager {
     namespace: namespace::NamespaceController,
+    #[serde(default)]
+    cronjob: cronjob::CronJobController,
+    #[serde(default)]
+    job: job::JobController,
+    #[serde(default)]
+    ttl_after_finished: ttl_after_finished::TtlAfterFinishedController,
     garbage_collector: garbage_collector::GarbageCollector,
 }
 
 impl ControllerManager {
     /// Runs every controller once; returns the earliest time one of them wants to run again.
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        let wakes = [self.namespace.reconcile(api), self.garbage_collector.reconcile(api)];
+        let wakes = [
+            self.namespace.reconcile(api),
+            self.cronjob.reconcile(api),
+            self.job.reconcile(api),
+            self.ttl_after_finished.reconcile(api),
+            self.garbage_collector.reconcile(api),
+        ];
         wakes.into_iter().flatten().min()
     }
 }

@@ -297,7 +297,18 @@ pub const JOB: CommandDef = CommandDef {
     long: "Create a job with the specified name.",
     examples: "  # Create a job\n  kubectl create job my-job --image=busybox\n\n  # Create a job with a command\n  kubectl create job my-job --image=busybox -- date",
     usage: "kubectl create job NAME --image=image [--from=cronjob/name] -- [COMMAND] [args...] [options]",
-    flags: &[DRY_RUN, Flag::value("image", None, "''", "Image name to run."), OUTPUT, SAVE_CONFIG],
+    flags: &[
+        DRY_RUN,
+        Flag::value(
+            "from",
+            None,
+            "''",
+            "The name of the resource to create a Job from (only cronjob is supported).",
+        ),
+        Flag::value("image", None, "''", "Image name to run."),
+        OUTPUT,
+        SAVE_CONFIG,
+    ],
     required: &[],
     subcommands: &[],
 };
@@ -321,8 +332,20 @@ fn job_template(name: &str, image: &str, command: &[String]) -> PodTemplateSpec 
 
 fn job(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let name = required_name(parsed)?;
-    let Some(image) = parsed.value("image").filter(|i| !i.is_empty()) else {
-        return Err(CommandError::Usage("--image must be specified".into()));
+    let image = parsed.value("image").filter(|i| !i.is_empty());
+    let from = parsed.value("from").filter(|f| !f.is_empty());
+    let image = match (image, from) {
+        (Some(image), None) => image,
+        (None, Some(from)) => {
+            if !parsed.after_dash.is_empty() {
+                return Err(CommandError::Plain("cannot specify --from and command".into()));
+            }
+            let job = job_from_cronjob(inv, &name, from)?;
+            return create_generated(parsed, inv, job);
+        }
+        _ => {
+            return Err(CommandError::Plain("either --image or --from must be specified".into()));
+        }
     };
     let job = Job {
         metadata: meta(&name),
@@ -333,6 +356,47 @@ fn job(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         status: Some(Default::default()),
     };
     create_generated(parsed, inv, job)
+}
+
+/// `createJobFromCronJob`: a manual run of a CronJob's template, owned by the CronJob (without
+/// blockOwnerDeletion, which would need extra permissions).
+fn job_from_cronjob(inv: &Invocation<'_>, name: &str, from: &str) -> Result<Job, CommandError> {
+    let Some((typed, source)) = from.split_once('/') else {
+        super::resources::resolve(inv.sim.api(), from)?;
+        return Err(CommandError::Plain("from must be an existing cronjob".into()));
+    };
+    let kind = super::resources::resolve(inv.sim.api(), typed)?;
+    let object = kind.get(inv.sim.api(), &inv.namespace, source).map_err(CommandError::Api)?;
+    if kind.kind() != "CronJob" {
+        return Err(CommandError::Plain(format!("unknown object type *v1.{}", kind.kind())));
+    }
+    let cronjob: CronJob = serde::Deserialize::deserialize(&object)
+        .map_err(|e: serde_json::Error| CommandError::Plain(e.to_string()))?;
+    let template = cronjob.spec.unwrap_or_default().job_template;
+    let metadata = template.metadata.unwrap_or_default();
+    let mut annotations =
+        BTreeMap::from([("cronjob.kubernetes.io/instantiate".to_string(), "manual".to_string())]);
+    annotations.extend(metadata.annotations.unwrap_or_default());
+    Ok(Job {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            annotations: Some(annotations),
+            labels: metadata.labels,
+            owner_references: Some(vec![
+                k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                    api_version: "batch/v1".into(),
+                    kind: "CronJob".into(),
+                    name: cronjob.metadata.name.unwrap_or_default(),
+                    uid: cronjob.metadata.uid.unwrap_or_default(),
+                    controller: Some(true),
+                    block_owner_deletion: None,
+                },
+            ]),
+            ..Default::default()
+        },
+        spec: template.spec,
+        status: Some(Default::default()),
+    })
 }
 
 pub const CRONJOB: CommandDef = CommandDef {

@@ -99,10 +99,11 @@ const NO_RESOURCES: &str = "You must provide one or more resources by argument o
 /// How long kubectl waits, at most, for deleted objects to go.
 const WAIT_LIMIT: Duration = Duration::from_secs(600);
 
-struct Victim {
-    kind: KindRef,
-    namespace: String,
-    name: String,
+/// One object a command names (`delete` and `wait` read their targets alike).
+pub(super) struct Victim {
+    pub kind: KindRef,
+    pub namespace: String,
+    pub name: String,
 }
 
 pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
@@ -212,7 +213,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
 }
 
 /// What the command line names: manifests' objects, or TYPE NAME…, TYPE/NAME…, TYPE -l …, TYPE --all.
-fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, CommandError> {
+pub(super) fn victims(parsed: &Parsed, inv: &Invocation<'_>) -> Result<Vec<Victim>, CommandError> {
     let files = parsed.values("filename");
     let all_namespaces = parsed.bool("all-namespaces");
     if !files.is_empty() {

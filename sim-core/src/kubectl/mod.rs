@@ -28,6 +28,7 @@ pub mod resources;
 mod run;
 mod target;
 mod top;
+mod wait;
 mod watch;
 
 pub use config::KubeConfig;
@@ -122,6 +123,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("run", &run::DEF, run::run),
     ("top", &top::DEF, top::run),
     ("version", &info::VERSION, info::version),
+    ("wait", &wait::DEF, wait::run),
 ];
 
 /// Runs `kubectl ARGS...`; returns the exit status.

@@ -382,7 +382,14 @@ impl Kubelet {
             command: container.command.as_deref(),
             args: container.args.as_deref(),
             env: &environment,
-            hostname: podutil::name(pod),
+            // `GeneratePodHostNameAndDomain`: spec.hostname (an Indexed Job's `JOB-INDEX`)
+            // when set, else the pod's name.
+            hostname: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.hostname.as_deref())
+                .filter(|h| !h.is_empty())
+                .unwrap_or(podutil::name(pod)),
             mounts: &mounts,
             seed: self.rng.next_u64(),
         };

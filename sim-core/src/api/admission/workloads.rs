@@ -328,7 +328,8 @@ impl Admission for StatefulSet {
     }
 }
 
-/// The Job defaults that do not depend on the Job's identity (shared with CronJob templates).
+/// `SetDefaults_Job`'s spec defaults. They belong to the Job object: a CronJob's job template
+/// keeps its fields unset (only its pod template is defaulted) until a Job is made from it.
 fn default_job_spec(spec: &mut JobSpec) {
     if spec.completions.is_none() && spec.parallelism.is_none() {
         spec.completions = Some(1);
@@ -374,6 +375,13 @@ impl Admission for Job {
                 ..Default::default()
             });
         }
+        // A Job without labels of its own carries its pods' labels.
+        let template_labels = spec.template.metadata.as_ref().and_then(|m| m.labels.clone());
+        if self.metadata.labels.as_ref().is_none_or(BTreeMap::is_empty)
+            && template_labels.as_ref().is_some_and(|l| !l.is_empty())
+        {
+            self.metadata.labels = template_labels;
+        }
     }
 
     fn validate(&self) -> Vec<FieldError> {
@@ -391,6 +399,7 @@ impl Admission for Job {
                 }
             }
         }
+        errors.extend(validate_job_counts(spec));
         errors
     }
 
@@ -415,6 +424,70 @@ impl Admission for Job {
     }
 }
 
+/// Parallelism, completions and the completion mode (`validateJobSpec`).
+fn validate_job_counts(spec: &JobSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (field, value) in [
+        ("spec.parallelism", spec.parallelism),
+        ("spec.completions", spec.completions),
+        ("spec.backoffLimit", spec.backoff_limit),
+    ] {
+        if let Some(n) = value.filter(|n| *n < 0) {
+            errors.push(FieldError::invalid_raw(
+                field,
+                n.to_string(),
+                "must be greater than or equal to 0",
+            ));
+        }
+    }
+    match spec.completion_mode.as_deref() {
+        None | Some("NonIndexed") => {}
+        Some("Indexed") if spec.completions.is_none() => errors.push(FieldError::required_because(
+            "spec.completions",
+            "when completion mode is Indexed",
+        )),
+        Some("Indexed") => {}
+        Some(other) => errors.push(FieldError::not_supported(
+            "spec.completionMode",
+            other,
+            &["NonIndexed", "Indexed"],
+        )),
+    }
+    errors
+}
+
+/// The schedule (as robfig/cron parses it; `TZ=` belongs in `timeZone`) and the time zone.
+fn validate_schedule(spec: &k8s_openapi::api::batch::v1::CronJobSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let schedule = spec.schedule.as_str();
+    if schedule.trim().is_empty() {
+        return vec![FieldError::required("spec.schedule")];
+    }
+    if let Err(problem) = crate::cron::parse(schedule) {
+        errors.push(FieldError::invalid("spec.schedule", schedule, problem));
+    }
+    if schedule.contains("TZ") {
+        errors.push(FieldError::invalid(
+            "spec.schedule",
+            schedule,
+            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+        ));
+    }
+    if let Some(zone) = &spec.time_zone {
+        let problem = if zone.is_empty() {
+            Some("timeZone must be nil or non-empty string".to_string())
+        } else if zone.eq_ignore_ascii_case("Local") {
+            Some("timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones".to_string())
+        } else {
+            crate::cron::time_zone(zone).err()
+        };
+        if let Some(problem) = problem {
+            errors.push(FieldError::invalid("spec.timeZone", zone, problem));
+        }
+    }
+    errors
+}
+
 impl Admission for CronJob {
     fn apply_defaults(&mut self) {
         let spec = self.spec.get_or_insert_with(Default::default);
@@ -423,16 +496,22 @@ impl Admission for CronJob {
         spec.successful_jobs_history_limit.get_or_insert(3);
         spec.failed_jobs_history_limit.get_or_insert(1);
         if let Some(job) = spec.job_template.spec.as_mut() {
-            default_job_spec(job);
+            default_template(&mut job.template);
         }
     }
 
     fn validate(&self) -> Vec<FieldError> {
         let Some(spec) = &self.spec else { return vec![FieldError::required("spec")] };
         let mut errors = Vec::new();
-        if spec.schedule.trim().is_empty() {
-            errors.push(FieldError::required("spec.schedule"));
+        // Job names add 11 characters (`-` and the scheduled minute) and must fit in 63.
+        if let Some(name) = self.metadata.name.as_deref().filter(|n| n.len() > 52) {
+            errors.push(FieldError::invalid(
+                "metadata.name",
+                name,
+                "must be no more than 52 characters",
+            ));
         }
+        errors.extend(validate_schedule(spec));
         let policy = spec.concurrency_policy.as_deref().unwrap_or("Allow");
         if !["Allow", "Forbid", "Replace"].contains(&policy) {
             errors.push(FieldError::not_supported(

@@ -1,8 +1,9 @@
 //! `kubectl describe`: a readable account of objects and their recent events, in kubectl's
 //! layout (two-space levels aligned by a tabwriter with padding 2). Pods and nodes have their
 //! own describers, as in kubectl; other kinds get the common fields, their spec and events.
-//! The workload controllers' describers are in `workloads`.
+//! The workload controllers' describers are in `workloads`, Jobs' and CronJobs' in `batch`.
 
+mod batch;
 mod workloads;
 
 use super::flags::{Flag, Parsed};
@@ -226,6 +227,8 @@ fn describe(
         "Namespace" => describe_namespace(&mut w, object),
         "Deployment" => workloads::describe_deployment(&mut w, api, object),
         "ReplicaSet" => workloads::describe_replica_set(&mut w, api, object),
+        "Job" => batch::describe_job(&mut w, object),
+        "CronJob" => batch::describe_cronjob(&mut w, object),
         _ => describe_generic(&mut w, kind, object),
     }
     // kubectl's Namespace and Secret describers print no events.

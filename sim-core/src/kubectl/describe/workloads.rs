@@ -125,7 +125,7 @@ pub(super) fn describe_replica_set(w: &mut Writer, api: &ApiServer, object: &Val
 }
 
 /// kubectl's `DescribePodTemplate`.
-fn pod_template(w: &mut Writer, template: &PodTemplateSpec) {
+pub(super) fn pod_template(w: &mut Writer, template: &PodTemplateSpec) {
     w.line(0, "Pod Template:");
     let metadata = serde_json::to_value(&template.metadata).unwrap_or_default();
     w.map(1, "Labels", metadata.pointer("/labels"), &[]);
@@ -193,7 +193,7 @@ fn replica_sets(sets: &[&ReplicaSet]) -> String {
 }
 
 /// apimachinery's `FormatLabelSelector`: `app=web,tier in (a,b),!legacy`.
-fn label_selector(selector: &LabelSelector) -> String {
+pub(super) fn label_selector(selector: &LabelSelector) -> String {
     let mut parts: Vec<String> =
         selector.match_labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
     for expression in selector.match_expressions.iter().flatten() {

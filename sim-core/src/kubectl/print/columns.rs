@@ -383,18 +383,26 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                     "Complete"
                 } else if condition("Failed") {
                     "Failed"
+                } else if o.pointer("/metadata/deletionTimestamp").is_some() {
+                    "Terminating"
                 } else if condition("Suspended") {
                     "Suspended"
+                } else if condition("FailureTarget") {
+                    "FailureTarget"
+                } else if condition("SuccessCriteriaMet") {
+                    "SuccessCriteriaMet"
                 } else {
                     "Running"
                 };
+                let succeeded = number(o, "/status/succeeded");
                 let completions = match o.pointer("/spec/completions").and_then(Value::as_i64) {
-                    Some(c) => format!("{}/{c}", number(o, "/status/succeeded")),
-                    None => format!(
-                        "{}/1 of {}",
-                        number(o, "/status/succeeded"),
-                        number(o, "/spec/parallelism")
-                    ),
+                    Some(c) => format!("{succeeded}/{c}"),
+                    None => match number(o, "/spec/parallelism") {
+                        parallelism if parallelism > 1 => {
+                            format!("{succeeded}/1 of {parallelism}")
+                        }
+                        _ => format!("{succeeded}/1"),
+                    },
                 };
                 let duration = match (
                     o.pointer("/status/startTime").and_then(Value::as_str),
@@ -441,7 +449,11 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                         name(o),
                         text(o, "/spec/schedule"),
                         or_none(text(o, "/spec/timeZone")),
-                        text(o, "/spec/suspend"),
+                        match o.pointer("/spec/suspend").and_then(Value::as_bool) {
+                            Some(true) => "True".to_string(),
+                            Some(false) => "False".to_string(),
+                            None => "<unset>".to_string(),
+                        },
                         active.to_string(),
                         last,
                         age_of(o, "/metadata/creationTimestamp", now),
