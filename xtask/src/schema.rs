@@ -30,6 +30,7 @@ const KINDS: &[&str] = &[
     "io.k8s.api.apps.v1.ReplicaSet",
     "io.k8s.api.apps.v1.DaemonSet",
     "io.k8s.api.apps.v1.StatefulSet",
+    "io.k8s.api.apps.v1.ControllerRevision",
     "io.k8s.api.batch.v1.Job",
     "io.k8s.api.batch.v1.CronJob",
     "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",

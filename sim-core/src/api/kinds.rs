@@ -13,7 +13,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::rc::Rc;
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{
+    ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
+};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -107,6 +109,7 @@ kinds! {
     replicasets: ReplicaSet => (namespaced, Dns1123Subdomain, true),
     daemonsets: DaemonSet => (namespaced, Dns1123Subdomain, true),
     statefulsets: StatefulSet => (namespaced, Dns1123Subdomain, true),
+    controllerrevisions: ControllerRevision => (namespaced, Dns1123Subdomain, false),
     jobs: Job => (namespaced, Dns1123Subdomain, true),
     cronjobs: CronJob => (namespaced, Dns1123Subdomain, true),
     horizontalpodautoscalers: HorizontalPodAutoscaler => (namespaced, Dns1123Subdomain, true),

@@ -51,7 +51,7 @@ impl Profile {
             "docker.io/library/alpine" => Image::Alpine,
             "docker.io/library/ubuntu" => Image::Ubuntu,
             "docker.io/library/debian" => Image::Debian,
-            "docker.io/library/nginx" => Image::Nginx,
+            "docker.io/library/nginx" | "registry.k8s.io/nginx-slim" => Image::Nginx,
             "docker.io/library/httpd" => Image::Httpd,
             "docker.io/library/redis" => Image::Redis,
             "docker.io/library/perl" => Image::Perl,

@@ -3,11 +3,14 @@
 //! it should be. The simulation runs them in the order listed here.
 
 mod cronjob;
+mod daemonset;
 mod garbage_collector;
+pub mod history;
 mod job;
 mod job_indexes;
 mod namespace;
 pub mod pod_control;
+mod statefulset;
 mod ttl_after_finished;
 
 use crate::api::ApiServer;
@@ -22,6 +25,10 @@ pub struct ControllerManager {
     #[serde(default)]
     job: job::JobController,
     #[serde(default)]
+    daemonset: daemonset::DaemonSetController,
+    #[serde(default)]
+    statefulset: statefulset::StatefulSetController,
+    #[serde(default)]
     ttl_after_finished: ttl_after_finished::TtlAfterFinishedController,
     garbage_collector: garbage_collector::GarbageCollector,
 }
@@ -33,6 +40,8 @@ impl ControllerManager {
             self.namespace.reconcile(api),
             self.cronjob.reconcile(api),
             self.job.reconcile(api),
+            self.daemonset.reconcile(api),
+            self.statefulset.reconcile(api),
             self.ttl_after_finished.reconcile(api),
             self.garbage_collector.reconcile(api),
         ];

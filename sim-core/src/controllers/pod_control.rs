@@ -99,6 +99,23 @@ pub fn is_ready(pod: &Pod) -> bool {
         .any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
+/// When a ready pod counts as available (`podutil.IsPodAvailable`): `min_ready` after its Ready
+/// condition turned True; `None` while it is not ready.
+pub fn available_at(pod: &Pod, min_ready: std::time::Duration) -> Option<crate::time::SimTime> {
+    let condition = pod
+        .status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "Ready" && c.status == "True")?;
+    if min_ready.is_zero() {
+        return Some(crate::time::SimTime::from_unix_ms(0));
+    }
+    let since = condition.last_transition_time.as_ref().map(crate::time::SimTime::from_k8s)?;
+    Some(since + min_ready)
+}
+
 /// `FilterActivePods`: pods neither finished nor being deleted.
 pub fn is_active(pod: &Pod) -> bool {
     !podutil::is_terminal(pod) && pod.metadata.deletion_timestamp.is_none()

@@ -44,6 +44,7 @@ pub const RESOURCES: &[ResourceType] = &[
     resource("services", "service", &["svc"], "Service", "v1", true),
     resource("ingressclasses", "ingressclass", &[], "IngressClass", "networking.k8s.io/v1", false),
     resource("customresourcedefinitions", "customresourcedefinition", &["crd", "crds"], "CustomResourceDefinition", "apiextensions.k8s.io/v1", false),
+    resource("controllerrevisions", "controllerrevision", &[], "ControllerRevision", "apps/v1", true),
     resource("daemonsets", "daemonset", &["ds"], "DaemonSet", "apps/v1", true),
     resource("deployments", "deployment", &["deploy"], "Deployment", "apps/v1", true),
     resource("replicasets", "replicaset", &["rs"], "ReplicaSet", "apps/v1", true),

@@ -84,6 +84,17 @@ const CATALOGUE: &[Repository] = &[
         tags: &["2.53", "2.52", "2.40", "2.39"],
         size_bytes: 51_211_336,
     },
+    Repository {
+        name: "registry.k8s.io/nginx-slim",
+        tags: &["0.27", "0.26", "0.24", "0.21", "0.8", "0.7"],
+        size_bytes: 40_463_512,
+    },
+    Repository { name: "registry.k8s.io/hpa-example", tags: &["latest"], size_bytes: 175_513_213 },
+    Repository {
+        name: "quay.io/fluentd_elasticsearch/fluentd",
+        tags: &["v5.0.1", "v4.7.2", "v3.4.0", "v2.6.0", "v2.5.2"],
+        size_bytes: 140_772_916,
+    },
     Repository { name: "registry.k8s.io/liveness", tags: &["latest"], size_bytes: 2_613_719 },
     Repository { name: "registry.k8s.io/goproxy", tags: &["0.1"], size_bytes: 2_492_357 },
     Repository {

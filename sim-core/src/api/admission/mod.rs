@@ -12,6 +12,7 @@ mod workloads;
 pub use pod::default_pod_spec;
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
+use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::{
     Endpoints, Event, Namespace, NamespaceSpec, NamespaceStatus, Node, ServiceAccount,
 };
@@ -45,6 +46,7 @@ pub trait Admission {
     }
 }
 
+impl Admission for ControllerRevision {}
 impl Admission for Node {}
 impl Admission for Endpoints {}
 impl Admission for ServiceAccount {}

@@ -367,6 +367,33 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 )
             }),
         },
+        "ControllerRevision" => Columns {
+            header: &["NAME", "CONTROLLER", "REVISION", "AGE"],
+            wide_header: &[],
+            rows: rows(&|o| {
+                let controller = o
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+                    .map_or("<none>".to_string(), |r| {
+                        let group = text(r, "/apiVersion")
+                            .rsplit_once('/')
+                            .map_or(String::new(), |(g, _)| format!(".{g}"));
+                        format!("{}{group}/{}", text(r, "/kind").to_lowercase(), text(r, "/name"))
+                    });
+                (
+                    vec![
+                        name(o),
+                        controller,
+                        number(o, "/revision").to_string(),
+                        age_of(o, "/metadata/creationTimestamp", now),
+                    ],
+                    vec![],
+                )
+            }),
+        },
         "Job" => Columns {
             header: &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
             wide_header: &["CONTAINERS", "IMAGES", "SELECTOR"],
