@@ -11,6 +11,7 @@ pub mod controllers;
 pub mod cron;
 pub mod kubectl;
 pub mod kubelet;
+pub mod metrics_server;
 pub mod podutil;
 pub mod quantity;
 pub mod rng;
@@ -18,6 +19,7 @@ pub mod scheduler;
 pub mod shell;
 pub mod sim;
 pub mod time;
+pub mod traffic;
 pub mod view;
 
 pub use sim::Simulation;

@@ -8,9 +8,11 @@ use crate::api::{ApiServer, Kind};
 use crate::cluster::ClusterSpec;
 use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
+use crate::metrics_server::MetricsServer;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
 use crate::time::SimTime;
+use crate::traffic::Traffic;
 use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,12 @@ pub struct Simulation {
     kubelets: BTreeMap<String, Kubelet>,
     /// Instants at which some component asked to look at the cluster again.
     wakeups: BTreeSet<SimTime>,
+    /// Serves the resource metrics API from the kubelets.
+    #[serde(default)]
+    metrics_server: MetricsServer,
+    /// Requests between pods, until the network is simulated (see `traffic.rs`).
+    #[serde(default)]
+    traffic: Traffic,
 }
 
 impl Simulation {
@@ -111,6 +119,8 @@ impl Simulation {
             controllers: ControllerManager::default(),
             kubelets,
             wakeups: BTreeSet::new(),
+            metrics_server: MetricsServer::default(),
+            traffic: Traffic::default(),
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -199,6 +209,8 @@ impl Simulation {
             for kubelet in self.kubelets.values_mut() {
                 wake.extend(kubelet.sync(&mut self.api));
             }
+            self.traffic.route(&self.api, &mut self.kubelets);
+            wake.extend(self.metrics_server.scrape(&mut self.api, &self.kubelets));
             self.wakeups.extend(wake.into_iter().filter(|&at| at > self.now));
             if self.api.resource_version() == before {
                 return;

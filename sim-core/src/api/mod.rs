@@ -11,6 +11,7 @@ pub mod decode;
 mod error;
 mod events;
 pub mod kinds;
+pub mod metrics;
 mod names;
 mod schema;
 pub mod selector;
@@ -93,6 +94,9 @@ pub struct ApiServer {
     /// The event recorders' spam filter: a token bucket per source and object.
     #[serde(default)]
     event_buckets: BTreeMap<String, events::TokenBucket>,
+    /// The resource metrics API's answers, by namespace and pod (see `metrics.rs`).
+    #[serde(default)]
+    pod_metrics: BTreeMap<String, BTreeMap<String, metrics::PodMetrics>>,
 }
 
 impl ApiServer {
@@ -106,6 +110,7 @@ impl ApiServer {
             custom: BTreeMap::new(),
             event_names: Some(BTreeMap::new()),
             event_buckets: BTreeMap::new(),
+            pod_metrics: BTreeMap::new(),
         }
     }
 

@@ -27,6 +27,8 @@ pub(crate) enum Image {
     PolinuxStress,
     VishStress,
     Curl,
+    /// registry.k8s.io/hpa-example: Apache with PHP serving an `index.php` that burns CPU.
+    HpaExample,
     Pause,
     /// kube-apiserver, kube-controller-manager, kube-scheduler: the control plane's static pods.
     ControlPlane,
@@ -66,6 +68,7 @@ impl Profile {
             "docker.io/polinux/stress" => Image::PolinuxStress,
             "docker.io/vish/stress" => Image::VishStress,
             "docker.io/curlimages/curl" => Image::Curl,
+            "registry.k8s.io/hpa-example" => Image::HpaExample,
             "registry.k8s.io/pause" | "k8s.gcr.io/pause" => Image::Pause,
             "registry.k8s.io/kube-apiserver"
             | "registry.k8s.io/kube-controller-manager"
@@ -115,6 +118,7 @@ impl Profile {
             Image::PolinuxStress => (&[], &["stress"]),
             Image::VishStress => (&["/stress", "-logtostderr"], &[]),
             Image::Curl => (&["/entrypoint.sh"], &["curl"]),
+            Image::HpaExample => (&[], &["apache2-foreground"]),
             Image::Pause => (&["/pause"], &[]),
             Image::ControlPlane => (&[], &["/usr/local/bin/kube-apiserver"]),
             Image::Other => (&[], &["/app"]),
@@ -253,6 +257,7 @@ impl Profile {
             Image::PolinuxStress => &["/usr/local/bin/stress"],
             Image::VishStress => &["/stress"],
             Image::Curl => &["/usr/bin/curl", "/entrypoint.sh"],
+            Image::HpaExample => &["/usr/sbin/apache2", "/usr/local/bin/apache2-foreground"],
             Image::Pause => &["/pause"],
             Image::ControlPlane => &[
                 "/usr/local/bin/kube-apiserver",
@@ -275,6 +280,10 @@ impl Profile {
             Image::Httpd => fs.put_file(
                 "/usr/local/apache2/htdocs/index.html",
                 "<html><body><h1>It works!</h1></body></html>\n",
+            ),
+            Image::HpaExample => fs.put_file(
+                "/var/www/html/index.php",
+                "<?php\n  $x = 0.0001;\n  for ($i = 0; $i <= 1000000; $i++) {\n    $x += sqrt($x);\n  }\n  echo \"OK!\";\n?>\n",
             ),
             Image::Other => fs.put_program("/app"),
             _ => {}

@@ -17,6 +17,7 @@ mod shell;
 mod tests;
 
 pub(crate) use fs::normalize as normalize_path;
+pub use programs::load_generator_target;
 
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -296,6 +297,10 @@ impl Instance {
             None => return Err(runtime_not_found(&argv[0])),
         };
         let name = program_path.rsplit('/').next().unwrap_or_default().to_string();
+        if is_shell(&name) && programs::load_generator_target(&argv).is_some() {
+            let program = programs::load_generator(&self.profile, &self.hostname, now);
+            return Ok(Process::Program(Box::new(program)));
+        }
         if is_shell(&name) {
             let mut machine = self.machine(&name, now);
             let mut out = Vec::new();
@@ -611,6 +616,13 @@ impl Instance {
         match (&self.process, self.exited) {
             (Process::Program(program), None) => program.grpc_health(port, now),
             _ => None,
+        }
+    }
+
+    /// Sets the CPU the requests reaching this container ask for (`crate::traffic`).
+    pub fn set_offered_load(&mut self, millis: u64) {
+        if let Process::Program(program) = &mut self.process {
+            program.set_offered_load(millis);
         }
     }
 

@@ -49,6 +49,9 @@ pub(crate) enum Server {
     Health,
     /// Speaks a non-HTTP protocol (redis, mysql, postgres).
     Tcp,
+    /// hpa-example's Apache: every request to `index.php` computes for a while; the CPU the
+    /// requests offered to it take is `Program::offered_millis`.
+    PhpApache,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +101,9 @@ pub(crate) struct Program {
     busy_millis: u64,
     requests: u64,
     hostname: String,
+    /// CPU the requests sent to the program ask for (millicores); see `crate::traffic`.
+    #[serde(default)]
+    offered_millis: u64,
 }
 
 /// What the program would be, or `None` when `argv` is not one of the image's programs.
@@ -125,6 +131,7 @@ pub(crate) fn start(
         busy_millis: 0,
         requests: 0,
         hostname: hostname.to_string(),
+        offered_millis: 0,
     };
     let go_exit = OnTerm::Exit { after_ms: 5, code: 2 };
     match (profile.image, name) {
@@ -160,6 +167,7 @@ pub(crate) fn start(
         (Image::PolinuxStress, "stress") => polinux_stress(&mut p, args, now),
         (Image::VishStress, "stress") => vish_stress(&mut p, args, now),
         (Image::Curl, "curl") => curl(&mut p, args, now),
+        (Image::HpaExample, "apache2-foreground" | "apache2") => php_apache(&mut p, now),
         (
             Image::ControlPlane,
             name @ ("kube-apiserver" | "kube-controller-manager" | "kube-scheduler"),
@@ -337,6 +345,11 @@ impl Program {
         }
     }
 
+    /// Sets the CPU the requests reaching the program ask for.
+    pub(crate) fn set_offered_load(&mut self, millis: u64) {
+        self.offered_millis = millis;
+    }
+
     pub(crate) fn listens_on(&self, port: u16, now: SimTime) -> bool {
         self.ports.iter().any(|p| p.number == port && p.from <= now)
     }
@@ -352,10 +365,13 @@ impl Program {
     }
 
     pub(crate) fn usage(&self, now: SimTime) -> Usage {
-        let cpu_millis = match self.busy_until {
+        let mut cpu_millis = match self.busy_until {
             Some(until) if now < until => self.busy_millis,
             _ => self.cpu_millis,
         };
+        if self.server == Server::PhpApache && self.listens_on(80, now) {
+            cpu_millis += self.offered_millis;
+        }
         Usage { cpu_millis, memory_bytes: self.memory_at(now) }
     }
 
@@ -415,6 +431,19 @@ impl Program {
         let (route, query) = path.split_once('?').unwrap_or((path, ""));
         let answer = match &self.server {
             Server::Quiet | Server::Tcp => return None,
+            Server::PhpApache => {
+                let stamp = clock::format(now, "%d/%b/%Y:%H:%M:%S +0000");
+                let answer = match route {
+                    "/" | "/index.php" => ok("OK!"),
+                    _ => HttpAnswer { status: 404, body: "Not Found".to_string() },
+                };
+                self.line(
+                    now,
+                    false,
+                    &format!("{CLIENT_IP} - - [{stamp}] \"GET {path} HTTP/1.1\" {} {} \"-\" \"{user_agent}\"", answer.status, answer.body.len()),
+                );
+                answer
+            }
             Server::Files { root, flavour } => {
                 let (root, flavour) = (root.clone(), *flavour);
                 let answer = serve_file(&root, route, flavour, files);
@@ -678,6 +707,67 @@ fn httpd(p: &mut Program, now: SimTime) {
         Server::Files { root: "/usr/local/apache2/htdocs".into(), flavour: FileServer::Httpd };
     p.listen(80, up, false);
     p.memory = vec![(0, 4 * MIB), (30, 9 * MIB)];
+}
+
+/// hpa-example: php:5-apache running `apache2-foreground`.
+fn php_apache(p: &mut Program, now: SimTime) {
+    let up = ms(now, 40);
+    let note = "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using 10.244.1.5. Set the 'ServerName' directive globally to suppress this message";
+    p.line(now, true, note);
+    p.line(now, true, note);
+    p.line(up, true, &format!("[{}] [mpm_prefork:notice] [pid 1] AH00163: Apache/2.4.10 (Debian) PHP/5.6.14 configured -- resuming normal operations", apache_time(up)));
+    p.line(
+        up,
+        true,
+        &format!(
+            "[{}] [core:notice] [pid 1] AH00094: Command line: 'apache2 -D FOREGROUND'",
+            apache_time(up)
+        ),
+    );
+    p.server = Server::PhpApache;
+    p.listen(80, up, false);
+    p.memory = vec![(0, 6 * MIB), (40, 11 * MIB)];
+}
+
+/// A shell loop that fetches a URL over and over (the HPA walkthrough's load generator),
+/// run as one quiet program instead of a shell step every few milliseconds. Its requests reach
+/// their server through `crate::traffic`; what wget prints for them is not kept.
+pub(crate) fn load_generator(profile: &Profile, hostname: &str, now: SimTime) -> Program {
+    Program {
+        image: profile.image,
+        server: Server::Quiet,
+        started_at: now,
+        pending: Vec::new(),
+        ports: Vec::new(),
+        on_term: OnTerm::Ignore,
+        terminated: false,
+        cpu_millis: 3,
+        memory: vec![(0, 700 * 1024)],
+        busy_until: None,
+        busy_millis: 0,
+        requests: 0,
+        hostname: hostname.to_string(),
+        offered_millis: 0,
+    }
+}
+
+/// The host a load-generating loop requests (`while sleep 0.01; do wget -q -O- http://php-apache;
+/// done`): a shell `-c` script looping over wget or curl on an http URL.
+pub fn load_generator_target(argv: &[String]) -> Option<String> {
+    let shell = argv.first()?.rsplit('/').next()?;
+    if !matches!(shell, "sh" | "ash" | "bash" | "dash") {
+        return None;
+    }
+    let script = argv.iter().position(|a| a == "-c").and_then(|i| argv.get(i + 1))?;
+    let loops = script.contains("while") || script.contains("for ");
+    let fetches = script.contains("wget") || script.contains("curl");
+    if !(loops && fetches && script.contains("done")) {
+        return None;
+    }
+    let url = &script[script.find("http://")? + "http://".len()..];
+    let host: String =
+        url.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.').collect();
+    (!host.is_empty()).then_some(host)
 }
 
 fn redis(p: &mut Program, now: SimTime) {

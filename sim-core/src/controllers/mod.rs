@@ -6,6 +6,7 @@ mod cronjob;
 mod daemonset;
 mod garbage_collector;
 pub mod history;
+mod horizontal;
 mod job;
 mod job_indexes;
 mod namespace;
@@ -29,6 +30,8 @@ pub struct ControllerManager {
     #[serde(default)]
     statefulset: statefulset::StatefulSetController,
     #[serde(default)]
+    horizontal: horizontal::HorizontalController,
+    #[serde(default)]
     ttl_after_finished: ttl_after_finished::TtlAfterFinishedController,
     garbage_collector: garbage_collector::GarbageCollector,
 }
@@ -42,6 +45,7 @@ impl ControllerManager {
             self.job.reconcile(api),
             self.daemonset.reconcile(api),
             self.statefulset.reconcile(api),
+            self.horizontal.reconcile(api),
             self.ttl_after_finished.reconcile(api),
             self.garbage_collector.reconcile(api),
         ];

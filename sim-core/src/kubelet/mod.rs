@@ -476,6 +476,17 @@ impl Kubelet {
         }
     }
 
+    /// Hands each running container of a pod the CPU its incoming requests ask for (the
+    /// network's part, `crate::traffic`; a container that does not serve requests ignores it).
+    pub fn set_offered_load(&mut self, pod_uid: &str, millis: u64) {
+        let Some(runtime) = self.pods.get_mut(pod_uid) else { return };
+        for container in runtime.containers.values_mut() {
+            if let Some(running) = container.running_mut() {
+                running.instance.set_offered_load(millis);
+            }
+        }
+    }
+
     /// What each running container of a pod uses now (`kubectl top`): by container name.
     pub fn pod_usage(&self, pod: &Pod, now: SimTime) -> Option<Vec<(String, Usage)>> {
         let runtime = self.pods.get(podutil::uid(pod))?;
