@@ -356,6 +356,24 @@ impl ApiServer {
         Ok(true)
     }
 
+    /// A controller's change to an object's spec (a Deployment scaling its ReplicaSet): as
+    /// [`Self::update`], and the generation moves as it does for any spec change.
+    pub(crate) fn update_spec<K: Kind>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        change: impl FnOnce(&mut K),
+    ) -> Result<bool, ApiError> {
+        self.update::<K>(namespace, name, |object| {
+            let before = object.clone();
+            change(object);
+            if K::TRACKS_GENERATION && *object != before {
+                let meta = object.metadata_mut();
+                meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+            }
+        })
+    }
+
     /// Changes a stored object in place for a writer that already knows the change is real
     /// (the kubelet compares the status it derived with the one stored): no copy to compare
     /// against. Returns the object's new resourceVersion.

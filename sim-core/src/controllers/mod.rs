@@ -4,6 +4,7 @@
 
 mod cronjob;
 mod daemonset;
+mod deployment;
 mod garbage_collector;
 pub mod history;
 mod horizontal;
@@ -11,16 +12,25 @@ mod job;
 mod job_indexes;
 mod namespace;
 pub mod pod_control;
+mod replicaset;
 mod statefulset;
 mod ttl_after_finished;
 
 use crate::api::ApiServer;
 use crate::time::SimTime;
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::ReplicationController;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ControllerManager {
     namespace: namespace::NamespaceController,
+    #[serde(default)]
+    deployment: deployment::DeploymentController,
+    #[serde(default)]
+    replicaset: replicaset::ReplicaSetController<ReplicaSet>,
+    #[serde(default)]
+    replication: replicaset::ReplicaSetController<ReplicationController>,
     #[serde(default)]
     cronjob: cronjob::CronJobController,
     #[serde(default)]
@@ -41,6 +51,9 @@ impl ControllerManager {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let wakes = [
             self.namespace.reconcile(api),
+            self.deployment.reconcile(api),
+            self.replicaset.reconcile(api),
+            self.replication.reconcile(api),
             self.cronjob.reconcile(api),
             self.job.reconcile(api),
             self.daemonset.reconcile(api),

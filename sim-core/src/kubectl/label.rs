@@ -144,7 +144,9 @@ fn update(parsed: &Parsed, inv: &mut Invocation<'_>, field: &str, noun: &str) ->
     Ok(i32::from(failed))
 }
 
-fn targets(
+/// The objects a command names: `-f` files, `TYPE/NAME`…, `TYPE NAME…`, or `TYPE` with
+/// `-l`/`--all`.
+pub(super) fn targets(
     parsed: &Parsed,
     inv: &Invocation<'_>,
     args: &[&String],

@@ -26,6 +26,7 @@ pub mod print;
 mod replace;
 pub mod resources;
 mod run;
+mod set;
 mod target;
 mod top;
 mod wait;
@@ -121,6 +122,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("patch", &patch::DEF, patch::run),
     ("replace", &replace::DEF, replace::run),
     ("run", &run::DEF, run::run),
+    ("set", &set::DEF, set::run),
     ("top", &top::DEF, top::run),
     ("version", &info::VERSION, info::version),
     ("wait", &wait::DEF, wait::run),

@@ -82,16 +82,36 @@ pub fn lookup(typed: &str) -> Option<&'static ResourceType> {
         Some((name, group)) => (name.to_string(), Some(group.to_string())),
         None => (typed, None),
     };
+    // The fully specified form names the version too: `deployment.v1.apps`.
+    let (version, group) = match group.as_deref().and_then(|g| g.split_once('.')) {
+        Some((version, rest)) if is_version(version) => {
+            (Some(version.to_string()), Some(rest.to_string()))
+        }
+        _ => (None, group),
+    };
     RESOURCES.iter().find(|r| {
         let names_match = r.plural == name
             || r.singular == name
             || r.short_names.contains(&name.as_str())
             || r.kind.to_lowercase() == name;
-        let api_group = r.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let (api_group, api_version) =
+            r.api_version.rsplit_once('/').unwrap_or(("", r.api_version));
         names_match
+            && version.as_deref().is_none_or(|v| v == api_version)
             && group
                 .as_deref()
                 .is_none_or(|g| g == api_group || api_group.starts_with(&format!("{g}.")))
+    })
+}
+
+/// `v1`, `v2beta1`: a version as API groups name them.
+fn is_version(text: &str) -> bool {
+    text.strip_prefix('v').is_some_and(|rest| {
+        let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        digits.len() < rest.len()
+            && ["", "alpha", "beta"].iter().any(|stage| {
+                digits.strip_prefix(stage).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            })
     })
 }
 
@@ -138,6 +158,8 @@ mod tests {
         }
         assert_eq!(lookup("deploy").map(|r| r.kind), Some("Deployment"));
         assert_eq!(lookup("deployments.apps").map(|r| r.kind), Some("Deployment"));
+        assert_eq!(lookup("deployment.v1.apps").map(|r| r.kind), Some("Deployment"));
+        assert_eq!(lookup("deployment.v2.apps"), None);
         assert_eq!(lookup("deployments.batch"), None);
         assert_eq!(lookup("podz"), None);
     }
