@@ -742,7 +742,7 @@ pub(crate) fn load_generator(profile: &Profile, hostname: &str, now: SimTime) ->
         on_term: OnTerm::Ignore,
         terminated: false,
         cpu_millis: 3,
-        memory: vec![(0, 700 * 1024)],
+        memory: vec![(0, 1_300_000)],
         busy_until: None,
         busy_millis: 0,
         requests: 0,

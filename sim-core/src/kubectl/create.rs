@@ -245,7 +245,7 @@ fn container_name(image: &str) -> String {
         .collect()
 }
 
-fn parse_int(parsed: &Parsed, flag: &str, default: i32) -> Result<i32, CommandError> {
+pub(super) fn parse_int(parsed: &Parsed, flag: &str, default: i32) -> Result<i32, CommandError> {
     match parsed.value(flag) {
         None => Ok(default),
         Some(text) => text.parse().map_err(|_| {

@@ -5,6 +5,7 @@
 //! kubectl is a client: it reads and writes the cluster only through the API server.
 
 mod apply;
+mod autoscale;
 mod catalogue;
 mod config;
 mod create;
@@ -25,7 +26,9 @@ mod patch;
 pub mod print;
 mod replace;
 pub mod resources;
+mod rollout;
 mod run;
+mod scale;
 mod set;
 mod target;
 mod top;
@@ -108,6 +111,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("annotate", &label::ANNOTATE, label::annotate),
     ("api-resources", &info::API_RESOURCES, info::api_resources),
     ("apply", &apply::DEF, apply::run),
+    ("autoscale", &autoscale::DEF, autoscale::run),
     ("cluster-info", &info::CLUSTER_INFO, info::cluster_info),
     ("config", &config::DEF, config::run),
     ("create", &create::DEF, create::run),
@@ -121,7 +125,9 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("logs", &logs::DEF, logs::run),
     ("patch", &patch::DEF, patch::run),
     ("replace", &replace::DEF, replace::run),
+    ("rollout", &rollout::DEF, rollout::run),
     ("run", &run::DEF, run::run),
+    ("scale", &scale::DEF, scale::run),
     ("set", &set::DEF, set::run),
     ("top", &top::DEF, top::run),
     ("version", &info::VERSION, info::version),

@@ -5,12 +5,15 @@ use super::Admission;
 use super::pod::{default_pod_spec, validate_pod_spec};
 use crate::api::FieldError;
 use crate::api::selector::Selector;
+use crate::controllers::horizontal::{default_scale_down, default_scale_up};
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetUpdateStrategy, Deployment, DeploymentStrategy, ReplicaSet,
     RollingUpdateDaemonSet, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
     StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
 };
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::autoscaling::v2::{
+    HPAScalingRules, HorizontalPodAutoscaler, MetricSpec, MetricTarget, ResourceMetricSource,
+};
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, ReplicationController, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -528,9 +531,29 @@ impl Admission for CronJob {
 }
 
 impl Admission for HorizontalPodAutoscaler {
+    /// minReplicas 1; without metrics, 80% average CPU utilization; a given `behavior` gets
+    /// the default rules for what it leaves out.
     fn apply_defaults(&mut self) {
         if let Some(spec) = self.spec.as_mut() {
             spec.min_replicas.get_or_insert(1);
+            if spec.metrics.as_ref().is_none_or(Vec::is_empty) {
+                spec.metrics = Some(vec![MetricSpec {
+                    type_: "Resource".into(),
+                    resource: Some(ResourceMetricSource {
+                        name: "cpu".into(),
+                        target: MetricTarget {
+                            type_: "Utilization".into(),
+                            average_utilization: Some(80),
+                            ..Default::default()
+                        },
+                    }),
+                    ..Default::default()
+                }]);
+            }
+            if let Some(behavior) = spec.behavior.as_mut() {
+                default_scaling_rules(&mut behavior.scale_up, default_scale_up());
+                default_scaling_rules(&mut behavior.scale_down, default_scale_down());
+            }
         }
     }
 
@@ -554,5 +577,19 @@ impl Admission for HorizontalPodAutoscaler {
             ));
         }
         errors
+    }
+}
+
+/// `GenerateHPAScaleUpRules` / `GenerateHPAScaleDownRules`: unset parts take the defaults.
+fn default_scaling_rules(rules: &mut Option<HPAScalingRules>, defaults: HPAScalingRules) {
+    let rules = rules.get_or_insert_with(|| defaults.clone());
+    if rules.stabilization_window_seconds.is_none() {
+        rules.stabilization_window_seconds = defaults.stabilization_window_seconds;
+    }
+    if rules.select_policy.is_none() {
+        rules.select_policy = defaults.select_policy;
+    }
+    if rules.policies.is_none() {
+        rules.policies = defaults.policies;
     }
 }

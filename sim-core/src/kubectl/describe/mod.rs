@@ -3,7 +3,9 @@
 //! own describers, as in kubectl; other kinds get the common fields, their spec and events.
 //! The workload controllers' describers are in `workloads`, Jobs' and CronJobs' in `batch`.
 
+mod autoscaling;
 mod batch;
+mod sets;
 mod workloads;
 
 use super::flags::{Flag, Parsed};
@@ -210,6 +212,14 @@ impl Writer {
     }
 }
 
+/// kubectl's `DescribePodTemplate` as `rollout history --revision` prints it: written straight
+/// to its buffer, tabs and all, without the describe tabwriter.
+pub(super) fn pod_template_text(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> String {
+    let mut w = Writer::default();
+    workloads::pod_template(&mut w, template);
+    w.text
+}
+
 fn describe(
     api: &ApiServer,
     kind: &dyn DynamicKind,
@@ -227,6 +237,9 @@ fn describe(
         "Namespace" => describe_namespace(&mut w, object),
         "Deployment" => workloads::describe_deployment(&mut w, api, object),
         "ReplicaSet" => workloads::describe_replica_set(&mut w, api, object),
+        "DaemonSet" => sets::describe_daemon_set(&mut w, api, object),
+        "StatefulSet" => sets::describe_stateful_set(&mut w, api, object),
+        "HorizontalPodAutoscaler" => autoscaling::describe_hpa(&mut w, object),
         "Job" => batch::describe_job(&mut w, object),
         "CronJob" => batch::describe_cronjob(&mut w, object),
         _ => describe_generic(&mut w, kind, object),
