@@ -272,6 +272,7 @@ fn construct_history(
     let name = set.metadata.name.clone().unwrap_or_default();
     let uid = set.metadata.uid.clone().unwrap_or_default();
     let template = set.spec.as_ref()?.template.clone();
+    history::adopt_orphans(api, set, &set.spec.as_ref()?.selector);
     let revisions = history::owned(api, &namespace, &uid);
     let mut collisions = set.status.as_ref().and_then(|s| s.collision_count);
     for _ in 0..8 {

@@ -5,10 +5,11 @@
 //! more than the owner's newest.
 
 use super::pod_control::{controller_ref, is_controlled_by};
+use crate::api::selector::Selector;
 use crate::api::{ApiServer, DeleteOptions, Kind};
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,6 +80,31 @@ pub fn template_of(revision: &ControllerRevision) -> Option<PodTemplateSpec> {
         map.remove("$patch");
     }
     serde::Deserialize::deserialize(&template).ok()
+}
+
+/// `adoptOrphanRevisions`: revisions in the owner's namespace that no controller owns and
+/// that its selector matches become its own (a DaemonSet or StatefulSet recreated after a
+/// `--cascade=orphan` delete takes its history back).
+pub fn adopt_orphans<K: Kind>(api: &mut ApiServer, owner: &K, selector: &LabelSelector) {
+    let Some(selector) = Selector::from_label_selector(selector) else { return };
+    let namespace = owner.meta().namespace.clone().unwrap_or_default();
+    let orphans: Vec<String> = api
+        .list::<ControllerRevision>(Some(&namespace))
+        .filter(|r| {
+            !r.metadata.owner_references.iter().flatten().any(|o| o.controller == Some(true))
+                && selector.matches(r.metadata.labels.as_ref())
+        })
+        .filter_map(|r| r.metadata.name.clone())
+        .collect();
+    for name in orphans {
+        let _ = api.update::<ControllerRevision>(&namespace, &name, |revision| {
+            revision
+                .metadata
+                .owner_references
+                .get_or_insert_with(Vec::new)
+                .push(controller_ref(owner));
+        });
+    }
 }
 
 /// The revisions `owner_uid` controls, oldest revision number first.

@@ -93,6 +93,7 @@ fn update_revision(
     let uid = set.metadata.uid.clone().unwrap_or_default();
     let name = set.metadata.name.clone().unwrap_or_default();
     let template = set.spec.as_ref()?.template.clone();
+    history::adopt_orphans(api, set, &set.spec.as_ref()?.selector);
     let revisions = history::owned(api, &namespace, &uid);
     // The set's collision count is always given, 0 when unset.
     let mut collisions = Some(set.status.as_ref().and_then(|s| s.collision_count).unwrap_or(0));
