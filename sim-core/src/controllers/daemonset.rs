@@ -38,11 +38,22 @@ const DAEMON_TOLERATIONS: &[(&str, &str)] = &[
     ("node.kubernetes.io/unschedulable", "NoSchedule"),
 ];
 
+/// How many syncs that create or delete pods one DaemonSet may have at one instant before it
+/// is requeued a second later: pods that keep going wrong under the controller (bound to
+/// another node than the one they were made for, failing at once) are retried with a delay,
+/// as the controller's rate-limited work queue does, instead of stalling the clock.
+const MUTATIONS_PER_INSTANT: u32 = 5;
+const REQUEUE_DELAY: Duration = Duration::from_secs(1);
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DaemonSetController {
     seen_api_version: u64,
-    /// When a pod becomes available (minReadySeconds after it became ready).
+    /// When a pod becomes available (minReadySeconds after it became ready), or a requeued
+    /// DaemonSet is due.
     wake: Option<SimTime>,
+    /// Per DaemonSet uid: the instant of its last pod changes and how many syncs made them.
+    #[serde(default)]
+    churn: BTreeMap<String, (SimTime, u32)>,
 }
 
 impl DaemonSetController {
@@ -65,8 +76,22 @@ impl DaemonSetController {
         let sets: Vec<DaemonSet> = api.list::<DaemonSet>(None).cloned().collect();
         let nodes: Vec<Node> = api.list::<Node>(None).cloned().collect();
         let mut wake = None;
+        self.churn.retain(|_, (at, _)| *at >= now);
         for set in sets.iter().filter(|s| s.metadata.deletion_timestamp.is_none()) {
-            wake = earliest(wake, sync(api, set, &nodes, now));
+            let uid = set.metadata.uid.clone().unwrap_or_default();
+            if let Some((at, count)) = self.churn.get(&uid)
+                && *at == now
+                && *count >= MUTATIONS_PER_INSTANT
+            {
+                wake = earliest(wake, Some(now + REQUEUE_DELAY));
+                continue;
+            }
+            let (next, mutated) = sync(api, set, &nodes, now);
+            if mutated {
+                let entry = self.churn.entry(uid).or_insert((now, 0));
+                *entry = if entry.0 == now { (now, entry.1 + 1) } else { (now, 1) };
+            }
+            wake = earliest(wake, next);
         }
         self.seen_api_version = api.resource_version();
         self.wake = wake;
@@ -103,13 +128,19 @@ pub fn target_node(pod: &Pod) -> Option<String> {
     })
 }
 
-/// One sync of one DaemonSet: revisions, pods per node, the rolling update, status.
-fn sync(api: &mut ApiServer, set: &DaemonSet, nodes: &[Node], now: SimTime) -> Option<SimTime> {
+/// One sync of one DaemonSet: revisions, pods per node, the rolling update, status. Returns
+/// when it next wants a sync and whether it created or deleted pods.
+fn sync(
+    api: &mut ApiServer,
+    set: &DaemonSet,
+    nodes: &[Node],
+    now: SimTime,
+) -> (Option<SimTime>, bool) {
     let namespace = set.metadata.namespace.clone().unwrap_or_default();
     let name = set.metadata.name.clone().unwrap_or_default();
     let uid = set.metadata.uid.clone().unwrap_or_default();
     let spec = set.spec.clone().unwrap_or_default();
-    let Some((hash, revisions)) = construct_history(api, set) else { return None };
+    let Some((hash, revisions)) = construct_history(api, set) else { return (None, false) };
 
     let pods: Vec<Pod> = api
         .list::<Pod>(Some(&namespace))
@@ -203,6 +234,7 @@ fn sync(api: &mut ApiServer, set: &DaemonSet, nodes: &[Node], now: SimTime) -> O
     for pod in &delete {
         pod_control::delete_pod(api, set, pod, COMPONENT);
     }
+    let mutated = !create_on.is_empty() || !delete.is_empty();
 
     // Status from the pods as they are now.
     let pods: Vec<Pod> = api
@@ -259,7 +291,7 @@ fn sync(api: &mut ApiServer, set: &DaemonSet, nodes: &[Node], now: SimTime) -> O
     let mut live = live;
     live.insert(history::revision_name(&name, &hash));
     history::truncate(api, &revisions, &live, spec.revision_history_limit.unwrap_or(10));
-    wake
+    (wake, mutated)
 }
 
 /// The current revision's hash, after making sure that revision exists and is the newest; the
