@@ -163,8 +163,7 @@ impl ApiServer {
     /// Whether any object of a kind was written or removed after resourceVersion `version`:
     /// components that care about a few kinds skip passes where only others changed.
     pub fn kind_changed_since<K: Kind>(&self, version: u64) -> bool {
-        self.changed_since::<K>(version).next().is_some()
-            || self.deleted_since::<K>(version).next().is_some()
+        K::store(self).changed_after(version)
     }
 
     /// Objects of a kind written after resourceVersion `version` (a watch from that version).

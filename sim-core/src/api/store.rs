@@ -52,11 +52,19 @@ pub struct Store<K> {
     /// Deleted objects by the resourceVersion of their deletion, so watchers see deletions.
     /// Not saved: a saved simulation is settled, so every watcher has seen them already.
     tombstones: BTreeMap<u64, Rc<K>>,
+    /// The resourceVersion of the latest write or removal (derived), so "did anything of this
+    /// kind change since" is answered without a search.
+    latest: u64,
 }
 
 impl<K> Default for Store<K> {
     fn default() -> Self {
-        Store { objects: BTreeMap::new(), by_version: BTreeMap::new(), tombstones: BTreeMap::new() }
+        Store {
+            objects: BTreeMap::new(),
+            by_version: BTreeMap::new(),
+            tombstones: BTreeMap::new(),
+            latest: 0,
+        }
     }
 }
 
@@ -76,6 +84,7 @@ impl<K: Object> Store<K> {
         if let Some(old) = self.get(&key.0, &key.1) {
             self.by_version.remove(&version_of(old.meta()));
         }
+        self.latest = self.latest.max(version_of(object.meta()));
         self.by_version.insert(version_of(object.meta()), key.clone());
         self.objects.entry(key.0).or_default().insert(key.1, Rc::new(object));
     }
@@ -99,6 +108,7 @@ impl<K: Object> Store<K> {
         let object = Rc::make_mut(object);
         change(object);
         object.meta_mut().resource_version = Some(version.to_string());
+        self.latest = self.latest.max(version);
         if let Some(key) = key {
             self.by_version.insert(version, key);
         }
@@ -114,7 +124,13 @@ impl<K: Object> Store<K> {
         }
         self.by_version.remove(&version_of(object.meta()));
         self.tombstones.insert(version, Rc::clone(&object));
+        self.latest = self.latest.max(version);
         Some(Rc::unwrap_or_clone(object))
+    }
+
+    /// Whether any object was written or removed after resourceVersion `version`.
+    pub fn changed_after(&self, version: u64) -> bool {
+        self.latest > version
     }
 
     /// The last state of objects deleted after resourceVersion `version`.
