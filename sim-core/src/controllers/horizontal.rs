@@ -351,29 +351,27 @@ fn reconcile_autoscaler(
         }
     };
     let rescale = desired != current && !(current == 0 && min != 0);
-    if rescale {
-        if set_scale(api, &namespace, &target.kind, &target.name, desired) {
-            set_condition(
-                &mut status,
-                "AbleToScale",
-                true,
-                "SucceededRescale",
-                format!("the HPA controller was able to update the target scale to {desired}"),
-                now,
-            );
-            let reason = reason.unwrap_or_default();
-            event(
-                api,
-                hpa,
-                EventType::Normal,
-                "SuccessfulRescale",
-                format!("New size: {desired}; reason: {reason}"),
-            );
-            if spec.behavior.is_some() {
-                memory.scale_events.push((now, desired - current));
-            }
-            status.last_scale_time = Some(now.to_k8s());
+    if rescale && set_scale(api, &namespace, &target.kind, &target.name, desired) {
+        set_condition(
+            &mut status,
+            "AbleToScale",
+            true,
+            "SucceededRescale",
+            format!("the HPA controller was able to update the target scale to {desired}"),
+            now,
+        );
+        let reason = reason.unwrap_or_default();
+        event(
+            api,
+            hpa,
+            EventType::Normal,
+            "SuccessfulRescale",
+            format!("New size: {desired}; reason: {reason}"),
+        );
+        if spec.behavior.is_some() {
+            memory.scale_events.push((now, desired - current));
         }
+        status.last_scale_time = Some(now.to_k8s());
     }
     status.current_replicas = Some(current);
     status.desired_replicas = desired;
@@ -454,7 +452,7 @@ fn replicas_for_metrics(
 fn quantity(resource: &str, raw: u64) -> Quantity {
     if resource == "memory" {
         Quantity(raw.to_string())
-    } else if raw % 1000 == 0 {
+    } else if raw.is_multiple_of(1000) {
         Quantity((raw / 1000).to_string())
     } else {
         Quantity(format!("{raw}m"))

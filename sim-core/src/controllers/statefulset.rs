@@ -274,7 +274,7 @@ fn sync(api: &mut ApiServer, set: &StatefulSet, now: SimTime) -> Option<SimTime>
             condemned.push((ord, pod.clone()));
         }
     }
-    condemned.sort_by(|a, b| b.0.cmp(&a.0));
+    condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
 
     let versioned = |ord: i32| {
         let old = rolling && ord < partition;

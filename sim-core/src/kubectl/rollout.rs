@@ -789,7 +789,7 @@ fn status(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         }
         object = kind
             .get(inv.sim.api(), namespace, name)
-            .map_err(|_| CommandError::Plain(format!("object has been deleted")))?;
+            .map_err(|_| CommandError::Plain("object has been deleted".to_string()))?;
     }
 }
 
