@@ -293,6 +293,7 @@ impl ApiServer {
         meta.generation = old_meta.generation;
         meta.resource_version = old_meta.resource_version.clone();
         object.apply_defaults();
+        object.prepare_for_update(&old);
         let mut object_value =
             serde_json::to_value(&object).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let old_value =

@@ -223,7 +223,14 @@ fn sync(
         delete.extend(rolling_update(&by_node, &eligible, &hash, max_unavailable, min_ready, now));
     }
 
-    let template = daemon_template(&spec.template, set.metadata.generation.unwrap_or(0), &hash);
+    let template_generation = set
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::api::admission::TEMPLATE_GENERATION))
+        .and_then(|g| g.parse().ok())
+        .unwrap_or(1);
+    let template = daemon_template(&spec.template, template_generation, &hash);
     for node in &create_on {
         let mut template = template.clone();
         pin_to_node(&mut template, node);

@@ -143,34 +143,22 @@ fn get_scale(api: &ApiServer, namespace: &str, kind: &str, name: &str) -> Result
 
 /// Writes the target's `spec.replicas` as the scale subresource does (the generation moves).
 fn set_scale(api: &mut ApiServer, namespace: &str, kind: &str, name: &str, replicas: i32) -> bool {
-    fn write<K: crate::api::Kind>(
-        api: &mut ApiServer,
-        namespace: &str,
-        name: &str,
-        set: impl FnOnce(&mut K),
-    ) -> bool {
-        api.update::<K>(namespace, name, |object| {
-            set(object);
-            let meta = object.metadata_mut();
-            meta.generation = Some(meta.generation.unwrap_or(0) + 1);
-        })
-        .is_ok()
-    }
     match kind {
-        "Deployment" => write::<Deployment>(api, namespace, name, |d| {
+        "Deployment" => api.update_spec::<Deployment>(namespace, name, |d| {
             d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
         }),
-        "ReplicaSet" => write::<ReplicaSet>(api, namespace, name, |r| {
+        "ReplicaSet" => api.update_spec::<ReplicaSet>(namespace, name, |r| {
             r.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
         }),
-        "StatefulSet" => write::<StatefulSet>(api, namespace, name, |s| {
+        "StatefulSet" => api.update_spec::<StatefulSet>(namespace, name, |s| {
             s.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
         }),
-        "ReplicationController" => write::<ReplicationController>(api, namespace, name, |r| {
+        "ReplicationController" => api.update_spec::<ReplicationController>(namespace, name, |r| {
             r.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
         }),
-        _ => false,
+        _ => return false,
     }
+    .is_ok()
 }
 
 fn event(

@@ -10,6 +10,7 @@ mod storage;
 mod workloads;
 
 pub use pod::default_pod_spec;
+pub use workloads::TEMPLATE_GENERATION;
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::apps::v1::ControllerRevision;
@@ -24,6 +25,10 @@ use k8s_openapi::api::scheduling::v1::PriorityClass;
 pub trait Admission {
     /// The defaults set on create and on update.
     fn apply_defaults(&mut self) {}
+
+    /// What an update sets from the object it replaces (`PrepareForUpdate`); `self` is the new
+    /// object, already defaulted.
+    fn prepare_for_update(&mut self, _old: &Self) {}
 
     /// Server-assigned values that need the cluster's state (a Service's cluster IP).
     fn allocate(&mut self, _api: &mut ApiServer) -> Result<(), ApiError> {

@@ -220,8 +220,34 @@ impl Admission for ReplicationController {
     }
 }
 
+/// Where apps/v1 keeps a DaemonSet's template generation (`spec.templateGeneration` of the
+/// internal API): 1 on creation, one more at each template change.
+pub const TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
 impl Admission for DaemonSet {
+    fn prepare_for_update(&mut self, old: &Self) {
+        let generation = |set: &DaemonSet| {
+            set.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(TEMPLATE_GENERATION))
+                .and_then(|g| g.parse::<i64>().ok())
+                .unwrap_or(1)
+        };
+        let template = |set: &DaemonSet| set.spec.as_ref().map(|s| s.template.clone());
+        let next = generation(old) + i64::from(template(self) != template(old));
+        self.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(TEMPLATE_GENERATION.into(), next.to_string());
+    }
+
     fn apply_defaults(&mut self) {
+        self.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .entry(TEMPLATE_GENERATION.into())
+            .or_insert_with(|| "1".into());
         let spec = self.spec.get_or_insert_with(Default::default);
         spec.revision_history_limit.get_or_insert(10);
         let strategy = spec.update_strategy.get_or_insert_with(DaemonSetUpdateStrategy::default);
