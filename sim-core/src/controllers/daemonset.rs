@@ -227,7 +227,7 @@ fn sync(
         .metadata
         .annotations
         .as_ref()
-        .and_then(|a| a.get(crate::api::admission::TEMPLATE_GENERATION))
+        .and_then(|a| a.get(crate::api::admission::workloads::TEMPLATE_GENERATION))
         .and_then(|g| g.parse().ok())
         .unwrap_or(1);
     let template = daemon_template(&spec.template, template_generation, &hash);

@@ -7,6 +7,7 @@
 //! the legacy scale-up limit max(2×, 4), with it the scaling policies), writes the target's
 //! `spec.replicas`, and reports status, conditions and SuccessfulRescale events.
 
+use crate::api::admission::workloads::{default_scale_down, default_scale_up};
 use crate::api::metrics::PodMetrics;
 use crate::api::selector::Selector;
 use crate::api::{ApiServer, EventSource, EventType};
@@ -861,35 +862,6 @@ fn rate_limit(
         });
     }
     result.unwrap_or(current)
-}
-
-/// `GenerateHPAScaleUpRules`' defaults: the larger of +4 pods and +100% per 15 s.
-pub fn default_scale_up() -> HPAScalingRules {
-    use k8s_openapi::api::autoscaling::v2::HPAScalingPolicy;
-    HPAScalingRules {
-        stabilization_window_seconds: Some(0),
-        select_policy: Some("Max".into()),
-        policies: Some(vec![
-            HPAScalingPolicy { type_: "Pods".into(), value: 4, period_seconds: 15 },
-            HPAScalingPolicy { type_: "Percent".into(), value: 100, period_seconds: 15 },
-        ]),
-        tolerance: None,
-    }
-}
-
-/// `GenerateHPAScaleDownRules`' defaults: -100% per 15 s after the controller's 300 s window.
-pub fn default_scale_down() -> HPAScalingRules {
-    use k8s_openapi::api::autoscaling::v2::HPAScalingPolicy;
-    HPAScalingRules {
-        stabilization_window_seconds: None,
-        select_policy: Some("Max".into()),
-        policies: Some(vec![HPAScalingPolicy {
-            type_: "Percent".into(),
-            value: 100,
-            period_seconds: 15,
-        }]),
-        tolerance: None,
-    }
 }
 
 #[cfg(test)]

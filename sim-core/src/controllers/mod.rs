@@ -7,7 +7,7 @@ mod daemonset;
 mod deployment;
 mod garbage_collector;
 pub mod history;
-pub mod horizontal;
+mod horizontal;
 mod job;
 mod job_indexes;
 mod namespace;

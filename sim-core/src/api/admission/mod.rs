@@ -7,10 +7,9 @@ mod extensions;
 mod pod;
 mod service;
 mod storage;
-mod workloads;
+pub mod workloads;
 
 pub use pod::default_pod_spec;
-pub use workloads::TEMPLATE_GENERATION;
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::apps::v1::ControllerRevision;

@@ -5,14 +5,14 @@ use super::Admission;
 use super::pod::{default_pod_spec, validate_pod_spec};
 use crate::api::FieldError;
 use crate::api::selector::Selector;
-use crate::controllers::horizontal::{default_scale_down, default_scale_up};
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetUpdateStrategy, Deployment, DeploymentStrategy, ReplicaSet,
     RollingUpdateDaemonSet, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
     StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::autoscaling::v2::{
-    HPAScalingRules, HorizontalPodAutoscaler, MetricSpec, MetricTarget, ResourceMetricSource,
+    HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler, MetricSpec, MetricTarget,
+    ResourceMetricSource,
 };
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, ReplicationController, Volume};
@@ -617,5 +617,32 @@ fn default_scaling_rules(rules: &mut Option<HPAScalingRules>, defaults: HPAScali
     }
     if rules.policies.is_none() {
         rules.policies = defaults.policies;
+    }
+}
+
+/// `GenerateHPAScaleUpRules`' defaults: the larger of +4 pods and +100% per 15 s.
+pub fn default_scale_up() -> HPAScalingRules {
+    HPAScalingRules {
+        stabilization_window_seconds: Some(0),
+        select_policy: Some("Max".into()),
+        policies: Some(vec![
+            HPAScalingPolicy { type_: "Pods".into(), value: 4, period_seconds: 15 },
+            HPAScalingPolicy { type_: "Percent".into(), value: 100, period_seconds: 15 },
+        ]),
+        tolerance: None,
+    }
+}
+
+/// `GenerateHPAScaleDownRules`' defaults: -100% per 15 s after the controller's 300 s window.
+pub fn default_scale_down() -> HPAScalingRules {
+    HPAScalingRules {
+        stabilization_window_seconds: None,
+        select_policy: Some("Max".into()),
+        policies: Some(vec![HPAScalingPolicy {
+            type_: "Percent".into(),
+            value: 100,
+            period_seconds: 15,
+        }]),
+        tolerance: None,
     }
 }
