@@ -4,7 +4,7 @@
 
 mod cronjob;
 mod daemonset;
-mod deployment;
+pub mod deployment;
 mod garbage_collector;
 pub mod history;
 pub mod horizontal;
