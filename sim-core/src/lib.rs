@@ -10,6 +10,7 @@ pub mod container;
 pub mod controllers;
 pub mod kubectl;
 pub mod kubelet;
+pub mod machine;
 pub mod podutil;
 pub mod quantity;
 pub mod rng;

@@ -74,13 +74,25 @@ impl Kubelet {
             Some(runtime) => runtime,
             None if pod.metadata.deletion_timestamp.is_some() => {
                 // Deleted before the kubelet set anything up: nothing to stop.
-                let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+                if !self.is_static(&uid) {
+                    let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+                }
                 return None;
             }
             None => self.admit(api, pod)?,
         };
         let wake = if pod.metadata.deletion_timestamp.is_some() {
             self.terminate_pod(api, pod, &mut runtime)
+        } else if let Some(message) = runtime.evicted.clone() {
+            // Evicted: the containers are killed at once, then the pod is Failed for good.
+            let mut dying = pod.clone();
+            dying.metadata.deletion_timestamp = Some(api.now().to_k8s());
+            let wake = self.terminate_pod(api, &dying, &mut runtime);
+            if wake.is_none() {
+                self.write_pod_status(api, pod, &runtime);
+                self.write_evicted_status(api, pod, &message);
+            }
+            wake
         } else {
             let wake = self.sync_containers(api, pod, &mut runtime);
             self.write_pod_status(api, pod, &runtime);
@@ -88,7 +100,10 @@ impl Kubelet {
         };
         let finished = pod.metadata.deletion_timestamp.is_some() && wake.is_none();
         if finished {
-            let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+            // A static pod's mirror went when its file did; the pod it was is the kubelet's.
+            if !self.is_static(&uid) {
+                let _ = api.remove::<Pod>(podutil::namespace(pod), podutil::name(pod));
+            }
         } else {
             self.pods.insert(uid, runtime);
         }

@@ -21,6 +21,9 @@ pub(super) struct PodRuntime {
     /// When the pod next needs a look without any change (a pull finishing, a probe, a back-off
     /// ending, a process waking up).
     pub next_sync: Option<SimTime>,
+    /// The eviction manager chose this pod: why (the pod's status message once it stopped).
+    #[serde(default)]
+    pub evicted: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
