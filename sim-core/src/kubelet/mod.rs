@@ -6,6 +6,7 @@
 //! writes only status through the API.
 
 mod backoff;
+mod cri;
 mod env;
 mod eviction;
 mod heartbeat;
@@ -23,6 +24,7 @@ use crate::podutil;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use backoff::Backoff;
+pub use cri::CriContainer;
 pub use eviction::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER, binary_quantity};
 pub use heartbeat::{LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE};
 use k8s_openapi::api::core::v1::{

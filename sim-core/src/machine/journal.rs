@@ -83,7 +83,12 @@ impl Journal {
         let several_boots = entries.first().map(|e| e.boot) != entries.last().map(|e| e.boot);
         let mut lines = Vec::new();
         let mut boot = None;
-        for (index, entry) in entries.iter().enumerate() {
+        // Lines written at one instant were a few hundred microseconds apart on a real clock.
+        let mut same_instant = 0u64;
+        let mut previous_at = None;
+        for entry in entries {
+            same_instant = if previous_at == Some(entry.at) { same_instant + 1 } else { 0 };
+            previous_at = Some(entry.at);
             if several_boots && boot != Some(entry.boot) {
                 let id = self.boot_ids.get(entry.boot as usize).cloned().unwrap_or_default();
                 lines.push(format!("-- Boot {} --", id.replace('-', "")));
@@ -94,7 +99,10 @@ impl Journal {
                 Line::Systemd(text) => lines.push(format!("{stamp} {hostname} systemd[1]: {text}")),
                 Line::Kubelet { pid, severity, location, message } => {
                     // klog's header: severity, month and day, time with microseconds, thread id.
-                    let micros = entry.at.unix_ms() % 1000 * 1000 + (index as u64 * 337) % 1000;
+                    let micros = (entry.at.unix_ms() % 1000 * 1000
+                        + u64::from(*pid) * 7 % 900
+                        + same_instant * 1_733)
+                        % 1_000_000;
                     let header = format!(
                         "{severity}{} {}.{micros:06} {pid:>7} {location}]",
                         entry.at.strftime("%m%d"),

@@ -176,7 +176,8 @@ pub fn timespan(d: Duration) -> String {
         if rest == 0 {
             parts.push(format!("{secs}s"));
         } else {
-            parts.push(format!("{secs}.{rest:03}s").trim_end_matches('0').to_string());
+            let fraction = format!("{rest:03}");
+            parts.push(format!("{secs}.{}s", fraction.trim_end_matches('0')));
         }
     } else if ms > 0 {
         parts.push(format!("{ms}ms"));
