@@ -7,9 +7,11 @@
 mod apply;
 mod catalogue;
 mod config;
+mod cordon;
 mod create;
 mod delete;
 mod describe;
+mod drain;
 mod edit;
 mod errors;
 mod exec;
@@ -108,9 +110,11 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("apply", &apply::DEF, apply::run),
     ("cluster-info", &info::CLUSTER_INFO, info::cluster_info),
     ("config", &config::DEF, config::run),
+    ("cordon", &cordon::CORDON, cordon::cordon),
     ("create", &create::DEF, create::run),
     ("delete", &delete::DEF, delete::run),
     ("describe", &describe::DEF, describe::run),
+    ("drain", &drain::DEF, drain::run),
     ("edit", &edit::DEF, edit::run),
     ("exec", &exec::DEF, exec::run),
     ("explain", &explain::DEF, explain::run),
@@ -121,6 +125,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("replace", &replace::DEF, replace::run),
     ("run", &run::DEF, run::run),
     ("top", &top::DEF, top::run),
+    ("uncordon", &cordon::UNCORDON, cordon::uncordon),
     ("version", &info::VERSION, info::version),
 ];
 

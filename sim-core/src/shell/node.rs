@@ -1,7 +1,8 @@
 //! The shell on a node, opened with `ssh NODE`: root's bash on the machine, in the lab shell's
 //! own syntax (pipes, redirections and here-documents write the node's files). It knows what an
 //! administrator uses to look after a kubelet: `systemctl`, `journalctl`, `crictl`, `sysctl`,
-//! `swapoff`/`swapon`, the static pod manifests in `/etc/kubernetes/manifests`, and `exit`.
+//! `swapoff`/`swapon`, the static pod manifests in `/etc/kubernetes/manifests`, `reboot` and
+//! `exit`.
 
 use super::builtins::{self, Result};
 use super::{Output, Shell};
@@ -93,6 +94,16 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
             0
         }
         "sudo" => return run(shell, sim, args, stdin),
+        "reboot" => {
+            // The machine goes down under the session.
+            output.err_line(format!(
+                "Connection to {0} closed by remote host.\nConnection to {0} closed.",
+                session.node
+            ));
+            shell.node = None;
+            sim.reboot_node(&session.node);
+            0
+        }
         "hostname" => {
             output.out(format!("{}\n", session.node));
             0
