@@ -112,7 +112,7 @@ impl Kubelet {
     /// Evicts the first pod in the kubelet's order; whether there was one to evict.
     fn evict_one(&mut self, api: &mut ApiServer, available: u64) -> bool {
         let now = api.now();
-        let mut candidates: Vec<(bool, i32, i128, Pod, Vec<(String, u64, i128)>)> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
         for (uid, runtime) in &self.pods {
             if runtime.evicted.is_some() || self.is_static(uid) {
                 continue;
@@ -138,11 +138,22 @@ impl Kubelet {
             }
             let usage: i128 = containers.iter().map(|c| i128::from(c.1)).sum();
             let request: i128 = containers.iter().map(|c| c.2).sum();
-            candidates.push((usage > request, priority, usage - request, pod.clone(), containers));
+            candidates.push(Candidate {
+                over_request: usage > request,
+                priority,
+                excess: usage - request,
+                pod: pod.clone(),
+                containers,
+            });
         }
         // Over their request first, then lower priority, then further over their request.
-        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
-        let Some((_, _, _, pod, containers)) = candidates.into_iter().next() else {
+        candidates.sort_by(|a, b| {
+            b.over_request
+                .cmp(&a.over_request)
+                .then(a.priority.cmp(&b.priority))
+                .then(b.excess.cmp(&a.excess))
+        });
+        let Some(Candidate { pod, containers, .. }) = candidates.into_iter().next() else {
             return false;
         };
         let mut message = format!(
@@ -197,6 +208,17 @@ impl Kubelet {
     }
 }
 
+/// A pod the eviction manager may choose, with what ranks it.
+struct Candidate {
+    over_request: bool,
+    priority: i32,
+    /// Memory used beyond the request, in bytes.
+    excess: i128,
+    pod: Pod,
+    /// Each container's name, memory use and request.
+    containers: Vec<(String, u64, i128)>,
+}
+
 /// A container's memory request in bytes (its limit when only that is set).
 fn memory_request(container: &k8s_openapi::api::core::v1::Container) -> i128 {
     let resources = container.resources.as_ref();
@@ -214,7 +236,7 @@ pub fn binary_quantity(bytes: u64) -> String {
         return "0".to_string();
     }
     for (suffix, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-        if bytes % size == 0 {
+        if bytes.is_multiple_of(size) {
             return format!("{}{suffix}", bytes / size);
         }
     }

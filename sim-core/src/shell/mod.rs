@@ -222,12 +222,11 @@ impl Shell {
             let is_last = index + 1 == count;
             if let Some(redirect) = &command.stdout {
                 let written = result.output.stdout();
-                if redirect.path != "/dev/null" {
-                    if let Err(problem) =
+                if redirect.path != "/dev/null"
+                    && let Err(problem) =
                         self.write_file(sim, &redirect.path, &written, redirect.append)
-                    {
-                        terminal.err_line(problem);
-                    }
+                {
+                    terminal.err_line(problem);
                 }
                 terminal.err(result.output.stderr());
             } else if is_last {
