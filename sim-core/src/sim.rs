@@ -84,7 +84,10 @@ impl Simulation {
             let _ = api.create(endpoints);
         }
         let mut node_rng = root.fork("nodes");
-        let mut lease_rng = root.fork("leases");
+        // The kubelets came up together and renew their leases in step (one wake-up renews
+        // them all), a few seconds before the session starts.
+        let renewed_at =
+            SimTime::from_unix_ms(SESSION_START.unix_ms() - root.fork("leases").between(1, 10_000));
         let mut kubelets = BTreeMap::new();
         let mut machines = BTreeMap::new();
         for (index, template) in cluster.nodes.iter().enumerate() {
@@ -94,12 +97,9 @@ impl Simulation {
                 bootstrapped_at + WORKER_JOIN_DELAY
             };
             api.set_now(joined_at);
-            // Each kubelet last reported its node's status a few minutes before the session, and
-            // renewed its lease in the last ten seconds.
+            // Each kubelet last reported its node's status a few minutes before the session.
             let reported_at =
                 SimTime::from_unix_ms(SESSION_START.unix_ms() - node_rng.between(1_000, 290_000));
-            let renewed_at =
-                SimTime::from_unix_ms(SESSION_START.unix_ms() - lease_rng.between(1, 10_000));
             let node = template.to_node(index, joined_at, reported_at, &mut node_rng);
             let boot_id =
                 node.status.as_ref().and_then(|s| s.node_info.as_ref()).map(|i| i.boot_id.clone());

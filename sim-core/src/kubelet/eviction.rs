@@ -36,6 +36,8 @@ pub(super) struct EvictionManager {
     last_pressure_at: Option<SimTime>,
     /// When it last evicted a pod (one per monitoring period).
     last_eviction_at: Option<SimTime>,
+    /// When it looks next without anything changing on the node.
+    pub next_check: Option<SimTime>,
 }
 
 impl Kubelet {

@@ -190,18 +190,17 @@ impl Kubelet {
     pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
         let lease_due = self.renew_lease(api);
-        let memory_check = self.check_memory(api);
-        let report_due = self.report_node_status(api).min(lease_due);
-        let report_due = memory_check.map_or(report_due, |at| at.min(report_due));
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
+        let memory_due = self.eviction.next_check.is_some_and(|at| at <= now);
         // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
         let pods_changed = api.kind_changed_since::<Pod>(self.seen_api_version);
         let starting = self.static_pods.iter().any(|p| {
             p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
         });
-        if !pods_changed && !starting && nothing_due {
+        if !pods_changed && !starting && nothing_due && !memory_due {
             self.seen_api_version = api.resource_version();
-            return Some(self.next_wake.map_or(report_due, |at| at.min(report_due)));
+            let report_due = self.report_node_status(api).min(lease_due);
+            return Some(self.earliest_wake(report_due));
         }
         // Like the kubelet's pod workers: look again only at this node's pods that changed
         // since the last sync (a watch from that resourceVersion, in write order) and at pods
@@ -263,9 +262,21 @@ impl Kubelet {
         self.static_pods.retain(|p| {
             p.metadata.deletion_timestamp.is_none() || pods.contains_key(podutil::uid(p))
         });
+        // Containers started or stopped, or a program's memory changed course: the eviction
+        // manager looks again (and the node's status says what it found).
+        self.eviction.next_check = self.check_memory(api);
+        let report_due = self.report_node_status(api).min(lease_due);
         self.seen_api_version = api.resource_version();
         self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
-        Some(self.next_wake.map_or(report_due, |at| at.min(report_due)))
+        Some(self.earliest_wake(report_due))
+    }
+
+    /// The first of the pods' next syncs, the eviction manager's next look and `report_due`.
+    fn earliest_wake(&self, report_due: SimTime) -> SimTime {
+        [self.next_wake, self.eviction.next_check]
+            .into_iter()
+            .flatten()
+            .fold(report_due, SimTime::min)
     }
 
     /// Sets up the pod sandbox: gives the pod its IP and creates its volumes. `None` if the

@@ -106,6 +106,11 @@ impl Kubelet {
         log
     }
 
+    /// The manifest directory's generation the kubelet last read.
+    pub fn manifests_generation(&self) -> u64 {
+        self.manifests_generation
+    }
+
     /// Whether `uid` is one of this kubelet's static pods (which only the kubelet removes).
     pub(super) fn is_static(&self, uid: &str) -> bool {
         self.static_pods.iter().any(|p| podutil::uid(p) == uid)

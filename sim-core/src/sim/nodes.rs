@@ -143,9 +143,9 @@ impl Simulation {
                     kubelet.shut_down();
                 }
             }
-            if machine.kubelet_running() {
+            let generation = machine.manifests_generation();
+            if machine.kubelet_running() && generation != kubelet.manifests_generation() {
                 let files = machine.manifests();
-                let generation = machine.manifests_generation();
                 for (severity, location, message) in
                     kubelet.read_manifests(&mut self.api, generation, &files)
                 {
