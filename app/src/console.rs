@@ -1,8 +1,8 @@
 //! The console: the lab shell in a text box named "Console", with its output above it.
 //! Enter runs the input once it is complete (an open here-document or quote continues on a new
 //! line, as in bash); ↑ and ↓ walk the history; Ctrl+C ends a running `kubectl get -w`.
-//! While `kubectl exec -it POD -- sh` has a shell open, lines go to it, after its prompt;
-//! `exit` or Ctrl+D leaves it.
+//! While `kubectl exec -it POD -- sh` or `ssh NODE` has a shell open, lines go to it, after its
+//! prompt; `exit` or Ctrl+D leaves it.
 
 use crate::lab::Lab;
 use leptos::html;
@@ -27,10 +27,7 @@ pub fn Console() -> impl IntoView {
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let text = lab.input.get_untracked();
         match ev.key().as_str() {
-            "Enter"
-                if !ev.shift_key()
-                    && (lab.container_prompt.get_untracked().is_some() || is_complete(&text)) =>
-            {
+            "Enter" if !ev.shift_key() && (lab.reads_raw_lines() || is_complete(&text)) => {
                 ev.prevent_default();
                 if !text.trim().is_empty() {
                     history.update_value(|h| {

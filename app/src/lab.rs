@@ -129,16 +129,26 @@ impl Lab {
             }
         }
         self.watching.set(shell.with_value(|shell| shell.watch.is_some()));
-        self.container_prompt
-            .set(shell.with_value(|shell| shell.exec.as_ref().map(|_| shell.prompt())));
+        self.container_prompt.set(shell.with_value(|shell| {
+            (shell.exec.is_some() || shell.node.is_some()).then(|| shell.prompt())
+        }));
         self.refresh();
     }
 
-    /// Ctrl+D in a container's shell: leaves it, as `exit` would.
+    /// Ctrl+D in a container's or a node's shell: leaves it, as `exit` would.
     pub fn end_exec(&self) {
-        if self.shell.try_update_value(|shell| shell.exec.take()).flatten().is_some() {
+        let ended = self
+            .shell
+            .try_update_value(|shell| shell.exec.take().is_some() | shell.node.take().is_some());
+        if ended == Some(true) {
             self.container_prompt.set(None);
         }
+    }
+
+    /// Whether a container's shell takes each line as typed (a node's shell, like the lab
+    /// shell, waits for an open here-document to end).
+    pub fn reads_raw_lines(&self) -> bool {
+        self.shell.with_value(|shell| shell.exec.is_some())
     }
 
     /// The YAML editor's Apply: saves the edit, or shows it again with the reasons it failed.

@@ -16,7 +16,8 @@ kubelab — a Kubernetes learning lab on a simulated cluster
 
 Usage:
   kubelab                      open an interactive lab shell
-  kubelab run FILE             run a lab script (FILE or - for stdin), echoing each command after `$ `
+  kubelab run FILE             run a lab script (FILE or - for stdin), echoing each command after
+                               its prompt (`$ `, or a node's after `ssh NODE`)
   kubelab help                 show this help
 
 Options:
@@ -87,7 +88,13 @@ fn run_script(file: &str, seed: u64) -> ExitCode {
     let mut at_line_start = true;
     for ran in shell.run_script(&mut sim, &script) {
         let mut out = stdout.lock();
-        let _ = writeln!(out, "{}$ {}", if at_line_start { "" } else { "\n" }, ran.first_line);
+        let _ = writeln!(
+            out,
+            "{}{}{}",
+            if at_line_start { "" } else { "\n" },
+            ran.prompt,
+            ran.first_line
+        );
         if let Some((_, last)) = ran.output.chunks.last() {
             at_line_start = last.ends_with('\n');
         } else {
@@ -134,8 +141,8 @@ fn repl(seed: u64) -> ExitCode {
     shell.schema = schema();
     let mut pending = String::new();
     loop {
-        let prompt = if pending.is_empty() { "$ " } else { "> " };
-        match editor.readline(prompt) {
+        let prompt = if pending.is_empty() { shell.prompt() } else { "> ".to_string() };
+        match editor.readline(&prompt) {
             Ok(line) => {
                 if !pending.is_empty() {
                     pending.push('\n');
@@ -145,7 +152,7 @@ fn repl(seed: u64) -> ExitCode {
                     continue;
                 }
                 let input = std::mem::take(&mut pending);
-                if input.trim() == "exit" {
+                if input.trim() == "exit" && shell.node.is_none() && shell.exec.is_none() {
                     break;
                 }
                 let _ = editor.add_history_entry(input.as_str());

@@ -76,5 +76,22 @@ fn hundred_pods_pulling_for_an_hour(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, mixed_pods_for_an_hour, hundred_pods_pulling_for_an_hour);
+/// The default cluster with nothing running for a day: only the nodes' heartbeats (leases, status
+/// reports) and the control plane's loops wake the simulation.
+fn quiet_cluster_for_a_day(c: &mut Criterion) {
+    c.bench_function("quiet 3-node cluster, 24 h of virtual time", |b| {
+        b.iter(|| {
+            let mut sim = Simulation::new(1);
+            Shell::new().run_script(&mut sim, black_box("sleep 24h\n"));
+            sim
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    mixed_pods_for_an_hour,
+    hundred_pods_pulling_for_an_hour,
+    quiet_cluster_for_a_day
+);
 criterion_main!(benches);

@@ -273,12 +273,16 @@ pub fn node_address<'a>(node: &'a Node, kind: &str) -> Option<&'a str> {
     addresses.iter().find(|a| a.type_ == kind).map(|a| a.address.as_str())
 }
 
-/// kubeadm's static pod manifests (`/etc/kubernetes/manifests` on the control plane node).
-const KUBEADM_MANIFESTS: [&str; 4] = [
-    include_str!("../manifests/kubeadm/etcd.yaml"),
-    include_str!("../manifests/kubeadm/kube-apiserver.yaml"),
-    include_str!("../manifests/kubeadm/kube-controller-manager.yaml"),
-    include_str!("../manifests/kubeadm/kube-scheduler.yaml"),
+/// kubeadm's static pod manifests (`/etc/kubernetes/manifests` on the control plane node), by
+/// file name.
+const KUBEADM_MANIFESTS: [(&str, &str); 4] = [
+    ("etcd.yaml", include_str!("../manifests/kubeadm/etcd.yaml")),
+    ("kube-apiserver.yaml", include_str!("../manifests/kubeadm/kube-apiserver.yaml")),
+    (
+        "kube-controller-manager.yaml",
+        include_str!("../manifests/kubeadm/kube-controller-manager.yaml"),
+    ),
+    ("kube-scheduler.yaml", include_str!("../manifests/kubeadm/kube-scheduler.yaml")),
 ];
 
 /// The images kubeadm pulls onto the control plane before it starts the static pods.
@@ -289,29 +293,11 @@ pub const CONTROL_PLANE_IMAGES: &[(&str, u64)] = &[
     ("registry.k8s.io/kube-scheduler:v1.34.1", 17_385_568),
 ];
 
-/// The control plane's static pods as its kubelet reads them from the manifest directory: named
-/// `COMPONENT-NODE`, bound to the node, with the manifest's hash as their UID (which is how the
-/// kubelet tells a static pod from its mirror pod in the API).
-pub fn kubeadm_static_pods(node: &str, ip: &str) -> Vec<k8s_openapi::api::core::v1::Pod> {
+/// The control plane's manifest directory as kubeadm writes it for a node with this address:
+/// (file name, text).
+pub fn kubeadm_manifests(ip: &str) -> Vec<(String, String)> {
     KUBEADM_MANIFESTS
         .iter()
-        .filter_map(|text| {
-            let text = text.replace("{{IP}}", ip);
-            let value = crate::api::decode::documents(&text).ok()?.into_iter().next()?;
-            let mut pod: k8s_openapi::api::core::v1::Pod =
-                k8s_openapi::api::core::v1::Pod::deserialize(&value).ok()?;
-            let hash = crate::kubelet::images::digest_of(&text)[7..39].to_string();
-            let name = format!("{}-{node}", pod.metadata.name.clone().unwrap_or_default());
-            pod.metadata.name = Some(name);
-            pod.metadata.uid = Some(hash.clone());
-            let annotations = pod.metadata.annotations.get_or_insert_with(BTreeMap::new);
-            annotations.insert("kubernetes.io/config.hash".to_string(), hash);
-            annotations.insert("kubernetes.io/config.source".to_string(), "file".to_string());
-            let spec = pod.spec.get_or_insert_with(Default::default);
-            spec.node_name = Some(node.to_string());
-            spec.restart_policy = Some("Always".to_string());
-            spec.termination_grace_period_seconds = Some(30);
-            Some(pod)
-        })
+        .map(|(name, text)| (name.to_string(), text.replace("{{IP}}", ip)))
         .collect()
 }

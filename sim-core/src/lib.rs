@@ -11,6 +11,7 @@ pub mod controllers;
 pub mod cron;
 pub mod kubectl;
 pub mod kubelet;
+pub mod machine;
 pub mod metrics_server;
 pub mod podutil;
 pub mod quantity;

@@ -8,6 +8,7 @@ use crate::api::{ApiServer, Kind};
 use crate::cluster::ClusterSpec;
 use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
+use crate::machine::Machine;
 use crate::metrics_server::MetricsServer;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
@@ -28,6 +29,8 @@ const WORKER_JOIN_DELAY: Duration = Duration::from_secs(75);
 /// More rounds than this at one instant means two components keep undoing each other's work.
 const MAX_SETTLE_ROUNDS: usize = 1_000;
 
+mod nodes;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Simulation {
     /// Replaying the same seed and commands reproduces the same cluster.
@@ -38,6 +41,11 @@ pub struct Simulation {
     controllers: ControllerManager,
     /// One kubelet per node, by node name.
     kubelets: BTreeMap<String, Kubelet>,
+    /// The machine each node is: its kubelet unit, swap, files and journal, by node name.
+    machines: BTreeMap<String, Machine>,
+    /// How many nodes have ever joined: the next one's pod CIDR index.
+    #[serde(default)]
+    nodes_joined: usize,
     /// Instants at which some component asked to look at the cluster again.
     wakeups: BTreeSet<SimTime>,
     /// Serves the resource metrics API from the kubelets.
@@ -84,7 +92,12 @@ impl Simulation {
             let _ = api.create(endpoints);
         }
         let mut node_rng = root.fork("nodes");
+        // The kubelets came up together and renew their leases in step (one wake-up renews
+        // them all), a few seconds before the session starts.
+        let renewed_at =
+            SimTime::from_unix_ms(SESSION_START.unix_ms() - root.fork("leases").between(1, 10_000));
         let mut kubelets = BTreeMap::new();
+        let mut machines = BTreeMap::new();
         for (index, template) in cluster.nodes.iter().enumerate() {
             let joined_at = if template.control_plane {
                 bootstrapped_at
@@ -95,18 +108,29 @@ impl Simulation {
             // Each kubelet last reported its node's status a few minutes before the session.
             let reported_at =
                 SimTime::from_unix_ms(SESSION_START.unix_ms() - node_rng.between(1_000, 290_000));
-            let _ = api.create(template.to_node(index, joined_at, reported_at, &mut node_rng));
+            let node = template.to_node(index, joined_at, reported_at, &mut node_rng);
+            let boot_id =
+                node.status.as_ref().and_then(|s| s.node_info.as_ref()).map(|i| i.boot_id.clone());
+            let _ = api.create(node);
+            let manifests = if template.control_plane {
+                crate::cluster::kubeadm_manifests(&template.internal_ip)
+            } else {
+                Vec::new()
+            };
+            let machine =
+                Machine::new(&template.name, joined_at, boot_id.unwrap_or_default(), manifests);
             let mut kubelet = Kubelet::new(
                 &template.name,
                 root.fork(&format!("kubelet/{}", template.name)),
                 reported_at,
+                renewed_at,
             );
             if template.control_plane {
-                let pods =
-                    crate::cluster::kubeadm_static_pods(&template.name, &template.internal_ip);
-                kubelet = kubelet.with_static_pods(pods, crate::cluster::CONTROL_PLANE_IMAGES);
+                kubelet = kubelet.with_images(crate::cluster::CONTROL_PLANE_IMAGES);
             }
+            kubelet.read_manifests(&mut api, machine.manifests_generation(), &machine.manifests());
             kubelets.insert(template.name.clone(), kubelet);
+            machines.insert(template.name.clone(), machine);
         }
         // The cluster's own objects (service accounts, the root CA ConfigMap) are made as it
         // comes up, days before the session starts.
@@ -118,6 +142,8 @@ impl Simulation {
             scheduler: Scheduler::new(root.fork("scheduler")),
             controllers: ControllerManager::default(),
             kubelets,
+            machines,
+            nodes_joined: cluster.nodes.len(),
             wakeups: BTreeSet::new(),
             metrics_server: MetricsServer::default(),
             traffic: Traffic::default(),
@@ -206,8 +232,12 @@ impl Simulation {
             let mut wake = Vec::new();
             wake.extend(self.controllers.reconcile(&mut self.api));
             wake.extend(self.scheduler.reconcile(&mut self.api));
-            for kubelet in self.kubelets.values_mut() {
-                wake.extend(kubelet.sync(&mut self.api));
+            wake.extend(self.sync_machines());
+            for (node, kubelet) in &mut self.kubelets {
+                // A stopped kubelet does nothing; its containers run on unattended.
+                if self.machines.get(node).is_some_and(Machine::kubelet_running) {
+                    wake.extend(kubelet.sync(&mut self.api));
+                }
             }
             self.traffic.route(&self.api, &mut self.kubelets);
             wake.extend(self.metrics_server.scrape(&mut self.api, &self.kubelets));

@@ -40,6 +40,37 @@ impl SimTime {
         k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(ts)
     }
 
+    /// The API's `metav1.MicroTime` (a Lease's renewTime): this instant plus `micros` below the
+    /// millisecond, as a real clock would have them.
+    pub fn to_k8s_micro(
+        self,
+        micros: u32,
+    ) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime {
+        let ts = i64::try_from(self.0)
+            .ok()
+            .and_then(|ms| ms.checked_mul(1000))
+            .map(|us| us + i64::from(micros % 1000))
+            .and_then(|us| k8s_openapi::jiff::Timestamp::from_microsecond(us).ok())
+            .unwrap_or(k8s_openapi::jiff::Timestamp::MAX);
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(ts)
+    }
+
+    /// Reads a `metav1.MicroTime` back into virtual time, to the millisecond.
+    pub fn from_k8s_micro(
+        time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime,
+    ) -> Self {
+        SimTime(u64::try_from(time.0.as_millisecond()).unwrap_or(0))
+    }
+
+    /// Formats the instant with strftime directives, in UTC (the simulated machines' zone).
+    pub fn strftime(self, format: &str) -> String {
+        let ts = i64::try_from(self.0)
+            .ok()
+            .and_then(|ms| k8s_openapi::jiff::Timestamp::from_millisecond(ms).ok())
+            .unwrap_or(k8s_openapi::jiff::Timestamp::MAX);
+        ts.strftime(format).to_string()
+    }
+
     /// Reads a `metav1.Time` back into virtual time (times before 1970 become the epoch).
     pub fn from_k8s(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> Self {
         SimTime(u64::try_from(time.0.as_millisecond()).unwrap_or(0))

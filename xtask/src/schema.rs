@@ -37,6 +37,7 @@ const KINDS: &[&str] = &[
     "io.k8s.api.networking.v1.Ingress",
     "io.k8s.api.networking.v1.IngressClass",
     "io.k8s.api.networking.v1.NetworkPolicy",
+    "io.k8s.api.coordination.v1.Lease",
     "io.k8s.api.policy.v1.PodDisruptionBudget",
     "io.k8s.api.scheduling.v1.PriorityClass",
     "io.k8s.api.storage.v1.StorageClass",

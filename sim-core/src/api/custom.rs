@@ -212,7 +212,7 @@ impl ApiServer {
         if !causes.is_empty() {
             return Err(kind.invalid(&name, causes));
         }
-        self.stamp_new(&mut object.metadata, true);
+        self.stamp_new(&mut object.metadata, true, None);
         object.metadata.resource_version = Some(self.next_resource_version());
         let served = kind.served(&object);
         self.custom.entry(kind.crd.clone()).or_default().put(object);

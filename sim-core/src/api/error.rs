@@ -19,6 +19,10 @@ pub enum ApiError {
     Conflict { resource: String, name: String },
     /// The server refuses the request, with its message (e.g. a namespace being deleted).
     Forbidden(String),
+    /// 429: not now, try again (an eviction a PodDisruptionBudget does not allow).
+    TooManyRequests(String),
+    /// 500, with the server's message.
+    InternalError(String),
 }
 
 impl ApiError {
@@ -31,6 +35,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "BadRequest",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::Forbidden(_) => "Forbidden",
+            ApiError::TooManyRequests(_) => "TooManyRequests",
+            ApiError::InternalError(_) => "InternalError",
         }
     }
 }
@@ -54,7 +60,10 @@ impl fmt::Display for ApiError {
                     }
                 }
             }
-            ApiError::BadRequest(message) | ApiError::Forbidden(message) => f.write_str(message),
+            ApiError::BadRequest(message)
+            | ApiError::Forbidden(message)
+            | ApiError::TooManyRequests(message)
+            | ApiError::InternalError(message) => f.write_str(message),
             ApiError::Conflict { resource, name } => write!(
                 f,
                 "Operation cannot be fulfilled on {resource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"

@@ -18,6 +18,7 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
     ReplicationController, Secret, Service, ServiceAccount,
@@ -117,6 +118,7 @@ kinds! {
     ingressclasses: IngressClass => (cluster, Dns1123Subdomain, true),
     networkpolicies: NetworkPolicy => (namespaced, Dns1123Subdomain, true),
     poddisruptionbudgets: PodDisruptionBudget => (namespaced, Dns1123Subdomain, true),
+    leases: Lease => (namespaced, Dns1123Subdomain, false),
     priorityclasses: PriorityClass => (cluster, Dns1123Subdomain, false),
     storageclasses: StorageClass => (cluster, Dns1123Subdomain, false),
     customresourcedefinitions: CustomResourceDefinition => (cluster, Dns1123Subdomain, true),

@@ -10,6 +10,7 @@ mod custom;
 pub mod decode;
 mod error;
 mod events;
+mod eviction;
 pub mod kinds;
 pub mod metrics;
 mod names;
@@ -20,6 +21,7 @@ mod store;
 pub use custom::{CustomKind, CustomObject};
 pub use error::{ApiError, FieldError, FieldErrorKind};
 pub use events::{EventSource, EventType};
+pub use eviction::DISRUPTION_BUDGET_VIOLATED;
 pub use kinds::{DynamicKind, Kind, KindRef};
 pub use names::NameRule;
 pub use store::{Object, ObjectKey, Store};
@@ -186,7 +188,22 @@ impl ApiServer {
 
     /// Creates an object as `POST` does: names it (from `generateName` if needed), defaults and
     /// validates it, stamps the server-owned metadata, and returns what was stored.
-    pub fn create<K: Kind>(&mut self, mut object: K) -> Result<K, ApiError> {
+    pub fn create<K: Kind>(&mut self, object: K) -> Result<K, ApiError> {
+        self.create_inner(object, None)
+    }
+
+    /// [`Self::create`] with a uid the caller drew from its own random stream: objects that
+    /// appear on a timer of their own (a node's Lease) then leave the uids and addresses every
+    /// other object gets as they were.
+    pub(crate) fn create_with_uid<K: Kind>(
+        &mut self,
+        object: K,
+        uid: String,
+    ) -> Result<K, ApiError> {
+        self.create_inner(object, Some(uid))
+    }
+
+    fn create_inner<K: Kind>(&mut self, mut object: K, uid: Option<String>) -> Result<K, ApiError> {
         let resource = K::qualified_resource();
         self.admit_scope(object.metadata_mut(), K::NAMESPACED, &resource)?;
         self.generate_name(object.metadata_mut());
@@ -200,7 +217,7 @@ impl ApiServer {
             }
         }
         // Server-owned metadata, set before admission (a Job's selector is built from its uid).
-        self.stamp_new(object.metadata_mut(), K::TRACKS_GENERATION);
+        self.stamp_new(object.metadata_mut(), K::TRACKS_GENERATION, uid);
         object.apply_defaults();
         causes.extend(object.validate());
         if !causes.is_empty() {
@@ -258,8 +275,8 @@ impl ApiServer {
     }
 
     /// The metadata the server owns on a new object; the resourceVersion comes at the write.
-    fn stamp_new(&mut self, meta: &mut ObjectMeta, tracks_generation: bool) {
-        meta.uid = Some(self.rng.uuid());
+    fn stamp_new(&mut self, meta: &mut ObjectMeta, tracks_generation: bool, uid: Option<String>) {
+        meta.uid = Some(uid.unwrap_or_else(|| self.rng.uuid()));
         meta.creation_timestamp = Some(self.now.to_k8s());
         meta.generation = tracks_generation.then_some(1);
         meta.deletion_timestamp = None;

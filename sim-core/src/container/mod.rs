@@ -640,6 +640,14 @@ impl Instance {
         }
     }
 
+    /// The next instant the process's memory use changes course, if its program has one ahead.
+    pub fn next_memory_change(&self, now: SimTime) -> Option<SimTime> {
+        match &self.process {
+            Process::Program(program) if self.exited.is_none() => program.next_memory_change(now),
+            _ => None,
+        }
+    }
+
     /// The first instant at or after `now` when the process's memory use exceeds `limit_bytes`,
     /// if its program ever does.
     pub fn exceeds_memory_at(&self, limit_bytes: u64, now: SimTime) -> Option<SimTime> {

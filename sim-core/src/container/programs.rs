@@ -392,6 +392,14 @@ impl Program {
         previous.1
     }
 
+    /// The next instant after `now` at which the memory curve bends (a step of the program).
+    pub(crate) fn next_memory_change(&self, now: SimTime) -> Option<SimTime> {
+        let start = self.started_at.unix_ms();
+        let since = now.unix_ms().saturating_sub(start);
+        let at = self.memory.iter().map(|(at, _)| *at).find(|at| *at > since)?;
+        Some(SimTime::from_unix_ms(start + at))
+    }
+
     /// The first instant at or after `now` when memory use exceeds `limit`.
     pub(crate) fn exceeds_memory_at(&self, limit: u64, now: SimTime) -> Option<SimTime> {
         if self.memory_at(now) > limit {

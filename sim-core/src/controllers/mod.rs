@@ -4,16 +4,20 @@
 
 mod cronjob;
 mod daemonset;
-mod deployment;
+pub mod deployment;
+mod disruption;
 mod garbage_collector;
 pub mod history;
 mod horizontal;
 mod job;
 mod job_indexes;
 mod namespace;
+pub mod node_lifecycle;
 pub mod pod_control;
+mod pod_gc;
 mod replicaset;
 mod statefulset;
+mod taint_eviction;
 mod ttl_after_finished;
 
 use crate::api::ApiServer;
@@ -44,6 +48,14 @@ pub struct ControllerManager {
     #[serde(default)]
     ttl_after_finished: ttl_after_finished::TtlAfterFinishedController,
     garbage_collector: garbage_collector::GarbageCollector,
+    #[serde(default)]
+    node_lifecycle: node_lifecycle::NodeLifecycleController,
+    #[serde(default)]
+    taint_eviction: taint_eviction::TaintEvictionController,
+    #[serde(default)]
+    pod_gc: pod_gc::PodGarbageCollector,
+    #[serde(default)]
+    disruption: disruption::DisruptionController,
 }
 
 impl ControllerManager {
@@ -61,6 +73,10 @@ impl ControllerManager {
             self.horizontal.reconcile(api),
             self.ttl_after_finished.reconcile(api),
             self.garbage_collector.reconcile(api),
+            self.node_lifecycle.reconcile(api),
+            self.taint_eviction.reconcile(api),
+            self.pod_gc.reconcile(api),
+            self.disruption.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -8,9 +8,11 @@ mod apply;
 mod autoscale;
 mod catalogue;
 mod config;
+mod cordon;
 mod create;
 mod delete;
 mod describe;
+mod drain;
 mod edit;
 mod errors;
 mod exec;
@@ -114,9 +116,11 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("autoscale", &autoscale::DEF, autoscale::run),
     ("cluster-info", &info::CLUSTER_INFO, info::cluster_info),
     ("config", &config::DEF, config::run),
+    ("cordon", &cordon::CORDON, cordon::cordon),
     ("create", &create::DEF, create::run),
     ("delete", &delete::DEF, delete::run),
     ("describe", &describe::DEF, describe::run),
+    ("drain", &drain::DEF, drain::run),
     ("edit", &edit::DEF, edit::run),
     ("exec", &exec::DEF, exec::run),
     ("explain", &explain::DEF, explain::run),
@@ -130,6 +134,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("scale", &scale::DEF, scale::run),
     ("set", &set::DEF, set::run),
     ("top", &top::DEF, top::run),
+    ("uncordon", &cordon::UNCORDON, cordon::uncordon),
     ("version", &info::VERSION, info::version),
     ("wait", &wait::DEF, wait::run),
 ];

@@ -52,6 +52,7 @@ pub const RESOURCES: &[ResourceType] = &[
     resource("horizontalpodautoscalers", "horizontalpodautoscaler", &["hpa"], "HorizontalPodAutoscaler", "autoscaling/v2", true),
     resource("cronjobs", "cronjob", &["cj"], "CronJob", "batch/v1", true),
     resource("jobs", "job", &[], "Job", "batch/v1", true),
+    resource("leases", "lease", &[], "Lease", "coordination.k8s.io/v1", true),
     resource("endpointslices", "endpointslice", &[], "EndpointSlice", "discovery.k8s.io/v1", true),
     resource("ingresses", "ingress", &["ing"], "Ingress", "networking.k8s.io/v1", true),
     resource("networkpolicies", "networkpolicy", &["netpol"], "NetworkPolicy", "networking.k8s.io/v1", true),

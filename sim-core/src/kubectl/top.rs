@@ -11,10 +11,7 @@ use crate::container::Usage;
 use crate::podutil;
 use k8s_openapi::api::core::v1::{Node, Pod};
 
-/// What the node's own daemons (kubelet, containerd, the OS) use besides pods: CPU millicores
-/// and memory bytes.
-const SYSTEM_USAGE_CONTROL_PLANE: (u64, u64) = (95, 640 * 1024 * 1024);
-const SYSTEM_USAGE_WORKER: (u64, u64) = (28, 310 * 1024 * 1024);
+use crate::kubelet::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER};
 
 const SELECTOR_USAGE: &str = "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'.(e.g. -l key1=value1,key2=value2,key3\n\tin (value3)). Matching objects must satisfy all of the specified label constraints.";
 

@@ -77,7 +77,9 @@ impl Kubelet {
             Some(runtime) => runtime,
             None if deleting => {
                 // Deleted before the kubelet set anything up: nothing to stop.
-                let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
+                if !self.is_static(&uid) {
+                    let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
+                }
                 return None;
             }
             None => self.admit(api, &pod)?,
@@ -85,8 +87,21 @@ impl Kubelet {
         let wake = if deleting {
             let wake = self.terminate_pod(api, &pod, &mut runtime);
             if wake.is_none() {
-                let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
+                // A static pod's mirror went when its file did; the pod it was is the kubelet's.
+                if !self.is_static(&uid) {
+                    let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
+                }
                 return None;
+            }
+            wake
+        } else if let Some(message) = runtime.evicted.clone() {
+            // Evicted: the containers are killed at once, then the pod is Failed for good.
+            let mut dying = (*pod).clone();
+            dying.metadata.deletion_timestamp = Some(api.now().to_k8s());
+            let wake = self.terminate_pod(api, &dying, &mut runtime);
+            if wake.is_none() {
+                self.write_pod_status(api, Rc::clone(&pod), &runtime);
+                self.write_evicted_status(api, &pod, &message);
             }
             wake
         } else {

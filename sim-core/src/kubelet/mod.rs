@@ -6,7 +6,10 @@
 //! writes only status through the API.
 
 mod backoff;
+mod cri;
 mod env;
+mod eviction;
+mod heartbeat;
 pub mod images;
 mod lifecycle;
 mod prober;
@@ -21,11 +24,15 @@ use crate::podutil;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use backoff::Backoff;
+pub use cri::CriContainer;
+pub use eviction::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER, binary_quantity};
+pub use heartbeat::{LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE};
 use k8s_openapi::api::core::v1::{
     Container, ContainerImage, ContainerStatus, HostIP, Node, Pod, PodIP,
 };
 use runtime::{ContainerRuntime, PodRuntime};
 use serde::{Deserialize, Serialize};
+pub use static_pods::from_manifest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
@@ -36,10 +43,6 @@ const IMAGE_BACKOFF_MAX: Duration = Duration::from_secs(300);
 /// Crash-loop back-off: the same constants, per container.
 const CRASH_BACKOFF_INITIAL: Duration = Duration::from_secs(10);
 const CRASH_BACKOFF_MAX: Duration = Duration::from_secs(300);
-
-/// How often the kubelet reports its node's status when nothing changed
-/// (`nodeStatusReportFrequency`).
-const NODE_STATUS_REPORT_PERIOD: Duration = Duration::from_secs(5 * 60);
 
 /// Images every node holds from the day it was set up.
 const PRELOADED_IMAGES: &[(&str, u64)] = &[
@@ -73,7 +76,18 @@ pub struct Kubelet {
     /// When the kubelet last reported its node's status (the conditions' heartbeat time).
     status_reported_at: SimTime,
     /// The pods of the node's manifest directory, run without the API; each has a mirror pod.
+    /// A pod whose manifest was removed stays here, marked deleted, until its containers stop.
     static_pods: Vec<Pod>,
+    /// The manifest directory's generation the static pods were last read at.
+    manifests_generation: u64,
+    /// When the node's Lease was last renewed.
+    lease_renewed_at: SimTime,
+    /// The microseconds a real clock would add to this kubelet's renewals.
+    lease_micros: u32,
+    /// The eviction manager's view of the node's memory.
+    eviction: eviction::EvictionManager,
+    /// Whether the kubelet process is running (systemd's unit is active).
+    up: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +102,16 @@ struct HeldImage {
 pub struct ContainerAccessError(pub String);
 
 impl Kubelet {
-    pub fn new(node_name: &str, rng: Rng, status_reported_at: SimTime) -> Self {
+    /// A kubelet that last reported its node's status and renewed its lease at
+    /// `status_reported_at` and `lease_renewed_at`.
+    pub fn new(
+        node_name: &str,
+        rng: Rng,
+        status_reported_at: SimTime,
+        lease_renewed_at: SimTime,
+    ) -> Self {
+        // Its own stream, so the container runtime's draws stay as they were.
+        let lease_micros = rng.fork("lease").below(1000) as u32;
         let images = PRELOADED_IMAGES
             .iter()
             .map(|(name, size)| {
@@ -109,17 +132,40 @@ impl Kubelet {
             next_wake: None,
             status_reported_at,
             static_pods: Vec::new(),
+            manifests_generation: 0,
+            lease_renewed_at,
+            lease_micros,
+            eviction: Default::default(),
+            up: true,
         }
     }
 
-    /// Gives the kubelet a manifest directory: static pods, with the images they run already on
-    /// the node (kubeadm pulls them before it writes the manifests).
-    pub fn with_static_pods(mut self, pods: Vec<Pod>, images: &[(&str, u64)]) -> Self {
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+
+    /// The kubelet process exits: nothing is synced, reported or renewed until it starts again.
+    /// The containers it started run on.
+    pub fn shut_down(&mut self) {
+        self.up = false;
+    }
+
+    /// The machine goes down: the kubelet and every container with it.
+    pub fn power_off(&mut self) {
+        self.up = false;
+        self.pods.clear();
+        self.puller_free_at = SimTime::default();
+        self.next_wake = None;
+        self.eviction = Default::default();
+    }
+
+    /// Puts images on the node before anything runs (kubeadm pulls the control plane's images
+    /// before it writes their manifests).
+    pub fn with_images(mut self, images: &[(&str, u64)]) -> Self {
         for (name, size) in images {
             let digest = images::digest_of(name);
             self.images.insert(name.to_string(), HeldImage { size_bytes: *size, digest });
         }
-        self.static_pods = pods;
         self
     }
 
@@ -144,18 +190,18 @@ impl Kubelet {
     /// next has something to do (a pull finishing, a probe, a back-off ending).
     pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
-        let report_due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
-        if now >= report_due {
-            self.report_node_status(api);
-        }
-        let report_due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
+        let lease_due = self.renew_lease(api);
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
+        let memory_due = self.eviction.next_check.is_some_and(|at| at <= now);
         // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
         let pods_changed = api.kind_changed_since::<Pod>(self.seen_api_version);
-        let starting = self.static_pods.iter().any(|p| !self.pods.contains_key(podutil::uid(p)));
-        if !pods_changed && !starting && nothing_due {
+        let starting = self.static_pods.iter().any(|p| {
+            p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
+        });
+        if !pods_changed && !starting && nothing_due && !memory_due {
             self.seen_api_version = api.resource_version();
-            return Some(self.next_wake.map_or(report_due, |at| at.min(report_due)));
+            let report_due = self.report_node_status(api).min(lease_due);
+            return Some(self.earliest_wake(report_due));
         }
         // Like the kubelet's pod workers: look again only at this node's pods that changed
         // since the last sync (a watch from that resourceVersion, in write order) and at pods
@@ -219,23 +265,26 @@ impl Kubelet {
             self.publish_node_images(api);
             self.images_changed = false;
         }
+        // Static pods whose manifest is gone leave once their containers have stopped.
+        let pods = &self.pods;
+        self.static_pods.retain(|p| {
+            p.metadata.deletion_timestamp.is_none() || pods.contains_key(podutil::uid(p))
+        });
+        // Containers started or stopped, or a program's memory changed course: the eviction
+        // manager looks again (and the node's status says what it found).
+        self.eviction.next_check = self.check_memory(api);
+        let report_due = self.report_node_status(api).min(lease_due);
         self.seen_api_version = api.resource_version();
         self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
-        Some(self.next_wake.map_or(report_due, |at| at.min(report_due)))
+        Some(self.earliest_wake(report_due))
     }
 
-    /// The periodic node status report: the conditions' heartbeat moves to now.
-    fn report_node_status(&mut self, api: &mut ApiServer) {
-        let now = api.now();
-        let heartbeat = now.to_k8s();
-        let _ = api.update::<Node>("", &self.node_name, |node| {
-            for condition in
-                node.status.get_or_insert_with(Default::default).conditions.iter_mut().flatten()
-            {
-                condition.last_heartbeat_time = Some(heartbeat.clone());
-            }
-        });
-        self.status_reported_at = now;
+    /// The first of the pods' next syncs, the eviction manager's next look and `report_due`.
+    fn earliest_wake(&self, report_due: SimTime) -> SimTime {
+        [self.next_wake, self.eviction.next_check]
+            .into_iter()
+            .flatten()
+            .fold(report_due, SimTime::min)
     }
 
     /// Sets up the pod sandbox: gives the pod its IP and creates its volumes. `None` if the
@@ -275,6 +324,7 @@ impl Kubelet {
             containers: BTreeMap::new(),
             next_sync: None,
             status_version: None,
+            evicted: None,
         })
     }
 

@@ -25,6 +25,9 @@ pub(super) struct PodRuntime {
     /// changed only by the kubelet's own hand since it was last synced.
     #[serde(default)]
     pub status_version: Option<u64>,
+    /// The eviction manager chose this pod: why (the pod's status message once it stopped).
+    #[serde(default)]
+    pub evicted: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ("kubectl", "talk to the simulated cluster (also: k)"),
     ("sleep", "let virtual time pass: sleep 30, sleep 2m, sleep 1h"),
     ("timeout", "run a command for at most a time: timeout 30s kubectl get pods -w"),
+    ("ssh", "open a shell on a node: ssh node01 (exit to come back)"),
     ("ls", "list the workspace files"),
     ("cat", "print workspace files, or what is piped in"),
     ("echo", "print its arguments"),
@@ -49,6 +50,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
             crate::kubectl::kubectl(args, env, &mut output)
         }
         "sleep" => sleep(sim, args, &mut output),
+        "ssh" => super::node::ssh(shell, sim, args, &mut output),
         "timeout" => timeout(shell, sim, args, stdin, &mut output),
         "ls" => ls(shell, args, &mut output),
         "cat" => cat(shell, args, stdin, &mut output),

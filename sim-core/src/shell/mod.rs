@@ -2,9 +2,11 @@
 //! `sleep` (which advances virtual time), and a few file commands on the lesson's workspace.
 
 mod builtins;
+mod node;
 mod output;
 mod parse;
 
+pub use node::NodeSession;
 pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
 
@@ -30,6 +32,8 @@ pub struct Shell {
     /// The shell in a container `kubectl exec -it POD -- sh` opened: while it is open, input
     /// lines go to it.
     pub exec: Option<ExecSession>,
+    /// The shell on a node `ssh NODE` opened: while it is open, commands run on that node.
+    pub node: Option<NodeSession>,
     /// Whether a person is at this shell (the page's console): it polls a running watch and
     /// has an editor for `kubectl edit`. If not, a watch ends with its command, with a hint
     /// about `timeout`, and `kubectl edit` says it has no editor.
@@ -83,27 +87,31 @@ impl Shell {
     }
 
     /// What the console shows before the input: the lab shell's `$ `, or the prompt of a
-    /// container's shell while one is open.
+    /// container's or a node's shell while one is open.
     pub fn prompt(&self) -> String {
-        self.exec.as_ref().map_or_else(|| "$ ".to_string(), ExecSession::prompt)
+        if let Some(exec) = &self.exec {
+            return exec.prompt();
+        }
+        self.node.as_ref().map_or_else(|| "$ ".to_string(), NodeSession::prompt)
     }
 
-    /// `kubelab run`'s transcript: each entry's first line after `$ `, then its output. An echo
-    /// line always starts a line of its own, even after output without a final newline
-    /// (`-o jsonpath` prints none).
+    /// `kubelab run`'s transcript: each entry's first line after its prompt (`$ `, or a node's
+    /// `root@node01:~# `), then its output. An echo line always starts a line of its own, even
+    /// after output without a final newline (`-o jsonpath` prints none).
     pub fn transcript(&mut self, sim: &mut Simulation, script: &str) -> String {
         let mut text = String::new();
         for ran in self.run_script(sim, script) {
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
-            text.push_str(&format!("$ {}\n", ran.first_line));
+            text.push_str(&format!("{}{}\n", ran.prompt, ran.first_line));
             text.push_str(&ran.output.combined());
         }
         text
     }
 
     fn run_entry(&mut self, sim: &mut Simulation, entry: Result<Entry, ParseError>) -> Ran {
+        let prompt = self.prompt();
         let entry = match entry {
             Ok(entry) => entry,
             Err(
@@ -112,13 +120,7 @@ impl Shell {
             ) => {
                 let mut output = Output::default();
                 output.err_line(format!("kubelab: {message}"));
-                return Ran {
-                    first_line,
-                    prompt: "$ ".to_string(),
-                    output,
-                    status: 2,
-                    clear: false,
-                };
+                return Ran { first_line, prompt, output, status: 2, clear: false };
             }
         };
         // A new command ends the watch of the one before, as Ctrl+C would have.
@@ -142,7 +144,45 @@ impl Shell {
         if !self.interactive && self.watch.take().is_some() {
             output.err_line(WATCH_IN_SCRIPT);
         }
-        Ran { first_line: entry.first_line, prompt: "$ ".to_string(), output, status, clear }
+        Ran { first_line: entry.first_line, prompt, output, status, clear }
+    }
+
+    /// A file `<` reads: the workspace's, or on a node the node's.
+    fn read_file(&self, sim: &Simulation, path: &str) -> Option<String> {
+        match &self.node {
+            Some(session) => {
+                let machine = sim.machine(session.node())?;
+                machine.file(&session.path(path)).map(|f| f.content.clone())
+            }
+            None => self.files.get(path).cloned(),
+        }
+    }
+
+    /// Where `>` and `>>` write: the workspace, or on a node the node's files (a manifest
+    /// written there is a static pod the kubelet picks up).
+    fn write_file(
+        &mut self,
+        sim: &mut Simulation,
+        path: &str,
+        text: &str,
+        append: bool,
+    ) -> Result<(), String> {
+        let Some(session) = &self.node else {
+            let file = self.files.entry(path.to_string()).or_default();
+            if !append {
+                file.clear();
+            }
+            file.push_str(text);
+            return Ok(());
+        };
+        let full = session.path(path);
+        let written =
+            sim.on_machine(session.node(), |machine, now| machine.write(&full, text, append, now));
+        match written {
+            Some(Ok(())) => Ok(()),
+            Some(Err(problem)) => Err(format!("-bash: {path}: {problem}")),
+            None => Err(format!("-bash: {path}: No such file or directory")),
+        }
     }
 
     fn run_pipeline(&mut self, sim: &mut Simulation, pipeline: &Pipeline) -> builtins::Result {
@@ -153,10 +193,11 @@ impl Shell {
         for (index, command) in pipeline.commands.iter().enumerate() {
             let input = match &command.stdin {
                 Some(Input::HereDoc(body)) => body.clone(),
-                Some(Input::File(path)) => match self.files.get(path) {
-                    Some(content) => content.clone(),
+                Some(Input::File(path)) => match self.read_file(sim, path) {
+                    Some(content) => content,
                     None => {
-                        terminal.err_line(format!("kubelab: {path}: No such file or directory"));
+                        let shell = if self.node.is_some() { "-bash" } else { "kubelab" };
+                        terminal.err_line(format!("{shell}: {path}: No such file or directory"));
                         last = builtins::Result { status: 1, ..Default::default() };
                         stdin.clear();
                         continue;
@@ -164,7 +205,11 @@ impl Shell {
                 },
                 None => std::mem::take(&mut stdin),
             };
-            let mut result = builtins::run(self, sim, &command.words, &input);
+            let mut result = if self.node.is_some() {
+                node::run(self, sim, &command.words, &input)
+            } else {
+                builtins::run(self, sim, &command.words, &input)
+            };
             if command.stderr_to_stdout {
                 let merged = result.output.combined();
                 result.output = Output::default();
@@ -177,12 +222,11 @@ impl Shell {
             let is_last = index + 1 == count;
             if let Some(redirect) = &command.stdout {
                 let written = result.output.stdout();
-                if redirect.path != "/dev/null" {
-                    let file = self.files.entry(redirect.path.clone()).or_default();
-                    if !redirect.append {
-                        file.clear();
-                    }
-                    file.push_str(&written);
+                if redirect.path != "/dev/null"
+                    && let Err(problem) =
+                        self.write_file(sim, &redirect.path, &written, redirect.append)
+                {
+                    terminal.err_line(problem);
                 }
                 terminal.err(result.output.stderr());
             } else if is_last {

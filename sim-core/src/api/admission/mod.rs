@@ -13,6 +13,7 @@ pub use pod::default_pod_spec;
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::apps::v1::ControllerRevision;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
     Endpoints, Event, Namespace, NamespaceSpec, NamespaceStatus, Node, ServiceAccount,
 };
@@ -60,6 +61,7 @@ impl Admission for Ingress {}
 impl Admission for IngressClass {}
 impl Admission for PodDisruptionBudget {}
 impl Admission for PriorityClass {}
+impl Admission for Lease {}
 
 impl Admission for NetworkPolicy {
     /// policyTypes default to Ingress, plus Egress when egress rules are given.

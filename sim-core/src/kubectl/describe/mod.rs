@@ -655,21 +655,29 @@ fn describe_node(w: &mut Writer, api: &ApiServer, object: &Value, now: SimTime) 
             node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false)
         ),
     );
-    w.line(0, "Lease:");
-    w.line(1, format!("HolderIdentity:\t{name}"));
-    w.line(1, "AcquireTime:\t<unset>");
-    w.line(
-        1,
-        format!(
-            "RenewTime:\t{}",
-            date(
-                &serde_json::to_value(now.to_k8s())
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            )
+    let lease = api
+        .get::<k8s_openapi::api::coordination::v1::Lease>(
+            crate::kubelet::NODE_LEASE_NAMESPACE,
+            &name,
+        )
+        .ok()
+        .and_then(|l| l.spec.clone());
+    match lease {
+        Some(lease) => {
+            w.line(0, "Lease:");
+            let renewed = lease
+                .renew_time
+                .as_ref()
+                .map(|t| date(&crate::time::SimTime::from_k8s_micro(t).to_k8s().0.to_string()));
+            w.line(1, format!("HolderIdentity:\t{}", lease.holder_identity.unwrap_or_default()));
+            w.line(1, "AcquireTime:\t<unset>");
+            w.line(1, format!("RenewTime:\t{}", renewed.unwrap_or_else(|| "<unset>".into())));
+        }
+        None => w.line(
+            0,
+            format!("Lease:\tFailed to get lease: leases.coordination.k8s.io \"{name}\" not found"),
         ),
-    );
+    }
     w.line(0, "Conditions:");
     w.line(1, "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage");
     w.line(1, "----\t------\t-----------------\t------------------\t------\t-------");
@@ -1024,9 +1032,16 @@ fn events(w: &mut Writer, api: &ApiServer, object: &Value, now: SimTime) {
     let uid = object.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
     let namespace =
         object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+    // The kubelet names its node by name where a uid goes (kubectl looks for both).
+    let node_name = (object.pointer("/kind").and_then(Value::as_str) == Some("Node"))
+        .then(|| object.pointer("/metadata/name").and_then(Value::as_str))
+        .flatten();
     let mut related: Vec<&Event> = api
         .list::<Event>(Some(namespace))
-        .filter(|e| e.involved_object.uid.as_deref() == Some(uid))
+        .filter(|e| {
+            let involved = e.involved_object.uid.as_deref();
+            involved == Some(uid) || (node_name.is_some() && involved == node_name)
+        })
         .collect();
     if related.is_empty() {
         w.line(0, "Events:\t<none>");

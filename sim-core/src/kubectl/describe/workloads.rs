@@ -4,6 +4,7 @@
 use super::{SKIPPED_ANNOTATIONS, Writer, containers, date, text, tolerations, volumes};
 use crate::api::ApiServer;
 use crate::api::selector::Selector;
+use crate::controllers::deployment::util;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -61,16 +62,17 @@ pub(super) fn describe_deployment(w: &mut Writer, api: &ApiServer, object: &Valu
         .list::<ReplicaSet>(Some(&namespace))
         .filter(|rs| rs.metadata.owner_references.iter().flatten().any(|r| r.uid == uid))
         .collect();
-    // The new replica set runs the current template (its pod-template-hash label aside).
+    // The new replica set runs the current template (its pod-template-hash label aside); the
+    // old ones shown are those that still have replicas (`FindOldReplicaSets`).
     let is_current = |rs: &ReplicaSet| {
-        let mut template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
-        if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
-            labels.remove("pod-template-hash");
-        }
-        template == spec.template
+        rs.spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref())
+            .is_some_and(|t| util::equal_ignore_hash(t, &spec.template))
     };
     let (new, old): (Vec<&ReplicaSet>, Vec<&ReplicaSet>) =
         owned.into_iter().partition(|rs| is_current(rs));
+    let old: Vec<&ReplicaSet> = old.into_iter().filter(|rs| util::rs_replicas(rs) != 0).collect();
     w.line(0, format!("OldReplicaSets:\t{}", replica_sets(&old)));
     w.line(0, format!("NewReplicaSet:\t{}", replica_sets(&new)));
 }

@@ -847,6 +847,20 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 )
             }),
         },
+        "Lease" => Columns {
+            header: &["NAME", "HOLDER", "AGE"],
+            wide_header: &[],
+            rows: rows(&|o| {
+                (
+                    vec![
+                        name(o),
+                        text(o, "/spec/holderIdentity"),
+                        age_of(o, "/metadata/creationTimestamp", now),
+                    ],
+                    vec![],
+                )
+            }),
+        },
         "CustomResourceDefinition" => Columns {
             header: &["NAME", "CREATED AT"],
             wide_header: &[],
