@@ -317,3 +317,65 @@ kubectl autoscale deployment plain --max=3",
         "the message names the container"
     );
 }
+
+#[test]
+fn a_node_that_joins_later_gets_its_daemon_pod() {
+    let mut sim = Simulation::new(3);
+    let mut shell = Shell::new();
+    run(
+        &mut sim,
+        &mut shell,
+        "kubectl apply -f - <<EOF
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      name: agent
+  template:
+    metadata:
+      labels:
+        name: agent
+    spec:
+      containers:
+      - name: agent
+        image: busybox:1.36
+        command: [sleep, '3600']
+EOF",
+    );
+    let targets = |sim: &Simulation| -> Vec<String> {
+        let mut nodes: Vec<String> = pods(sim, "default")
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .filter_map(|p| {
+                let terms = p
+                    .spec
+                    .as_ref()?
+                    .affinity
+                    .as_ref()?
+                    .node_affinity
+                    .as_ref()?
+                    .required_during_scheduling_ignored_during_execution
+                    .as_ref()?
+                    .node_selector_terms
+                    .clone();
+                terms[0].match_fields.as_ref()?[0].values.as_ref()?.first().cloned()
+            })
+            .collect();
+        nodes.sort();
+        nodes.dedup();
+        nodes
+    };
+    assert_eq!(targets(&sim), ["node01", "node02"]);
+    sim.add_node("node03").expect("node03 joins");
+    sim.advance(Duration::from_secs(30));
+    assert_eq!(targets(&sim), ["node01", "node02", "node03"]);
+    let set = sim
+        .api()
+        .get::<k8s_openapi::api::apps::v1::DaemonSet>("default", "agent")
+        .expect("set")
+        .clone();
+    assert_eq!(set.status.expect("status").desired_number_scheduled, 3);
+}
