@@ -112,6 +112,67 @@ fn label_selector_text(selector: Option<&Value>) -> String {
     or_none(parts.join(","))
 }
 
+/// An HPA's TARGETS (`formatHPAMetrics`): each metric's current value over its target, matched
+/// by position with `status.currentMetrics`; two at most, then `+ N more...`.
+fn hpa_targets(o: &Value) -> String {
+    let specs = o.pointer("/spec/metrics").and_then(Value::as_array).cloned().unwrap_or_default();
+    if specs.is_empty() {
+        return "<none>".to_string();
+    }
+    let statuses =
+        o.pointer("/status/currentMetrics").and_then(Value::as_array).cloned().unwrap_or_default();
+    let list: Vec<String> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let status = statuses.get(i);
+            let kind = text(spec, "/type");
+            let source = match kind.as_str() {
+                "Resource" => "resource",
+                "ContainerResource" => "containerResource",
+                "Pods" => "pods",
+                "Object" => "object",
+                _ => "external",
+            };
+            let current = |field: &str| {
+                status
+                    .and_then(|s| s.pointer(&format!("/{source}/current/{field}")))
+                    .filter(|v| !v.is_null())
+            };
+            let target = |field: &str| spec.pointer(&format!("/{source}/target/{field}"));
+            if let Some(value) = target("averageValue").or_else(|| target("value")) {
+                let field = if target("averageValue").is_some() { "averageValue" } else { "value" };
+                let now = current(field).map_or("<unknown>".to_string(), plain);
+                let shown = format!("{now}/{}", plain(value));
+                match kind.as_str() {
+                    "Resource" | "ContainerResource" => {
+                        format!("{}: {shown}", text(spec, &format!("/{source}/name")))
+                    }
+                    _ => shown,
+                }
+            } else {
+                let now = current("averageUtilization")
+                    .and_then(Value::as_i64)
+                    .map_or("<unknown>".to_string(), |u| format!("{u}%"));
+                let wanted = target("averageUtilization")
+                    .and_then(Value::as_i64)
+                    .map_or("<auto>".to_string(), |u| format!("{u}%"));
+                format!("{}: {now}/{wanted}", text(spec, &format!("/{source}/name")))
+            }
+        })
+        .collect();
+    if list.len() > 2 {
+        format!("{} + {} more...", list[..2].join(", "), list.len() - 2)
+    } else {
+        list.join(", ")
+    }
+}
+
+/// A JSON scalar as text (quantities are strings, counts numbers).
+fn plain(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_string)
+}
+
 /// CONTAINERS and IMAGES of a pod template.
 fn containers_and_images(object: &Value, spec_pointer: &str) -> (String, String) {
     let containers =
@@ -677,36 +738,12 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                     text(o, "/spec/scaleTargetRef/kind"),
                     text(o, "/spec/scaleTargetRef/name")
                 );
-                let targets: Vec<String> = o
-                    .pointer("/spec/metrics")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter(|m| text(m, "/type") == "Resource")
-                    .map(|m| {
-                        let current = o
-                            .pointer("/status/currentMetrics")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .find(|c| text(c, "/resource/name") == text(m, "/resource/name"))
-                            .and_then(|c| {
-                                c.pointer("/resource/current/averageUtilization")
-                                    .and_then(Value::as_i64)
-                            });
-                        let current = current.map_or("<unknown>".to_string(), |c| format!("{c}%"));
-                        format!(
-                            "{}: {current}/{}%",
-                            text(m, "/resource/name"),
-                            number(m, "/resource/target/averageUtilization")
-                        )
-                    })
-                    .collect();
+                let targets = hpa_targets(o);
                 (
                     vec![
                         name(o),
                         reference,
-                        or_none(targets.join(", ")),
+                        targets,
                         number(o, "/spec/minReplicas").to_string(),
                         number(o, "/spec/maxReplicas").to_string(),
                         number(o, "/status/currentReplicas").to_string(),
@@ -997,4 +1034,39 @@ fn decorate(
         table.row(row);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hpa_targets_read_like_kubectl() {
+        let utilization = |current: Value| {
+            json!({
+                "spec": {"metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]},
+                "status": {"currentMetrics": current}
+            })
+        };
+        let cases = [
+            ("no sample yet", utilization(json!([])), "cpu: <unknown>/50%"),
+            (
+                "a sample",
+                utilization(
+                    json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 250, "averageValue": "500m"}}}]),
+                ),
+                "cpu: 250%/50%",
+            ),
+            (
+                "an average value target",
+                json!({"spec": {"metrics": [{"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}}]}}),
+                "memory: <unknown>/100Mi",
+            ),
+            ("no metrics", json!({"spec": {}}), "<none>"),
+        ];
+        for (name, hpa, want) in cases {
+            assert_eq!(hpa_targets(&hpa), want, "{name}");
+        }
+    }
 }
