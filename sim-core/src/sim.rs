@@ -140,6 +140,20 @@ impl Simulation {
         self.kubelets.get_mut(node)
     }
 
+    /// The scheduler, for why it placed a pod where it did (`explanation`).
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// Binds a pending pod to a node a person chose (the page's drag and drop): the scheduler's
+    /// filters run for that node alone; either the pod is bound, as the scheduler binds it, or
+    /// the filters' reasons come back. The cluster settles afterwards.
+    pub fn bind_pod(&mut self, namespace: &str, name: &str, node: &str) -> Result<(), Vec<String>> {
+        let result = self.scheduler.bind_manually(&mut self.api, namespace, name, node);
+        self.settle();
+        result
+    }
+
     /// Runs a client's request against the API server, then lets the cluster react at the same
     /// instant (the scheduler binds a new pod, a kubelet starts pulling...).
     pub fn submit<R>(&mut self, request: impl FnOnce(&mut ApiServer) -> R) -> R {
