@@ -67,6 +67,14 @@ impl Simulation {
                 }),
             });
         }
+        // The API server's own PriorityClasses. Their uids come from a stream of their own, so
+        // every later uid stays what it was before they existed.
+        let main_stream = api.rng_mut().clone();
+        *api.rng_mut() = main_stream.fork("priorityclasses");
+        for class in crate::api::admission::system_priority_classes() {
+            let _ = api.create(class);
+        }
+        *api.rng_mut() = main_stream;
         if let Some(control_plane) = cluster.nodes.iter().find(|n| n.control_plane) {
             let (services, endpoints) =
                 crate::cluster::bootstrap_services(&control_plane.internal_ip);
