@@ -26,6 +26,7 @@ pub mod print;
 mod replace;
 pub mod resources;
 mod run;
+mod taint;
 mod target;
 mod top;
 mod watch;
@@ -120,6 +121,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("patch", &patch::DEF, patch::run),
     ("replace", &replace::DEF, replace::run),
     ("run", &run::DEF, run::run),
+    ("taint", &taint::DEF, taint::run),
     ("top", &top::DEF, top::run),
     ("version", &info::VERSION, info::version),
 ];
