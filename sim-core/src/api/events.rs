@@ -82,6 +82,38 @@ pub struct EventSource<'a> {
     pub host: Option<&'a str>,
 }
 
+/// What makes two events one event with a count (the correlator's aggregation key).
+fn correlation_key(
+    uid: Option<&str>,
+    field_path: Option<&str>,
+    component: &str,
+    event_type: &str,
+    reason: &str,
+    message: &str,
+) -> String {
+    [
+        uid.unwrap_or_default(),
+        field_path.unwrap_or_default(),
+        component,
+        event_type,
+        reason,
+        message,
+    ]
+    .join("\u{0}")
+}
+
+fn stored_correlation_key(event: &Event) -> String {
+    let involved = &event.involved_object;
+    correlation_key(
+        involved.uid.as_deref(),
+        involved.field_path.as_deref(),
+        event.source.as_ref().and_then(|s| s.component.as_deref()).unwrap_or_default(),
+        event.type_.as_deref().unwrap_or_default(),
+        event.reason.as_deref().unwrap_or_default(),
+        event.message.as_deref().unwrap_or_default(),
+    )
+}
+
 impl ApiServer {
     /// Records an event about `regarding` (optionally about one of its parts, e.g.
     /// `spec.containers{web}`), aggregating it with an identical earlier one.
@@ -137,38 +169,29 @@ impl ApiServer {
         let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
         // The recorder's correlator cache: events with this key are one event with a count.
-        let key = [
-            involved.uid.as_deref().unwrap_or_default(),
-            involved.field_path.as_deref().unwrap_or_default(),
+        let key = correlation_key(
+            involved.uid.as_deref(),
+            involved.field_path.as_deref(),
             source.component,
             event_type.as_str(),
             reason,
             &message,
-        ]
-        .join("\u{0}");
-        let same = |event: &Event| {
-            let stored = &event.involved_object;
-            stored.uid == involved.uid
-                && stored.field_path == involved.field_path
-                && event.source.as_ref().and_then(|s| s.component.as_deref())
-                    == Some(source.component)
-                && event.type_.as_deref() == Some(event_type.as_str())
-                && event.reason.as_deref() == Some(reason)
-                && event.message.as_deref() == Some(message.as_str())
-        };
-        // The cache is not saved with the cluster: after a restore it is refilled by a search.
-        let cached = self
+        );
+        if !self.event_names_complete {
+            // The cache is not saved with the cluster: after a restore it is refilled once.
+            self.event_names = self
+                .stores
+                .events
+                .list(None)
+                .map(|e| (stored_correlation_key(e), e.metadata.name.clone().unwrap_or_default()))
+                .collect();
+            self.event_names_complete = true;
+        }
+        let existing = self
             .event_names
             .get(&key)
             .filter(|name| self.stores.events.get(&namespace, name).is_some())
             .cloned();
-        let existing = cached.or_else(|| {
-            self.stores
-                .events
-                .list(Some(&namespace))
-                .find(|e| same(e))
-                .and_then(|e| e.metadata.name.clone())
-        });
         if let Some(name) = existing {
             // A repeat always changes the event (its count): bump it in place.
             let version = self.resource_version + 1;

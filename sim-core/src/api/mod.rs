@@ -89,6 +89,9 @@ pub struct ApiServer {
     /// Event names by aggregation key, so a repeated event is found without a search.
     #[serde(skip)]
     event_names: BTreeMap<String, String>,
+    /// Whether `event_names` knows every stored event: not after a restore, until refilled.
+    #[serde(skip)]
+    event_names_complete: bool,
     /// The event recorders' spam filter: a token bucket per source and object.
     #[serde(default)]
     event_buckets: BTreeMap<String, events::TokenBucket>,
@@ -104,6 +107,7 @@ impl ApiServer {
             stores: Stores::default(),
             custom: BTreeMap::new(),
             event_names: BTreeMap::new(),
+            event_names_complete: true,
             event_buckets: BTreeMap::new(),
         }
     }

@@ -96,7 +96,7 @@ impl Scheduler {
             || api.kind_changed_since::<Node>(seen)
             || api.kind_changed_since::<Namespace>(seen);
         let due = self.queue.next_wake().is_some_and(|at| at <= now);
-        if !relevant && !due && self.queue.active().is_empty() {
+        if !relevant && !due && !self.queue.has_active() {
             self.seen_api_version = api.resource_version();
             return self.queue.next_wake();
         }

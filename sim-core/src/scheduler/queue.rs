@@ -129,6 +129,10 @@ impl SchedulingQueue {
         }
     }
 
+    pub fn has_active(&self) -> bool {
+        self.pods.values().any(|p| p.place == Place::Active)
+    }
+
     /// Active pods in the order PrioritySort takes them: higher priority, then older.
     pub fn active(&self) -> Vec<String> {
         let order: BTreeSet<(std::cmp::Reverse<i32>, SimTime, &String)> = self
