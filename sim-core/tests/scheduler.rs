@@ -23,7 +23,7 @@ fn node_of(sim: &Simulation, name: &str) -> Option<String> {
     pod(sim, name).spec.as_ref().and_then(|s| s.node_name.clone())
 }
 
-fn explanation<'a>(sim: &'a Simulation, name: &str) -> &'a Explanation {
+fn explanation(sim: &Simulation, name: &str) -> Explanation {
     let uid = pod(sim, name).metadata.uid.clone().unwrap_or_default();
     sim.scheduler().explanation(&uid).expect("an explanation")
 }
@@ -123,8 +123,8 @@ fn the_explanation_shows_every_nodes_verdict_and_every_score() {
     }
     let Outcome::Bound { node } = &explained.outcome else { panic!("bound") };
     assert_eq!(node_of(&sim, "web").as_ref(), Some(node));
-    let json = serde_json::to_string(explained).expect("serializable");
-    assert_eq!(&serde_json::from_str::<Explanation>(&json).expect("readable"), explained);
+    let json = serde_json::to_string(&explained).expect("serializable");
+    assert_eq!(serde_json::from_str::<Explanation>(&json).expect("readable"), explained);
 }
 
 #[test]

@@ -344,6 +344,23 @@ impl ApiServer {
         Ok(true)
     }
 
+    /// Changes a stored object in place with a change known to alter it (the scheduler's
+    /// binding): no copy to compare against. Returns whether the object exists.
+    pub(crate) fn update_changed<K: Kind + store::ObjectMut>(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        change: impl FnOnce(&mut K),
+    ) -> bool {
+        let namespace = if K::NAMESPACED { namespace } else { "" };
+        let version = self.resource_version + 1;
+        let found = K::store_mut(self).modify(namespace, name, version, change);
+        if found {
+            self.resource_version = version;
+        }
+        found
+    }
+
     /// Deletes an object as `DELETE` does: pods on a node and namespaces are marked and
     /// finished later by the kubelet or the namespace controller; everything else goes at once.
     pub fn delete<K: Kind>(

@@ -20,6 +20,9 @@ pub struct Snapshot {
     pub image_nodes: BTreeMap<String, usize>,
     /// Namespace labels, for affinity terms' namespaceSelector.
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// Every node name seen, by id (kept across rebuilds: explanations refer to them).
+    names: Vec<String>,
+    ids: BTreeMap<String, u32>,
     /// The API's resourceVersion the cache reflects; 0 before the first look.
     synced: u64,
 }
@@ -32,6 +35,25 @@ pub fn occupies_node(pod: &Pod) -> bool {
 impl Snapshot {
     pub fn node(&self, name: &str) -> Option<&NodeInfo> {
         self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// Node names by id.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    fn node_info(&mut self, node: &Node) -> NodeInfo {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        let id = match self.ids.get(&name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(name.clone());
+                self.ids.insert(name, id);
+                id
+            }
+        };
+        NodeInfo::new(node.clone(), id)
     }
 
     pub fn node_index(&self, name: &str) -> Option<usize> {
@@ -79,8 +101,12 @@ impl Snapshot {
     }
 
     fn rebuild(&mut self, api: &ApiServer) {
-        *self = Snapshot::default();
-        self.nodes = api.list::<Node>(None).map(|n| NodeInfo::new(n.clone())).collect();
+        let (names, ids) = (std::mem::take(&mut self.names), std::mem::take(&mut self.ids));
+        *self = Snapshot { names, ids, ..Snapshot::default() };
+        for node in api.list::<Node>(None) {
+            let info = self.node_info(node);
+            self.nodes.push(info);
+        }
         self.reindex();
         for pod in api.list::<Pod>(None).filter(|p| occupies_node(p)) {
             self.add_pod(PodInfo::new(pod), podutil::node_name(pod).unwrap_or_default());
@@ -122,7 +148,8 @@ impl Snapshot {
                     reindex |= info.images.len() != images_before;
                 }
                 None => {
-                    self.nodes.push(NodeInfo::new(node.clone()));
+                    let info = self.node_info(node);
+                    self.nodes.push(info);
                     happened |= events::NODE_ADD;
                     reindex = true;
                 }

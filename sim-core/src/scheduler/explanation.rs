@@ -2,6 +2,7 @@
 //! score plugin's raw, normalized and weighted score, and the outcome — the data behind the
 //! page's "why this node?" and "why not that one?".
 
+use super::framework::{Code, Rejection};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -67,4 +68,82 @@ pub enum Outcome {
     Nominated { node: String, victims: Vec<String> },
     /// Did not fit: the FailedScheduling message.
     Unschedulable { message: String },
+}
+
+/// What the scheduler keeps of an attempt: node ids and score columns as the cycle computed
+/// them (no copy per node), turned into an [`Explanation`] when someone asks.
+#[derive(Clone, Debug)]
+pub(crate) struct Attempt {
+    pub namespace: String,
+    pub pod: String,
+    pub attempt: u32,
+    pub at: SimTime,
+    pub nodes_total: usize,
+    /// The nodes filtered, in order, as ids into the cache's node names.
+    pub nodes: Vec<u32>,
+    /// Refusals, by position in `nodes`.
+    pub rejections: Vec<(u32, Rejection)>,
+    /// The score plugins that took part, with their weights.
+    pub plugins: Vec<(&'static str, i64)>,
+    /// Per plugin: the raw and the normalized scores of the feasible nodes, in `nodes` order.
+    pub raw: Vec<Vec<i64>>,
+    pub normalized: Vec<Vec<i64>>,
+    pub outcome: Outcome,
+}
+
+impl Attempt {
+    pub fn explain(&self, names: &[String]) -> Explanation {
+        let mut rejections = self.rejections.iter().peekable();
+        let mut feasible = 0;
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(position, &id)| {
+                let node = names.get(id as usize).cloned().unwrap_or_default();
+                let rejected =
+                    rejections.next_if(|(at, _)| *at as usize == position).map(|(_, r)| Rejected {
+                        plugin: Cow::Borrowed(r.plugin),
+                        reasons: r.reasons.clone(),
+                        resolvable: r.code == Code::Unschedulable,
+                    });
+                let mut scores = Vec::new();
+                let mut total = None;
+                if rejected.is_none()
+                    && self.raw.first().is_some_and(|column| feasible < column.len())
+                {
+                    scores = self
+                        .plugins
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (_, weight))| PluginScore {
+                            raw: self.raw[i][feasible],
+                            normalized: self.normalized[i][feasible],
+                            weighted: self.normalized[i][feasible] * weight,
+                        })
+                        .collect();
+                    total = Some(scores.iter().map(|s: &PluginScore| s.weighted).sum());
+                    feasible += 1;
+                }
+                NodeVerdict { node, rejected, scores, total }
+            })
+            .collect();
+        Explanation {
+            namespace: self.namespace.clone(),
+            pod: self.pod.clone(),
+            attempt: self.attempt,
+            at: self.at,
+            nodes_total: self.nodes_total,
+            nodes,
+            score_plugins: self
+                .plugins
+                .iter()
+                .map(|(name, weight)| ScorePluginInfo {
+                    name: Cow::Borrowed(name),
+                    weight: *weight,
+                })
+                .collect(),
+            outcome: self.outcome.clone(),
+        }
+    }
 }

@@ -28,21 +28,29 @@ pub struct Resources {
     pub memory_bytes: i64,
 }
 
-impl Resources {
-    pub fn add(self, other: Resources) -> Resources {
+impl std::ops::Add for Resources {
+    type Output = Resources;
+
+    fn add(self, other: Resources) -> Resources {
         Resources {
             milli_cpu: self.milli_cpu + other.milli_cpu,
             memory_bytes: self.memory_bytes + other.memory_bytes,
         }
     }
+}
 
-    pub fn sub(self, other: Resources) -> Resources {
+impl std::ops::Sub for Resources {
+    type Output = Resources;
+
+    fn sub(self, other: Resources) -> Resources {
         Resources {
             milli_cpu: self.milli_cpu - other.milli_cpu,
             memory_bytes: self.memory_bytes - other.memory_bytes,
         }
     }
+}
 
+impl Resources {
     fn max(self, other: Resources) -> Resources {
         Resources {
             milli_cpu: self.milli_cpu.max(other.milli_cpu),
@@ -95,11 +103,8 @@ impl PodRequests {
         };
         let overhead = Resources::from_list(spec.overhead.as_ref());
         let total = |per_container: &dyn Fn(&Container) -> Resources| {
-            let mut sum = spec
-                .containers
-                .iter()
-                .map(per_container)
-                .fold(Resources::default(), Resources::add);
+            let mut sum =
+                spec.containers.iter().map(per_container).fold(Resources::default(), |a, b| a + b);
             // Init containers run one at a time, each beside the sidecars started before it;
             // sidecars (restartPolicy Always) keep running beside the app containers.
             let mut sidecars = Resources::default();
@@ -107,15 +112,15 @@ impl PodRequests {
             for container in spec.init_containers.iter().flatten() {
                 let own = per_container(container);
                 let step = if container.restart_policy.as_deref() == Some("Always") {
-                    sum = sum.add(own);
-                    sidecars = sidecars.add(own);
+                    sum = sum + own;
+                    sidecars = sidecars + own;
                     sidecars
                 } else {
-                    own.add(sidecars)
+                    own + sidecars
                 };
                 init_peak = init_peak.max(step);
             }
-            sum.max(init_peak).add(overhead)
+            sum.max(init_peak) + overhead
         };
         PodRequests { fit: total(&requests), non_zero: total(&non_zero) }
     }
@@ -324,6 +329,8 @@ impl PodInfo {
 pub struct NodeInfo {
     pub node: Node,
     pub name: String,
+    /// The node's name as an id into the cache's names (explanations keep ids, not names).
+    pub id: u32,
     pub pods: Vec<PodInfo>,
     pub allocatable: Resources,
     pub allowed_pod_number: i64,
@@ -338,8 +345,9 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
-    pub fn new(node: Node) -> Self {
+    pub fn new(node: Node, id: u32) -> Self {
         let mut info = NodeInfo {
+            id,
             name: node.metadata.name.clone().unwrap_or_default(),
             node,
             pods: Vec::new(),
@@ -390,8 +398,8 @@ impl NodeInfo {
     }
 
     pub fn add_pod(&mut self, pod: PodInfo) {
-        self.requested = self.requested.add(pod.requests.fit);
-        self.non_zero_requested = self.non_zero_requested.add(pod.requests.non_zero);
+        self.requested = self.requested + pod.requests.fit;
+        self.non_zero_requested = self.non_zero_requested + pod.requests.non_zero;
         self.used_ports.extend(pod.host_ports.iter().cloned());
         self.pods_with_affinity += usize::from(pod.has_affinity());
         self.pods_with_required_anti_affinity +=
@@ -402,8 +410,8 @@ impl NodeInfo {
     pub fn remove_pod(&mut self, uid: &str) -> Option<PodInfo> {
         let index = self.pods.iter().position(|p| p.uid == uid)?;
         let pod = self.pods.remove(index);
-        self.requested = self.requested.sub(pod.requests.fit);
-        self.non_zero_requested = self.non_zero_requested.sub(pod.requests.non_zero);
+        self.requested = self.requested - pod.requests.fit;
+        self.non_zero_requested = self.non_zero_requested - pod.requests.non_zero;
         for port in &pod.host_ports {
             if let Some(i) = self.used_ports.iter().position(|p| p == port) {
                 self.used_ports.remove(i);
@@ -471,6 +479,9 @@ pub struct CycleState<'a> {
     /// The pods the pod's Services and workload select, for the default topology spreading
     /// (`None` when nothing selects it).
     pub default_spread_selector: Option<Selector>,
+    /// The filters that have something to check for this pod (the others' PreFilter said
+    /// Skip), in the profile's order.
+    pub filters: Vec<&'static dyn FilterPlugin>,
 }
 
 impl<'a> CycleState<'a> {
@@ -490,6 +501,7 @@ impl<'a> CycleState<'a> {
             topology_spread: None,
             nominated,
             default_spread_selector,
+            filters: Vec::new(),
         };
         state.pre_filter(&|_| false);
         state
@@ -500,6 +512,13 @@ impl<'a> CycleState<'a> {
     pub fn pre_filter(&mut self, ignore: &dyn Fn(&PodInfo) -> bool) {
         self.inter_pod_affinity = inter_pod_affinity::pre_filter(&self.info, self.snapshot, ignore);
         self.topology_spread = pod_topology_spread::pre_filter(self, self.snapshot, ignore);
+        self.filters = super::plugins::FILTERS.iter().copied().filter(|f| !f.skip(self)).collect();
+    }
+
+    /// Runs the filters in order; a node fails on the first that rejects it, as in the
+    /// framework.
+    pub fn run_filters(&self, node: &NodeInfo) -> Verdict {
+        self.filters.iter().try_for_each(|plugin| plugin.filter(self, node))
     }
 }
 
@@ -507,6 +526,10 @@ pub trait FilterPlugin: Sync {
     fn name(&self) -> &'static str;
     /// The cluster events after which a pod this plugin rejected is worth trying again.
     fn events(&self) -> u32;
+    /// PreFilter's Skip: the plugin has nothing to check for this pod on any node.
+    fn skip(&self, _state: &CycleState<'_>) -> bool {
+        false
+    }
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict;
 }
 

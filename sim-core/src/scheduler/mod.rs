@@ -16,8 +16,8 @@ use crate::podutil::{self, set_condition};
 use crate::rng::Rng;
 use crate::time::SimTime;
 use cache::Snapshot;
-use explanation::{Explanation, NodeVerdict, Outcome, PluginScore, Rejected, ScorePluginInfo};
-use framework::{CycleState, NodeInfo, PodInfo, PodRequests, Rejection, Resources, events};
+use explanation::{Attempt, Explanation, Outcome};
+use framework::{CycleState, PodInfo, PodRequests, Rejection, Resources, events};
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{
     Namespace, Node, Pod, PodCondition, ReplicationController, Service,
@@ -26,7 +26,6 @@ use plugins::default_preemption::{self, Candidate, Preemption};
 use plugins::{FILTERS, SCORES};
 use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 const SCHEDULER_NAME: &str = "default-scheduler";
@@ -48,8 +47,14 @@ pub struct Scheduler {
     cache: Snapshot,
     /// Where filtering starts next (`nextStartNodeIndex`), so large clusters share the load.
     next_start_node_index: usize,
-    /// The latest attempt's explanation per pod uid, with the order it was made in.
-    explanations: BTreeMap<String, (u64, Explanation)>,
+    /// The latest attempt per pod uid, with the order it was made in. Not saved: explanations
+    /// are for the session's pods as they are tried.
+    #[serde(skip)]
+    explanations: BTreeMap<String, (u64, Attempt)>,
+    /// Pod uids by the order their kept attempt was made in, oldest first.
+    #[serde(skip)]
+    explanation_order: BTreeMap<u64, String>,
+    #[serde(skip)]
     explanations_made: u64,
     /// Pods that preempted, by uid: the node they were nominated to.
     nominations: BTreeMap<String, String>,
@@ -59,7 +64,8 @@ pub struct Scheduler {
 
 /// The outcome of one scheduling cycle for one pod.
 enum Decision {
-    Bind(String),
+    /// The node, and the pod as the cycle read it (the cache counts it there at once).
+    Bind(String, Box<PodInfo>),
     Unschedulable {
         message: String,
         /// The cluster events worth trying again after.
@@ -76,6 +82,7 @@ impl Scheduler {
             cache: Snapshot::default(),
             next_start_node_index: 0,
             explanations: BTreeMap::new(),
+            explanation_order: BTreeMap::new(),
             explanations_made: 0,
             nominations: BTreeMap::new(),
             seen_api_version: 0,
@@ -83,8 +90,8 @@ impl Scheduler {
     }
 
     /// Why the pod with this uid went where it went, at its latest scheduling attempt.
-    pub fn explanation(&self, pod_uid: &str) -> Option<&Explanation> {
-        self.explanations.get(pod_uid).map(|(_, e)| e)
+    pub fn explanation(&self, pod_uid: &str) -> Option<Explanation> {
+        self.explanations.get(pod_uid).map(|(_, a)| a.explain(self.cache.names()))
     }
 
     /// Schedules the pods whose turn it is. Returns when it next wants to run (a back-off
@@ -115,8 +122,8 @@ impl Scheduler {
             }
             let pod = pod.clone();
             match self.schedule_one(api, &pod) {
-                Decision::Bind(node) => {
-                    self.bind(api, &pod, &node);
+                Decision::Bind(node, info) => {
+                    self.bind(api, &pod, &node, *info);
                     happened |= events::ASSIGNED_POD_ADD;
                 }
                 Decision::Unschedulable { message, events, nominate } => {
@@ -179,7 +186,9 @@ impl Scheduler {
             let uid = podutil::uid(pod);
             self.queue.remove(uid);
             self.nominations.remove(uid);
-            self.explanations.remove(uid);
+            if let Some((made, _)) = self.explanations.remove(uid) {
+                self.explanation_order.remove(&made);
+            }
         }
         if happened != 0 {
             self.queue.move_for_events(happened, now);
@@ -189,20 +198,22 @@ impl Scheduler {
     /// One scheduling cycle: filter the nodes, score the feasible ones, pick the best; when
     /// none fits, run the PostFilters (preemption).
     fn schedule_one(&mut self, api: &ApiServer, pod: &Pod) -> Decision {
-        let attempt = self.queue.get(podutil::uid(pod)).map_or(1, |q| q.attempts + 1);
-        let mut explanation = Explanation {
+        let mut attempt = Attempt {
             namespace: podutil::namespace(pod).to_string(),
             pod: podutil::name(pod).to_string(),
-            attempt,
+            attempt: self.queue.get(podutil::uid(pod)).map_or(1, |q| q.attempts + 1),
             at: api.now(),
             nodes_total: self.cache.nodes.len(),
             nodes: Vec::new(),
-            score_plugins: Vec::new(),
+            rejections: Vec::new(),
+            plugins: Vec::new(),
+            raw: Vec::new(),
+            normalized: Vec::new(),
             outcome: Outcome::Unschedulable { message: String::new() },
         };
-        let decision = self.decide(api, pod, &mut explanation);
-        explanation.outcome = match &decision {
-            Decision::Bind(node) => Outcome::Bound { node: node.clone() },
+        let decision = self.decide(api, pod, &mut attempt);
+        attempt.outcome = match &decision {
+            Decision::Bind(node, _) => Outcome::Bound { node: node.clone() },
             Decision::Unschedulable { nominate: Some((node, victims)), .. } => Outcome::Nominated {
                 node: node.clone(),
                 victims: victims.iter().map(|v| format!("{}/{}", v.namespace, v.name)).collect(),
@@ -211,11 +222,11 @@ impl Scheduler {
                 Outcome::Unschedulable { message: message.clone() }
             }
         };
-        self.keep_explanation(podutil::uid(pod), explanation);
+        self.keep_explanation(podutil::uid(pod), attempt);
         decision
     }
 
-    fn decide(&mut self, api: &ApiServer, pod: &Pod, explanation: &mut Explanation) -> Decision {
+    fn decide(&mut self, api: &ApiServer, pod: &Pod, attempt: &mut Attempt) -> Decision {
         let snapshot = &self.cache;
         let total = snapshot.nodes.len();
         if total == 0 {
@@ -228,7 +239,6 @@ impl Scheduler {
         let nominated = nominated_requests(api, &self.nominations, pod);
         let mut state =
             CycleState::new(pod, snapshot, nominated, default_spread_selector(api, pod));
-        let mut statuses: Vec<Option<Rejection>> = vec![None; total];
 
         // A pod that preempted tries its nominated node first (`evaluateNominatedNode`).
         let nominated_node = pod
@@ -237,42 +247,41 @@ impl Scheduler {
             .and_then(|s| s.nominated_node_name.as_deref())
             .and_then(|n| snapshot.node_index(n));
         if let Some(i) = nominated_node
-            && run_filters(&state, &snapshot.nodes[i]).is_ok()
+            && state.run_filters(&snapshot.nodes[i]).is_ok()
         {
-            explanation.nodes.push(verdict(&snapshot.nodes[i], None));
-            return Decision::Bind(snapshot.nodes[i].name.clone());
+            attempt.nodes.push(snapshot.nodes[i].id);
+            return Decision::Bind(snapshot.nodes[i].name.clone(), Box::new(state.info));
         }
 
         let to_find = num_feasible_nodes_to_find(total);
         let start = self.next_start_node_index % total;
-        let mut feasible = Vec::new();
-        let mut processed = 0;
+        let mut feasible = Vec::with_capacity(to_find.min(total));
+        attempt.nodes.reserve(total.min(to_find * 2));
         for k in 0..total {
             let i = (start + k) % total;
-            processed += 1;
-            let passed = match run_filters(&state, &snapshot.nodes[i]) {
+            attempt.nodes.push(snapshot.nodes[i].id);
+            match state.run_filters(&snapshot.nodes[i]) {
                 Ok(()) => {
                     feasible.push(i);
-                    true
+                    if feasible.len() >= to_find {
+                        break;
+                    }
                 }
-                Err(rejection) => {
-                    statuses[i] = Some(rejection);
-                    false
-                }
-            };
-            explanation.nodes.push(verdict(&snapshot.nodes[i], statuses[i].as_ref()));
-            if passed && feasible.len() >= to_find {
-                break;
+                Err(rejection) => attempt.rejections.push((k as u32, rejection)),
             }
         }
-        self.next_start_node_index = (start + processed) % total;
+        self.next_start_node_index = (start + attempt.nodes.len()) % total;
 
         match feasible.as_slice() {
             [] => {
+                let mut statuses: Vec<Option<Rejection>> = vec![None; total];
+                for (k, rejection) in &attempt.rejections {
+                    statuses[(start + *k as usize) % total] = Some(rejection.clone());
+                }
                 let reasons: Vec<Vec<String>> =
-                    statuses.iter().flatten().map(|r| r.reasons.clone()).collect();
+                    attempt.rejections.iter().map(|(_, r)| r.reasons.clone()).collect();
                 let mut message = fit_error_message(total, &reasons);
-                let events = statuses.iter().flatten().fold(0, |mask, r| {
+                let events = attempt.rejections.iter().fold(0, |mask, (_, r)| {
                     mask | FILTERS.iter().find(|p| p.name() == r.plugin).map_or(0, |p| p.events())
                 });
                 // The PostFilters: DynamicResources (no claims to free), then preemption.
@@ -291,25 +300,25 @@ impl Scheduler {
                     }
                 }
             }
-            [only] => Decision::Bind(snapshot.nodes[*only].name.clone()),
+            [only] => Decision::Bind(snapshot.nodes[*only].name.clone(), Box::new(state.info)),
             _ => {
-                let totals = score_nodes(&state, snapshot, &feasible, explanation);
-                Decision::Bind(
-                    snapshot.nodes[select_host(&mut self.rng, &feasible, &totals)].name.clone(),
-                )
+                let totals = score_nodes(&state, snapshot, &feasible, attempt);
+                let best = select_host(&mut self.rng, &feasible, &totals);
+                Decision::Bind(snapshot.nodes[best].name.clone(), Box::new(state.info))
             }
         }
     }
 
-    fn keep_explanation(&mut self, uid: &str, explanation: Explanation) {
+    fn keep_explanation(&mut self, uid: &str, explanation: Attempt) {
         self.explanations_made += 1;
-        self.explanations.insert(uid.to_string(), (self.explanations_made, explanation));
+        let made = self.explanations_made;
+        if let Some((previous, _)) = self.explanations.insert(uid.to_string(), (made, explanation))
+        {
+            self.explanation_order.remove(&previous);
+        }
+        self.explanation_order.insert(made, uid.to_string());
         if self.explanations.len() > MAX_EXPLANATIONS
-            && let Some(oldest) = self
-                .explanations
-                .iter()
-                .min_by_key(|(_, (made, _))| *made)
-                .map(|(uid, _)| uid.clone())
+            && let Some((_, oldest)) = self.explanation_order.pop_first()
         {
             self.explanations.remove(&oldest);
         }
@@ -317,15 +326,13 @@ impl Scheduler {
 
     /// Binds as the scheduler binds: `spec.nodeName`, PodScheduled=True, the Scheduled event;
     /// the cache counts the pod on its node at once ("assumed").
-    fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str) {
+    fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, mut info: PodInfo) {
         bind(api, pod, node);
         let uid = podutil::uid(pod);
         self.queue.remove(uid);
         self.nominations.remove(uid);
-        if let Ok(bound) = api.get::<Pod>(podutil::namespace(pod), podutil::name(pod)) {
-            let info = PodInfo::new(bound);
-            self.cache.add_pod(info, node);
-        }
+        info.resource_version = current_version(api, pod);
+        self.cache.add_pod(info, node);
     }
 
     /// Evicts the victims (`prepareCandidate`) and nominates the node for the pod.
@@ -384,52 +391,39 @@ impl Scheduler {
         let nominated = nominated_requests(api, &self.nominations, &pod);
         let state = CycleState::new(&pod, &self.cache, nominated, None);
         let info = &self.cache.nodes[index];
-        let verdict_here = run_filters(&state, info);
-        let mut explanation = Explanation {
+        let verdict_here = state.run_filters(info);
+        let mut attempt = Attempt {
             namespace: namespace.to_string(),
             pod: name.to_string(),
             attempt: self.queue.get(podutil::uid(&pod)).map_or(1, |q| q.attempts + 1),
             at: api.now(),
             nodes_total: self.cache.nodes.len(),
-            nodes: vec![verdict(info, verdict_here.as_ref().err())],
-            score_plugins: Vec::new(),
+            nodes: vec![info.id],
+            rejections: Vec::new(),
+            plugins: Vec::new(),
+            raw: Vec::new(),
+            normalized: Vec::new(),
             outcome: Outcome::Bound { node: node.to_string() },
         };
-        drop(state);
+        let pod_info = state.info;
         match verdict_here {
             Ok(()) => {
-                self.keep_explanation(podutil::uid(&pod), explanation);
-                self.bind(api, &pod, node);
+                self.keep_explanation(podutil::uid(&pod), attempt);
+                self.bind(api, &pod, node, pod_info);
                 self.queue.move_for_events(events::ASSIGNED_POD_ADD, api.now());
                 self.seen_api_version = api.resource_version();
                 Ok(())
             }
             Err(rejection) => {
-                explanation.outcome = Outcome::Unschedulable {
+                attempt.outcome = Outcome::Unschedulable {
                     message: fit_error_message(1, std::slice::from_ref(&rejection.reasons)),
                 };
-                self.keep_explanation(podutil::uid(&pod), explanation);
-                Err(rejection.reasons)
+                let reasons = rejection.reasons.clone();
+                attempt.rejections.push((0, rejection));
+                self.keep_explanation(podutil::uid(&pod), attempt);
+                Err(reasons)
             }
         }
-    }
-}
-
-/// Runs the filters in order; a node fails on the first that rejects it, as in the framework.
-fn run_filters(state: &CycleState<'_>, node: &NodeInfo) -> Result<(), Rejection> {
-    FILTERS.iter().try_for_each(|plugin| plugin.filter(state, node))
-}
-
-fn verdict(node: &NodeInfo, rejection: Option<&Rejection>) -> NodeVerdict {
-    NodeVerdict {
-        node: node.name.clone(),
-        rejected: rejection.map(|r| Rejected {
-            plugin: Cow::Borrowed(r.plugin),
-            reasons: r.reasons.clone(),
-            resolvable: r.code == framework::Code::Unschedulable,
-        }),
-        scores: Vec::new(),
-        total: None,
     }
 }
 
@@ -444,15 +438,14 @@ fn num_feasible_nodes_to_find(total: usize) -> usize {
 }
 
 /// Runs the score plugins over the feasible nodes: raw scores, normalized, weighted and summed;
-/// records each in the explanation.
+/// the columns go to the attempt's explanation.
 fn score_nodes(
     state: &CycleState<'_>,
     snapshot: &Snapshot,
     feasible: &[usize],
-    explanation: &mut Explanation,
+    attempt: &mut Attempt,
 ) -> Vec<i64> {
     let mut totals = vec![0; feasible.len()];
-    let mut columns: Vec<(Vec<i64>, Vec<i64>, i64)> = Vec::new();
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
         let raw: Vec<i64> =
@@ -463,27 +456,9 @@ fn score_nodes(
         for (total, score) in totals.iter_mut().zip(&normalized) {
             *total += score * weight;
         }
-        explanation
-            .score_plugins
-            .push(ScorePluginInfo { name: Cow::Borrowed(plugin.name()), weight });
-        columns.push((raw, normalized, weight));
-    }
-    // The explanation lists nodes in filter order; feasible nodes are a subsequence of it.
-    let mut next = 0;
-    for verdict in explanation.nodes.iter_mut().filter(|v| v.rejected.is_none()) {
-        if next >= feasible.len() {
-            break;
-        }
-        verdict.scores = columns
-            .iter()
-            .map(|(raw, normalized, weight)| PluginScore {
-                raw: raw[next],
-                normalized: normalized[next],
-                weighted: normalized[next] * weight,
-            })
-            .collect();
-        verdict.total = Some(totals[next]);
-        next += 1;
+        attempt.plugins.push((plugin.name(), weight));
+        attempt.raw.push(raw);
+        attempt.normalized.push(normalized);
     }
     totals
 }
@@ -541,7 +516,7 @@ fn nominated_requests(
             continue;
         }
         let entry = by_node.entry(node.clone()).or_default();
-        *entry = entry.add(PodRequests::of(other).fit);
+        *entry = *entry + PodRequests::of(other).fit;
     }
     by_node
 }
@@ -620,7 +595,8 @@ const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, ho
 fn bind(api: &mut ApiServer, pod: &Pod, node: &str) {
     let (namespace, name) = (podutil::namespace(pod), podutil::name(pod));
     let now = api.now().to_k8s();
-    let _ = api.update::<Pod>(namespace, name, |pod| {
+    // A binding always changes the pod (it had no node): no copy to compare against.
+    api.update_changed::<Pod>(namespace, name, |pod| {
         if let Some(spec) = pod.spec.as_mut() {
             spec.node_name = Some(node.to_string());
         }

@@ -3,8 +3,7 @@
 //! eviction hurts least. PodDisruptionBudgets are not weighed (the cluster has none yet).
 
 use super::super::cache::Snapshot;
-use super::super::framework::{Code, CycleState, NodeInfo, PodInfo, Rejection, Verdict};
-use super::FILTERS;
+use super::super::framework::{Code, CycleState, NodeInfo, PodInfo, Rejection};
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
@@ -25,11 +24,6 @@ pub enum Preemption {
 
 const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
 const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
-
-/// Runs every filter on one node (the node as given, the cluster as `state` counted it).
-fn run_filters(state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
-    FILTERS.iter().try_for_each(|plugin| plugin.filter(state, node))
-}
 
 /// `PodEligibleToPreemptOthers`.
 fn ineligible(state: &CycleState<'_>, statuses: &[Option<Rejection>]) -> Option<&'static str> {
@@ -72,7 +66,7 @@ fn select_victims(
         trial.remove_pod(&pod.uid);
     }
     state.pre_filter(&|p| gone.contains(&p.uid));
-    if let Err(rejection) = run_filters(state, &trial) {
+    if let Err(rejection) = state.run_filters(&trial) {
         return Err(rejection.reasons);
     }
     let mut victims = Vec::new();
@@ -80,7 +74,7 @@ fn select_victims(
         gone.remove(&pod.uid);
         trial.add_pod(pod.clone());
         state.pre_filter(&|p| gone.contains(&p.uid));
-        if run_filters(state, &trial).is_err() {
+        if state.run_filters(&trial).is_err() {
             trial.remove_pod(&pod.uid);
             gone.insert(pod.uid.clone());
             victims.push(pod);

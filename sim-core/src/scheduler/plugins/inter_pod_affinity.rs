@@ -148,6 +148,10 @@ impl FilterPlugin for InterPodAffinity {
             | events::NAMESPACE
     }
 
+    fn skip(&self, state: &CycleState<'_>) -> bool {
+        state.inter_pod_affinity.is_none()
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         match &state.inter_pod_affinity {
             Some(counts) => filter_node(counts, &state.info, node, state.snapshot),

@@ -97,6 +97,10 @@ impl FilterPlugin for NodeAffinity {
         events::NODE_ADD | events::NODE_LABEL
     }
 
+    fn skip(&self, state: &CycleState<'_>) -> bool {
+        state.node_affinity.is_empty()
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         if state.node_affinity.matches(node) {
             Ok(())
@@ -151,14 +155,15 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     fn node(name: &str, labels: &[(&str, &str)]) -> NodeInfo {
-        NodeInfo::new(Node {
+        let node = Node {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 labels: Some(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
                 ..Default::default()
             },
             ..Default::default()
-        })
+        };
+        NodeInfo::new(node, 0)
     }
 
     fn expression(key: &str, operator: &str, values: &[&str]) -> NodeSelectorRequirement {

@@ -15,6 +15,10 @@ impl FilterPlugin for NodeName {
         events::NODE_ADD
     }
 
+    fn skip(&self, state: &CycleState<'_>) -> bool {
+        state.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_none_or(str::is_empty)
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         match state.pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
             Some(wanted) if !wanted.is_empty() && wanted != node.name => reject(

@@ -15,6 +15,10 @@ impl FilterPlugin for NodePorts {
         events::NODE_ADD | events::ASSIGNED_POD_DELETE
     }
 
+    fn skip(&self, state: &CycleState<'_>) -> bool {
+        state.info.host_ports.is_empty()
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         let clash = state
             .info

@@ -39,7 +39,7 @@ impl FilterPlugin for NodeResourcesFit {
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         // Pods nominated here that outrank this one keep their room (preemption made it).
         let nominated = state.nominated.get(&node.name).copied().unwrap_or_default();
-        let free = node.allocatable.sub(node.requested).sub(nominated);
+        let free = node.allocatable - node.requested - nominated;
         let pods_free = node.allowed_pod_number - node.pods.len() as i64;
         let reasons = insufficient(state.info.requests.fit, free, pods_free);
         if reasons.is_empty() {

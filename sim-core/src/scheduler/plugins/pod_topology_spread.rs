@@ -180,6 +180,10 @@ impl FilterPlugin for PodTopologySpread {
             | events::ASSIGNED_POD_DELETE
     }
 
+    fn skip(&self, state: &CycleState<'_>) -> bool {
+        state.topology_spread.is_none()
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         let Some(spread) = &state.topology_spread else { return Ok(()) };
         for (i, c) in spread.constraints.iter().enumerate() {
