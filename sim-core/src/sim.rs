@@ -83,6 +83,14 @@ impl Simulation {
                 }),
             });
         }
+        // The API server's own PriorityClasses. Their uids come from a stream of their own, so
+        // every later uid stays what it was before they existed.
+        let main_stream = api.rng_mut().clone();
+        *api.rng_mut() = main_stream.fork("priorityclasses");
+        for class in crate::api::admission::system_priority_classes() {
+            let _ = api.create(class);
+        }
+        *api.rng_mut() = main_stream;
         if let Some(control_plane) = cluster.nodes.iter().find(|n| n.control_plane) {
             let (services, endpoints) =
                 crate::cluster::bootstrap_services(&control_plane.internal_ip);
@@ -174,6 +182,20 @@ impl Simulation {
 
     pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
         self.kubelets.get_mut(node)
+    }
+
+    /// The scheduler, for why it placed a pod where it did (`explanation`).
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// Binds a pending pod to a node a person chose (the page's drag and drop): the scheduler's
+    /// filters run for that node alone; either the pod is bound, as the scheduler binds it, or
+    /// the filters' reasons come back. The cluster settles afterwards.
+    pub fn bind_pod(&mut self, namespace: &str, name: &str, node: &str) -> Result<(), Vec<String>> {
+        let result = self.scheduler.bind_manually(&mut self.api, namespace, name, node);
+        self.settle();
+        result
     }
 
     /// Runs a client's request against the API server, then lets the cluster react at the same

@@ -32,6 +32,7 @@ mod rollout;
 mod run;
 mod scale;
 mod set;
+mod taint;
 mod target;
 mod top;
 mod wait;
@@ -133,6 +134,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("run", &run::DEF, run::run),
     ("scale", &scale::DEF, scale::run),
     ("set", &set::DEF, set::run),
+    ("taint", &taint::DEF, taint::run),
     ("top", &top::DEF, top::run),
     ("uncordon", &cordon::UNCORDON, cordon::uncordon),
     ("version", &info::VERSION, info::version),

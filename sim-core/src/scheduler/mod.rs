@@ -1,244 +1,576 @@
-//! kube-scheduler: binds each pending pod to the node that passes every filter plugin and wins
-//! the weighted sum of the score plugins, and explains failures in the scheduler's own words.
+//! kube-scheduler: takes pending pods from its queue, filters the nodes, scores the feasible
+//! ones, binds the pod to the best (or preempts lower-priority pods to make room), explains
+//! failures in the scheduler's own words and keeps, per pod, why it went where it went.
 
+mod cache;
+pub mod explanation;
 pub mod framework;
 mod plugins;
+mod queue;
 
 pub use plugins::tolerates;
 
-use crate::api::{ApiServer, EventSource, EventType};
+use crate::api::selector::{Operator, Requirement, Selector};
+use crate::api::{ApiServer, DeleteOptions, EventSource, EventType};
 use crate::podutil::{self, set_condition};
 use crate::rng::Rng;
 use crate::time::SimTime;
-use framework::{NodeInfo, Verdict};
-use k8s_openapi::api::core::v1::{Node, Pod, PodCondition};
+use cache::Snapshot;
+use explanation::{Attempt, Explanation, Outcome};
+use framework::{CycleState, PodInfo, PodRequests, Rejection, Resources, events};
+use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{
+    Namespace, Node, Pod, PodCondition, ReplicationController, Service,
+};
+use plugins::default_preemption::{self, Candidate, Preemption};
+use plugins::{FILTERS, SCORES};
+use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 const SCHEDULER_NAME: &str = "default-scheduler";
 
-/// How long an unschedulable pod waits for a cluster change before it is tried again anyway
-/// (`podMaxInUnschedulablePodsDuration`).
-const UNSCHEDULABLE_RETRY: Duration = Duration::from_secs(5 * 60);
+/// The explanations kept: the latest attempt of this many pods (the most recently tried).
+const MAX_EXPLANATIONS: usize = 256;
+/// Below this many nodes every node is filtered (`minFeasibleNodesToFind`).
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// The least share of nodes filtered on large clusters (`minFeasibleNodesPercentageToFind`).
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Scheduler {
     /// Breaks ties between equally scored nodes.
     rng: Rng,
-    /// Pods that did not fit, by uid: the cluster as it was then, and when they were tried.
-    unschedulable: BTreeMap<String, FailedAttempt>,
+    queue: SchedulingQueue,
+    /// Rebuilt from the API after a restore: derived data.
+    #[serde(skip)]
+    cache: Snapshot,
+    /// Where filtering starts next (`nextStartNodeIndex`), so large clusters share the load.
+    next_start_node_index: usize,
+    /// The latest attempt per pod uid, with the order it was made in. Not saved: explanations
+    /// are for the session's pods as they are tried.
+    #[serde(skip)]
+    explanations: BTreeMap<String, (u64, Attempt)>,
+    /// Pod uids by the order their kept attempt was made in, oldest first.
+    #[serde(skip)]
+    explanation_order: BTreeMap<u64, String>,
+    #[serde(skip)]
+    explanations_made: u64,
+    /// Pods that preempted, by uid: the node they were nominated to.
+    nominations: BTreeMap<String, String>,
     /// The API's resourceVersion after the last pass: while it stays, there is nothing new.
     seen_api_version: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct FailedAttempt {
-    /// A fingerprint of the nodes and bound pods; a different one means the pod may fit now.
-    cluster: u64,
-    at: SimTime,
-}
-
 /// The outcome of one scheduling cycle for one pod.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Bind(String),
-    /// The FailedScheduling message: `0/3 nodes are available: …`.
-    Unschedulable(String),
+enum Decision {
+    /// The node, and the pod as the cycle read it (the cache counts it there at once).
+    Bind(String, Box<PodInfo>),
+    Unschedulable {
+        message: String,
+        /// The cluster events worth trying again after.
+        events: u32,
+        nominate: Option<(String, Vec<PodInfo>)>,
+    },
 }
 
 impl Scheduler {
     pub fn new(rng: Rng) -> Self {
-        Scheduler { rng, unschedulable: BTreeMap::new(), seen_api_version: 0 }
+        Scheduler {
+            rng,
+            queue: SchedulingQueue::default(),
+            cache: Snapshot::default(),
+            next_start_node_index: 0,
+            explanations: BTreeMap::new(),
+            explanation_order: BTreeMap::new(),
+            explanations_made: 0,
+            nominations: BTreeMap::new(),
+            seen_api_version: 0,
+        }
     }
 
-    /// Schedules every pending pod that may have become schedulable. Returns when it next wants
-    /// to run (to retry unschedulable pods) if it does.
+    /// Why the pod with this uid went where it went, at its latest scheduling attempt.
+    pub fn explanation(&self, pod_uid: &str) -> Option<Explanation> {
+        self.explanations.get(pod_uid).map(|(_, a)| a.explain(self.cache.names()))
+    }
+
+    /// Schedules the pods whose turn it is. Returns when it next wants to run (a back-off
+    /// ending, an unschedulable pod's periodic retry).
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
-        let next_retry = self.next_retry();
-        // Only pods and nodes change what there is to schedule and where it fits.
         let seen = self.seen_api_version;
-        let relevant = api.kind_changed_since::<Pod>(seen) || api.kind_changed_since::<Node>(seen);
-        if !relevant && next_retry.is_none_or(|at| at > now) {
+        let relevant = api.kind_changed_since::<Pod>(seen)
+            || api.kind_changed_since::<Node>(seen)
+            || api.kind_changed_since::<Namespace>(seen);
+        let due = self.queue.next_wake().is_some_and(|at| at <= now);
+        if !relevant && !due && !self.queue.has_active() {
             self.seen_api_version = api.resource_version();
-            return next_retry;
+            return self.queue.next_wake();
         }
-        let mut queue: Vec<(i32, SimTime, String, String, String)> = api
-            .list::<Pod>(None)
-            .filter(|pod| is_pending(pod))
-            .map(|pod| {
-                let spec = pod.spec.as_ref();
-                let created = pod
-                    .metadata
-                    .creation_timestamp
-                    .as_ref()
-                    .map(SimTime::from_k8s)
-                    .unwrap_or_default();
-                (
-                    spec.and_then(|s| s.priority).unwrap_or(0),
-                    created,
-                    pod.metadata.uid.clone().unwrap_or_default(),
-                    pod.metadata.namespace.clone().unwrap_or_default(),
-                    pod.metadata.name.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
-        // PrioritySort: higher priority first, then the pod that has waited longest.
-        queue.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        self.unschedulable.retain(|uid, _| queue.iter().any(|q| &q.2 == uid));
-
-        for (_, _, uid, namespace, name) in queue {
-            let cluster = cluster_fingerprint(api);
-            if let Some(failed) = self.unschedulable.get(&uid)
-                && failed.cluster == cluster
-                && now < failed.at + UNSCHEDULABLE_RETRY
-            {
-                continue;
-            }
-            let Ok(pod) = api.get::<Pod>(&namespace, &name).cloned() else {
+        self.observe(api);
+        self.queue.flush(now);
+        let mut happened = 0;
+        for uid in self.queue.active() {
+            let Some(queued) = self.queue.get(&uid) else { continue };
+            let Ok(pod) = api.get::<Pod>(&queued.namespace, &queued.name) else {
+                self.queue.remove(&uid);
                 continue;
             };
+            if !is_pending(pod) || podutil::uid(pod) != uid {
+                self.queue.remove(&uid);
+                continue;
+            }
+            let pod = pod.clone();
             match self.schedule_one(api, &pod) {
-                Decision::Bind(node) => {
-                    self.unschedulable.remove(&uid);
-                    bind(api, &pod, &node);
+                Decision::Bind(node, info) => {
+                    self.bind(api, &pod, &node, *info);
+                    happened |= events::ASSIGNED_POD_ADD;
                 }
-                Decision::Unschedulable(message) => {
+                Decision::Unschedulable { message, events, nominate } => {
+                    if let Some((node, victims)) = nominate {
+                        self.preempt(api, &pod, &node, &victims);
+                    }
                     record_unschedulable(api, &pod, message);
-                    let cluster = cluster_fingerprint(api);
-                    self.unschedulable.insert(uid, FailedAttempt { cluster, at: now });
+                    self.queue.unschedulable(&uid, now, events);
+                    if let Some(queued) = self.queue.get_mut(&uid) {
+                        queued.written_version = current_version(api, &pod);
+                    }
                 }
             }
+        }
+        if happened != 0 {
+            self.queue.move_for_events(happened, now);
         }
         self.seen_api_version = api.resource_version();
-        self.next_retry()
+        self.queue.next_wake()
     }
 
-    /// When the longest-waiting unschedulable pod is due another try.
-    fn next_retry(&self) -> Option<SimTime> {
-        self.unschedulable.values().map(|f| f.at + UNSCHEDULABLE_RETRY).min()
-    }
-
-    /// One scheduling cycle: filter every node, score the feasible ones, pick the best.
-    pub fn schedule_one(&mut self, api: &ApiServer, pod: &Pod) -> Decision {
-        let nodes: Vec<&Node> = api.list::<Node>(None).collect();
-        if nodes.is_empty() {
-            return Decision::Unschedulable("no nodes available to schedule pods".to_string());
-        }
-        let mut pods_by_node: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
-        for bound in api.list::<Pod>(None).filter(|p| occupies_node(p)) {
-            if let Some(node) = podutil::node_name(bound) {
-                pods_by_node.entry(node).or_default().push(bound);
+    /// Catches up with the API: the cache, new and gone pending pods, pods updated by others,
+    /// and the cluster events that may make waiting pods fit.
+    fn observe(&mut self, api: &ApiServer) {
+        let now = api.now();
+        let since = self.seen_api_version;
+        let happened = self.cache.sync(api);
+        for pod in api.changed_since::<Pod>(since) {
+            let uid = podutil::uid(pod);
+            let version = pod.metadata.resource_version.as_deref().unwrap_or_default();
+            if !is_pending(pod) {
+                self.queue.remove(uid);
+                self.nominations.remove(uid);
+                continue;
+            }
+            match self.queue.get_mut(uid) {
+                Some(queued) if queued.written_version != version => {
+                    // Updated by someone else (new tolerations, labels...): worth a new try.
+                    queued.written_version = version.to_string();
+                    queued.priority = pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0);
+                    self.queue.requeue(uid, now);
+                }
+                Some(_) => {}
+                None => self.queue.add(
+                    uid.to_string(),
+                    QueuedPod {
+                        namespace: podutil::namespace(pod).to_string(),
+                        name: podutil::name(pod).to_string(),
+                        priority: pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0),
+                        timestamp: now,
+                        attempts: 0,
+                        failed_at: None,
+                        written_version: version.to_string(),
+                        place: Place::Active,
+                    },
+                ),
             }
         }
-        let infos: Vec<NodeInfo<'_>> = nodes
-            .iter()
-            .map(|node| {
-                let name = node.metadata.name.as_deref().unwrap_or_default();
-                NodeInfo::new(node, pods_by_node.remove(name).unwrap_or_default())
-            })
-            .collect();
+        for pod in api.deleted_since::<Pod>(since) {
+            let uid = podutil::uid(pod);
+            self.queue.remove(uid);
+            self.nominations.remove(uid);
+            if let Some((made, _)) = self.explanations.remove(uid) {
+                self.explanation_order.remove(&made);
+            }
+        }
+        if happened != 0 {
+            self.queue.move_for_events(happened, now);
+        }
+    }
 
-        let verdicts: Vec<Verdict> = infos
-            .iter()
-            .map(|info| {
-                // A node fails on the first filter that rejects it, as in the framework.
-                plugins::FILTERS
-                    .iter()
-                    .map(|plugin| plugin.filter(pod, info))
-                    .find(|verdict| *verdict != Verdict::Fits)
-                    .unwrap_or(Verdict::Fits)
-            })
-            .collect();
-        let feasible: Vec<usize> =
-            (0..infos.len()).filter(|&i| verdicts[i] == Verdict::Fits).collect();
+    /// One scheduling cycle: filter the nodes, score the feasible ones, pick the best; when
+    /// none fits, run the PostFilters (preemption).
+    fn schedule_one(&mut self, api: &ApiServer, pod: &Pod) -> Decision {
+        let mut attempt = Attempt {
+            namespace: podutil::namespace(pod).to_string(),
+            pod: podutil::name(pod).to_string(),
+            attempt: self.queue.get(podutil::uid(pod)).map_or(1, |q| q.attempts + 1),
+            at: api.now(),
+            nodes_total: self.cache.nodes.len(),
+            nodes: Vec::new(),
+            rejections: Vec::new(),
+            plugins: Vec::new(),
+            raw: Vec::new(),
+            normalized: Vec::new(),
+            outcome: Outcome::Unschedulable { message: String::new() },
+        };
+        let decision = self.decide(api, pod, &mut attempt);
+        attempt.outcome = match &decision {
+            Decision::Bind(node, _) => Outcome::Bound { node: node.clone() },
+            Decision::Unschedulable { nominate: Some((node, victims)), .. } => Outcome::Nominated {
+                node: node.clone(),
+                victims: victims.iter().map(|v| format!("{}/{}", v.namespace, v.name)).collect(),
+            },
+            Decision::Unschedulable { message, .. } => {
+                Outcome::Unschedulable { message: message.clone() }
+            }
+        };
+        self.keep_explanation(podutil::uid(pod), attempt);
+        decision
+    }
+
+    fn decide(&mut self, api: &ApiServer, pod: &Pod, attempt: &mut Attempt) -> Decision {
+        let snapshot = &self.cache;
+        let total = snapshot.nodes.len();
+        if total == 0 {
+            return Decision::Unschedulable {
+                message: "no nodes available to schedule pods".to_string(),
+                events: events::NODE_ADD,
+                nominate: None,
+            };
+        }
+        let nominated = nominated_requests(api, &self.nominations, pod);
+        let mut state =
+            CycleState::new(pod, snapshot, nominated, default_spread_selector(api, pod));
+
+        // A pod that preempted tries its nominated node first (`evaluateNominatedNode`).
+        let nominated_node = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.nominated_node_name.as_deref())
+            .and_then(|n| snapshot.node_index(n));
+        if let Some(i) = nominated_node
+            && state.run_filters(&snapshot.nodes[i]).is_ok()
+        {
+            attempt.nodes.push(snapshot.nodes[i].id);
+            return Decision::Bind(snapshot.nodes[i].name.clone(), Box::new(state.info));
+        }
+
+        let to_find = num_feasible_nodes_to_find(total);
+        let start = self.next_start_node_index % total;
+        let mut feasible = Vec::with_capacity(to_find.min(total));
+        attempt.nodes.reserve(total.min(to_find * 2));
+        for k in 0..total {
+            let i = (start + k) % total;
+            attempt.nodes.push(snapshot.nodes[i].id);
+            match state.run_filters(&snapshot.nodes[i]) {
+                Ok(()) => {
+                    feasible.push(i);
+                    if feasible.len() >= to_find {
+                        break;
+                    }
+                }
+                Err(rejection) => attempt.rejections.push((k as u32, rejection)),
+            }
+        }
+        self.next_start_node_index = (start + attempt.nodes.len()) % total;
+
         match feasible.as_slice() {
-            [] => Decision::Unschedulable(fit_error_message(pod, &verdicts)),
-            [only] => Decision::Bind(infos[*only].name.to_string()),
-            _ => {
-                let totals = total_scores(pod, &infos, &feasible);
-                Decision::Bind(infos[self.select_host(&feasible, &totals)].name.to_string())
-            }
-        }
-    }
-
-    /// `selectHost`: the highest total, ties broken uniformly at random (reservoir sampling).
-    fn select_host(&mut self, feasible: &[usize], totals: &[i64]) -> usize {
-        let mut best = feasible[0];
-        let mut best_score = totals[0];
-        let mut ties = 1;
-        for (&node, &score) in feasible.iter().zip(totals).skip(1) {
-            if score > best_score {
-                best = node;
-                best_score = score;
-                ties = 1;
-            } else if score == best_score {
-                ties += 1;
-                if self.rng.below(ties) == 0 {
-                    best = node;
+            [] => {
+                let mut statuses: Vec<Option<Rejection>> = vec![None; total];
+                for (k, rejection) in &attempt.rejections {
+                    statuses[(start + *k as usize) % total] = Some(rejection.clone());
+                }
+                let reasons: Vec<Vec<String>> =
+                    attempt.rejections.iter().map(|(_, r)| r.reasons.clone()).collect();
+                let mut message = fit_error_message(total, &reasons);
+                let events = attempt.rejections.iter().fold(0, |mask, (_, r)| {
+                    mask | FILTERS.iter().find(|p| p.name() == r.plugin).map_or(0, |p| p.events())
+                });
+                // The PostFilters: DynamicResources (no claims to free), then preemption.
+                match default_preemption::preempt(&mut state, snapshot, &statuses) {
+                    Preemption::Nominate(Candidate { node, victims }) => Decision::Unschedulable {
+                        message,
+                        events,
+                        nominate: Some((snapshot.nodes[node].name.clone(), victims)),
+                    },
+                    Preemption::Failed(why) => {
+                        message.push_str(&format!(
+                            " {}, preemption: {why}",
+                            plugins::dynamic_resources::NO_CLAIMS
+                        ));
+                        Decision::Unschedulable { message, events, nominate: None }
+                    }
                 }
             }
+            [only] => Decision::Bind(snapshot.nodes[*only].name.clone(), Box::new(state.info)),
+            _ => {
+                let totals = score_nodes(&state, snapshot, &feasible, attempt);
+                let best = select_host(&mut self.rng, &feasible, &totals);
+                Decision::Bind(snapshot.nodes[best].name.clone(), Box::new(state.info))
+            }
         }
-        best
+    }
+
+    fn keep_explanation(&mut self, uid: &str, explanation: Attempt) {
+        self.explanations_made += 1;
+        let made = self.explanations_made;
+        if let Some((previous, _)) = self.explanations.insert(uid.to_string(), (made, explanation))
+        {
+            self.explanation_order.remove(&previous);
+        }
+        self.explanation_order.insert(made, uid.to_string());
+        if self.explanations.len() > MAX_EXPLANATIONS
+            && let Some((_, oldest)) = self.explanation_order.pop_first()
+        {
+            self.explanations.remove(&oldest);
+        }
+    }
+
+    /// Binds as the scheduler binds: `spec.nodeName`, PodScheduled=True, the Scheduled event;
+    /// the cache counts the pod on its node at once ("assumed").
+    fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, mut info: PodInfo) {
+        bind(api, pod, node);
+        let uid = podutil::uid(pod);
+        self.queue.remove(uid);
+        self.nominations.remove(uid);
+        info.resource_version = current_version(api, pod);
+        self.cache.add_pod(info, node);
+    }
+
+    /// Evicts the victims (`prepareCandidate`) and nominates the node for the pod.
+    fn preempt(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, victims: &[PodInfo]) {
+        let now = api.now().to_k8s();
+        for victim in victims {
+            let _ = api.update::<Pod>(&victim.namespace, &victim.name, |p| {
+                set_condition(
+                    p,
+                    PodCondition {
+                        type_: "DisruptionTarget".into(),
+                        status: "True".into(),
+                        reason: Some("PreemptionByScheduler".into()),
+                        message: Some(format!(
+                            "{SCHEDULER_NAME}: preempting to accommodate a higher priority pod"
+                        )),
+                        last_transition_time: Some(now.clone()),
+                        ..Default::default()
+                    },
+                );
+            });
+            let Ok(current) = api.get::<Pod>(&victim.namespace, &victim.name).cloned() else {
+                continue;
+            };
+            let _ = api.delete::<Pod>(&victim.namespace, &victim.name, DeleteOptions::default());
+            let message = format!("Preempted by pod {} on node {node}", podutil::uid(pod));
+            api.record_event(&current, None, SOURCE, EventType::Normal, "Preempted", message);
+        }
+        let _ = api.update::<Pod>(podutil::namespace(pod), podutil::name(pod), |p| {
+            p.status.get_or_insert_with(Default::default).nominated_node_name =
+                Some(node.to_string());
+        });
+        self.nominations.insert(podutil::uid(pod).to_string(), node.to_string());
+    }
+
+    /// A person's binding (the page's drag and drop): the filters run for `node` alone; the
+    /// pod is bound there as the scheduler binds, or the filters' reasons come back.
+    pub fn bind_manually(
+        &mut self,
+        api: &mut ApiServer,
+        namespace: &str,
+        name: &str,
+        node: &str,
+    ) -> Result<(), Vec<String>> {
+        self.observe(api);
+        self.seen_api_version = api.resource_version();
+        let pod = api.get::<Pod>(namespace, name).map_err(|e| vec![e.to_string()])?.clone();
+        if let Some(bound) = podutil::node_name(&pod) {
+            return Err(vec![format!(
+                "Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{bound}\""
+            )]);
+        }
+        let Some(index) = self.cache.node_index(node) else {
+            return Err(vec![format!("nodes \"{node}\" not found")]);
+        };
+        let nominated = nominated_requests(api, &self.nominations, &pod);
+        let state = CycleState::new(&pod, &self.cache, nominated, None);
+        let info = &self.cache.nodes[index];
+        let verdict_here = state.run_filters(info);
+        let mut attempt = Attempt {
+            namespace: namespace.to_string(),
+            pod: name.to_string(),
+            attempt: self.queue.get(podutil::uid(&pod)).map_or(1, |q| q.attempts + 1),
+            at: api.now(),
+            nodes_total: self.cache.nodes.len(),
+            nodes: vec![info.id],
+            rejections: Vec::new(),
+            plugins: Vec::new(),
+            raw: Vec::new(),
+            normalized: Vec::new(),
+            outcome: Outcome::Bound { node: node.to_string() },
+        };
+        let pod_info = state.info;
+        match verdict_here {
+            Ok(()) => {
+                self.keep_explanation(podutil::uid(&pod), attempt);
+                self.bind(api, &pod, node, pod_info);
+                self.queue.move_for_events(events::ASSIGNED_POD_ADD, api.now());
+                self.seen_api_version = api.resource_version();
+                Ok(())
+            }
+            Err(rejection) => {
+                attempt.outcome = Outcome::Unschedulable {
+                    message: fit_error_message(1, std::slice::from_ref(&rejection.reasons)),
+                };
+                let reasons = rejection.reasons.clone();
+                attempt.rejections.push((0, rejection));
+                self.keep_explanation(podutil::uid(&pod), attempt);
+                Err(reasons)
+            }
+        }
     }
 }
 
-/// Weighted sums of the normalized plugin scores, one per feasible node.
-fn total_scores(pod: &Pod, infos: &[NodeInfo<'_>], feasible: &[usize]) -> Vec<i64> {
+/// `numFeasibleNodesToFind`: every node on small clusters; on large ones a share falling from
+/// 50 % (minus one point per 125 nodes, at least 5 %), but never fewer than 100 nodes.
+fn num_feasible_nodes_to_find(total: usize) -> usize {
+    if total < MIN_FEASIBLE_NODES_TO_FIND {
+        return total;
+    }
+    let percentage = 50usize.saturating_sub(total / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    (total * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Runs the score plugins over the feasible nodes: raw scores, normalized, weighted and summed;
+/// the columns go to the attempt's explanation.
+fn score_nodes(
+    state: &CycleState<'_>,
+    snapshot: &Snapshot,
+    feasible: &[usize],
+    attempt: &mut Attempt,
+) -> Vec<i64> {
     let mut totals = vec![0; feasible.len()];
-    for plugin in plugins::SCORES {
-        let mut scores: Vec<i64> =
-            feasible.iter().map(|&i| plugin.score(pod, &infos[i], infos)).collect();
-        plugin.normalize(&mut scores);
-        for (total, score) in totals.iter_mut().zip(scores) {
-            *total += score * plugin.weight();
+    for plugin in SCORES {
+        let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
+        let raw: Vec<i64> =
+            feasible.iter().map(|&i| plugin.score(state, &data, &snapshot.nodes[i])).collect();
+        let mut normalized = raw.clone();
+        plugin.normalize(&data, &mut normalized);
+        let weight = plugin.weight();
+        for (total, score) in totals.iter_mut().zip(&normalized) {
+            *total += score * weight;
         }
+        attempt.plugins.push((plugin.name(), weight));
+        attempt.raw.push(raw);
+        attempt.normalized.push(normalized);
     }
     totals
 }
 
-/// The FitError message: a histogram of the filters' reasons, then what preemption found.
-fn fit_error_message(pod: &Pod, verdicts: &[Verdict]) -> String {
-    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut not_helpful = 0;
-    let mut no_victims = 0;
-    for verdict in verdicts {
-        match verdict {
-            Verdict::Fits => {}
-            Verdict::Unschedulable(list) => {
-                no_victims += 1;
-                list.iter().for_each(|r| *reasons.entry(r).or_default() += 1);
-            }
-            Verdict::UnschedulableAndUnresolvable(list) => {
-                not_helpful += 1;
-                list.iter().for_each(|r| *reasons.entry(r).or_default() += 1);
+/// `selectHost`: the highest total, ties broken uniformly at random (reservoir sampling).
+fn select_host(rng: &mut Rng, feasible: &[usize], totals: &[i64]) -> usize {
+    let mut best = feasible[0];
+    let mut best_score = totals[0];
+    let mut ties = 1;
+    for (&node, &score) in feasible.iter().zip(totals).skip(1) {
+        if score > best_score {
+            best = node;
+            best_score = score;
+            ties = 1;
+        } else if score == best_score {
+            ties += 1;
+            if rng.below(ties) == 0 {
+                best = node;
             }
         }
+    }
+    best
+}
+
+/// The FitError message: `0/N nodes are available: ` and a histogram of the reasons, each
+/// "count reason", sorted as strings.
+pub(crate) fn fit_error_message(total: usize, reasons: &[Vec<String>]) -> String {
+    let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
+    for reason in reasons.iter().flatten() {
+        *histogram.entry(reason).or_default() += 1;
     }
     let mut parts: Vec<String> =
-        reasons.iter().map(|(reason, count)| format!("{count} {reason}")).collect();
+        histogram.iter().map(|(reason, count)| format!("{count} {reason}")).collect();
     parts.sort();
-    let mut message = format!("0/{} nodes are available: {}.", verdicts.len(), parts.join(", "));
-    // DefaultPreemption runs after a failed cycle unless the pod opts out. Every pod has priority
-    // 0 until PriorityClasses arrive, so no node has a lower-priority victim to offer.
-    let preempts = pod.spec.as_ref().and_then(|s| s.preemption_policy.as_deref()) != Some("Never");
-    if preempts {
-        let mut preemption = Vec::new();
-        if not_helpful > 0 {
-            preemption.push(format!("{not_helpful} Preemption is not helpful for scheduling"));
-        }
-        if no_victims > 0 {
-            preemption.push(format!("{no_victims} No preemption victims found for incoming pod"));
-        }
-        preemption.sort();
-        message.push_str(&format!(
-            " preemption: 0/{} nodes are available: {}.",
-            verdicts.len(),
-            preemption.join(", ")
-        ));
+    format!("0/{total} nodes are available: {}.", parts.join(", "))
+}
+
+/// What pods nominated to each node (after preempting) that outrank `pod` ask for.
+fn nominated_requests(
+    api: &ApiServer,
+    nominations: &BTreeMap<String, String>,
+    pod: &Pod,
+) -> BTreeMap<String, Resources> {
+    let priority = pod.spec.as_ref().and_then(|s| s.priority).unwrap_or(0);
+    let mut by_node: BTreeMap<String, Resources> = BTreeMap::new();
+    if nominations.is_empty() {
+        return by_node;
     }
-    message
+    for other in api.list::<Pod>(None) {
+        let uid = podutil::uid(other);
+        let Some(node) = nominations.get(uid) else { continue };
+        if uid == podutil::uid(pod)
+            || other.spec.as_ref().and_then(|s| s.priority).unwrap_or(0) < priority
+        {
+            continue;
+        }
+        let entry = by_node.entry(node.clone()).or_default();
+        *entry = *entry + PodRequests::of(other).fit;
+    }
+    by_node
+}
+
+/// `DefaultSelector`: the pods the pod's Services, ReplicationController, ReplicaSet or
+/// StatefulSet select, for the default topology spreading; `None` when nothing selects it.
+fn default_spread_selector(api: &ApiServer, pod: &Pod) -> Option<Selector> {
+    let namespace = podutil::namespace(pod);
+    let labels = pod.metadata.labels.as_ref()?;
+    let mut equal: BTreeMap<String, String> = BTreeMap::new();
+    let mut requirements: Vec<Requirement> = Vec::new();
+    for service in api.list::<Service>(Some(namespace)) {
+        if let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref())
+            && !selector.is_empty()
+            && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        {
+            equal.extend(selector.clone());
+        }
+    }
+    let owner = pod.metadata.owner_references.iter().flatten().find(|o| o.controller == Some(true));
+    if let Some(owner) = owner {
+        match owner.kind.as_str() {
+            "ReplicationController" => {
+                if let Ok(rc) = api.get::<ReplicationController>(namespace, &owner.name)
+                    && let Some(selector) = rc.spec.as_ref().and_then(|s| s.selector.as_ref())
+                {
+                    equal.extend(selector.clone());
+                }
+            }
+            "ReplicaSet" => {
+                if let Ok(rs) = api.get::<ReplicaSet>(namespace, &owner.name)
+                    && let Some(selector) =
+                        rs.spec.as_ref().and_then(|s| Selector::from_label_selector(&s.selector))
+                {
+                    requirements.extend(selector.requirements);
+                }
+            }
+            "StatefulSet" => {
+                if let Ok(set) = api.get::<StatefulSet>(namespace, &owner.name)
+                    && let Some(selector) =
+                        set.spec.as_ref().and_then(|s| Selector::from_label_selector(&s.selector))
+                {
+                    requirements.extend(selector.requirements);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all: Vec<Requirement> = equal
+        .into_iter()
+        .map(|(key, value)| Requirement { key, operator: Operator::Equals, values: vec![value] })
+        .collect();
+    all.extend(requirements);
+    (!all.is_empty()).then_some(Selector { requirements: all })
 }
 
 /// Pods this scheduler still has to place.
@@ -251,28 +583,11 @@ fn is_pending(pod: &Pod) -> bool {
         && !podutil::is_terminal(pod)
 }
 
-/// Pods that hold resources on their node: bound and not finished.
-fn occupies_node(pod: &Pod) -> bool {
-    podutil::node_name(pod).is_some() && !podutil::is_terminal(pod)
-}
-
-/// Changes whenever a node changes or a pod is bound, unbound or finishes: the events that can
-/// make an unschedulable pod fit.
-fn cluster_fingerprint(api: &ApiServer) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |text: &str| {
-        for byte in text.bytes().chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    for node in api.list::<Node>(None) {
-        mix(node.metadata.resource_version.as_deref().unwrap_or_default());
-    }
-    for pod in api.list::<Pod>(None).filter(|p| occupies_node(p)) {
-        mix(pod.metadata.uid.as_deref().unwrap_or_default());
-    }
-    hash
+fn current_version(api: &ApiServer, pod: &Pod) -> String {
+    api.get::<Pod>(podutil::namespace(pod), podutil::name(pod))
+        .ok()
+        .and_then(|p| p.metadata.resource_version.clone())
+        .unwrap_or_default()
 }
 
 const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, host: None };
@@ -280,7 +595,8 @@ const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, ho
 fn bind(api: &mut ApiServer, pod: &Pod, node: &str) {
     let (namespace, name) = (podutil::namespace(pod), podutil::name(pod));
     let now = api.now().to_k8s();
-    let _ = api.update::<Pod>(namespace, name, |pod| {
+    // A binding always changes the pod (it had no node): no copy to compare against.
+    let _ = api.write::<Pod>(namespace, name, |pod| {
         if let Some(spec) = pod.spec.as_mut() {
             spec.node_name = Some(node.to_string());
         }

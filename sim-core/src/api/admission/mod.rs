@@ -5,11 +5,13 @@
 mod config;
 mod extensions;
 mod pod;
+mod scheduling;
 mod service;
 mod storage;
 pub mod workloads;
 
 pub use pod::default_pod_spec;
+pub use scheduling::system_priority_classes;
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::apps::v1::ControllerRevision;
@@ -20,7 +22,6 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::scheduling::v1::PriorityClass;
 
 pub trait Admission {
     /// The defaults set on create and on update.
@@ -60,7 +61,6 @@ impl Admission for EndpointSlice {}
 impl Admission for Ingress {}
 impl Admission for IngressClass {}
 impl Admission for PodDisruptionBudget {}
-impl Admission for PriorityClass {}
 impl Admission for Lease {}
 
 impl Admission for NetworkPolicy {

@@ -4,7 +4,7 @@
 
 use super::Admission;
 use crate::api::names::NameRule;
-use crate::api::{DeletionMode, FieldError};
+use crate::api::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus, Probe, Toleration, Volume};
 
 const RESTART_POLICIES: &[&str] = &["Always", "OnFailure", "Never"];
@@ -34,8 +34,6 @@ impl Admission for Pod {
             spec.service_account_name.get_or_insert_with(|| "default".into());
         }
         spec.enable_service_links.get_or_insert(true);
-        spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
-        spec.priority.get_or_insert(0);
         let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
         for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
             // A toleration without a key tolerates every taint.
@@ -57,6 +55,11 @@ impl Admission for Pod {
         let status = self.status.get_or_insert_with(PodStatus::default);
         status.phase.get_or_insert_with(|| "Pending".into());
         status.qos_class = Some(qos_class.into());
+    }
+
+    /// The Priority admission plugin (it needs the cluster's PriorityClasses).
+    fn allocate(&mut self, api: &mut ApiServer) -> Result<(), ApiError> {
+        super::scheduling::admit_pod_priority(self, api)
     }
 
     fn validate(&self) -> Vec<FieldError> {
@@ -101,6 +104,13 @@ impl Admission for Pod {
             container.image.clone_from(&before.image);
         }
         comparable.active_deadline_seconds = old.active_deadline_seconds;
+        // Priority admission fills these on create; an update that leaves them out keeps them.
+        if new.priority.is_none() {
+            comparable.priority = old.priority;
+        }
+        if new.preemption_policy.is_none() {
+            comparable.preemption_policy.clone_from(&old.preemption_policy);
+        }
         comparable.termination_grace_period_seconds = old.termination_grace_period_seconds;
         let old_tolerations = old.tolerations.clone().unwrap_or_default();
         let keeps_old =

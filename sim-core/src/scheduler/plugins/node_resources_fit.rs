@@ -1,35 +1,52 @@
 //! NodeResourcesFit: a pod fits where allocatable minus what other pods request covers its
 //! requests (and the pod count stays under `pods`); scored by LeastAllocated, so emptier nodes win.
 
+use super::super::cache::Snapshot;
 use super::super::framework::{
-    FilterPlugin, MAX_NODE_SCORE, NodeInfo, PodRequests, ScorePlugin, Verdict,
+    Code, CycleState, FilterPlugin, MAX_NODE_SCORE, NodeInfo, Rejection, Resources, ScorePlugin,
+    ScoreState, Verdict, events,
 };
-use k8s_openapi::api::core::v1::Pod;
 
 pub struct NodeResourcesFit;
 
+pub const NAME: &str = "NodeResourcesFit";
+
+/// The reasons a pod asking for `wanted` does not fit a node with `free` room and room for
+/// `pods_free` more pods (`fitsRequest`).
+pub fn insufficient(wanted: Resources, free: Resources, pods_free: i64) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if pods_free < 1 {
+        reasons.push("Too many pods".to_string());
+    }
+    if wanted.milli_cpu > 0 && wanted.milli_cpu > free.milli_cpu {
+        reasons.push("Insufficient cpu".to_string());
+    }
+    if wanted.memory_bytes > 0 && wanted.memory_bytes > free.memory_bytes {
+        reasons.push("Insufficient memory".to_string());
+    }
+    reasons
+}
+
 impl FilterPlugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
-        "NodeResourcesFit"
+        NAME
     }
 
-    fn filter(&self, pod: &Pod, node: &NodeInfo<'_>) -> Verdict {
-        let mut reasons = Vec::new();
-        if node.pods.len() as i64 + 1 > node.allowed_pod_number {
-            reasons.push("Too many pods".to_string());
+    fn events(&self) -> u32 {
+        events::NODE_ADD | events::NODE_ALLOCATABLE | events::ASSIGNED_POD_DELETE
+    }
+
+    fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
+        // Pods nominated here that outrank this one keep their room (preemption made it).
+        let nominated = state.nominated.get(&node.name).copied().unwrap_or_default();
+        let free = node.allocatable - node.requested - nominated;
+        let pods_free = node.allowed_pod_number - node.pods.len() as i64;
+        let reasons = insufficient(state.info.requests.fit, free, pods_free);
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(Rejection { plugin: NAME, code: Code::Unschedulable, reasons })
         }
-        let wanted = PodRequests::of(pod).fit;
-        if wanted.milli_cpu > 0
-            && wanted.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu
-        {
-            reasons.push("Insufficient cpu".to_string());
-        }
-        if wanted.memory_bytes > 0
-            && wanted.memory_bytes > node.allocatable.memory_bytes - node.requested.memory_bytes
-        {
-            reasons.push("Insufficient memory".to_string());
-        }
-        if reasons.is_empty() { Verdict::Fits } else { Verdict::Unschedulable(reasons) }
     }
 }
 
@@ -43,16 +60,20 @@ fn least_requested(requested: i64, capacity: i64) -> i64 {
 
 impl ScorePlugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
-        "NodeResourcesFit"
+        NAME
     }
 
     fn weight(&self) -> i64 {
         1
     }
 
+    fn pre_score(&self, _: &CycleState<'_>, _: &Snapshot, _: &[usize]) -> Option<ScoreState> {
+        Some(Box::new(()))
+    }
+
     /// LeastAllocated over cpu and memory, each weighted 1.
-    fn score(&self, pod: &Pod, node: &NodeInfo<'_>, _nodes: &[NodeInfo<'_>]) -> i64 {
-        let wanted = PodRequests::of(pod).non_zero;
+    fn score(&self, state: &CycleState<'_>, _: &ScoreState, node: &NodeInfo) -> i64 {
+        let wanted = state.info.requests.non_zero;
         let cpu = least_requested(
             node.non_zero_requested.milli_cpu + wanted.milli_cpu,
             node.allocatable.milli_cpu,
@@ -62,5 +83,52 @@ impl ScorePlugin for NodeResourcesFit {
             node.allocatable.memory_bytes,
         );
         (cpu + memory) / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_fit_reasons_are_kubernetes_words() {
+        let free = Resources { milli_cpu: 500, memory_bytes: 1 << 30 };
+        let cases = [
+            (
+                "a pod within the free room fits",
+                Resources { milli_cpu: 500, memory_bytes: 1 << 20 },
+                10,
+                vec![],
+            ),
+            (
+                "too much cpu",
+                Resources { milli_cpu: 501, memory_bytes: 0 },
+                10,
+                vec!["Insufficient cpu"],
+            ),
+            (
+                "too much of both, and no pod slot left",
+                Resources { milli_cpu: 1000, memory_bytes: 2 << 30 },
+                0,
+                vec!["Too many pods", "Insufficient cpu", "Insufficient memory"],
+            ),
+            ("a pod asking for nothing always fits the room", Resources::default(), 1, vec![]),
+        ];
+        for (name, wanted, pods_free, want) in cases {
+            assert_eq!(insufficient(wanted, free, pods_free), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn least_requested_scores_the_free_share() {
+        let cases = [
+            ("an empty node scores 100", 0, 1000, 100),
+            ("half used scores 50", 500, 1000, 50),
+            ("over capacity scores 0", 1500, 1000, 0),
+            ("no capacity scores 0", 0, 0, 0),
+        ];
+        for (name, requested, capacity, want) in cases {
+            assert_eq!(least_requested(requested, capacity), want, "{name}");
+        }
     }
 }

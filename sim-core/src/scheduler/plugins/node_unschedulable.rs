@@ -1,28 +1,37 @@
 //! NodeUnschedulable: cordoned nodes (`spec.unschedulable`) take no new pods, unless the pod
 //! tolerates the `node.kubernetes.io/unschedulable:NoSchedule` taint.
 
-use super::super::framework::{FilterPlugin, NodeInfo, Verdict};
+use super::super::framework::{Code, CycleState, FilterPlugin, NodeInfo, Verdict, events, reject};
 use super::tolerates;
-use k8s_openapi::api::core::v1::{Pod, Taint};
+use k8s_openapi::api::core::v1::Taint;
 
 pub struct NodeUnschedulable;
 
+const NAME: &str = "NodeUnschedulable";
+
 impl FilterPlugin for NodeUnschedulable {
     fn name(&self) -> &'static str {
-        "NodeUnschedulable"
+        NAME
     }
 
-    fn filter(&self, pod: &Pod, node: &NodeInfo<'_>) -> Verdict {
+    fn events(&self) -> u32 {
+        events::NODE_ADD | events::NODE_TAINT
+    }
+
+    fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         let cordoned = node.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false);
+        if !cordoned {
+            return Ok(());
+        }
         let taint = Taint {
             key: "node.kubernetes.io/unschedulable".to_string(),
             effect: "NoSchedule".to_string(),
             ..Default::default()
         };
-        if cordoned && !tolerates(pod, &taint) {
-            Verdict::UnschedulableAndUnresolvable(vec!["node(s) were unschedulable".to_string()])
+        if tolerates(state.pod, &taint) {
+            Ok(())
         } else {
-            Verdict::Fits
+            reject(NAME, Code::UnschedulableAndUnresolvable, "node(s) were unschedulable")
         }
     }
 }

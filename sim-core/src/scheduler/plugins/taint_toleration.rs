@@ -1,7 +1,11 @@
 //! TaintToleration: a node's NoSchedule and NoExecute taints keep out pods that do not tolerate
 //! them; untolerated PreferNoSchedule taints only lower the node's score.
 
-use super::super::framework::{FilterPlugin, NodeInfo, ScorePlugin, Verdict, default_normalize};
+use super::super::cache::Snapshot;
+use super::super::framework::{
+    Code, CycleState, FilterPlugin, NodeInfo, ScorePlugin, ScoreState, Verdict, default_normalize,
+    events, reject,
+};
 use k8s_openapi::api::core::v1::{Pod, Taint, Toleration};
 
 pub struct TaintToleration;
@@ -34,44 +38,63 @@ pub fn tolerates(pod: &Pod, taint: &Taint) -> bool {
         .is_some_and(|tolerations| tolerations.iter().any(|t| toleration_matches(t, taint)))
 }
 
-fn taints<'a>(node: &'a NodeInfo<'_>) -> impl Iterator<Item = &'a Taint> {
+fn taints(node: &NodeInfo) -> impl Iterator<Item = &Taint> {
     node.node.spec.as_ref().and_then(|s| s.taints.as_ref()).into_iter().flatten()
+}
+
+const NAME: &str = "TaintToleration";
+
+/// The reason kube-scheduler v1.34.1 gives (later patch releases leave the key and value out).
+pub fn untolerated_reason(taint: &Taint) -> String {
+    format!(
+        "node(s) had untolerated taint {{{}: {}}}",
+        taint.key,
+        taint.value.as_deref().unwrap_or_default()
+    )
 }
 
 impl FilterPlugin for TaintToleration {
     fn name(&self) -> &'static str {
-        "TaintToleration"
+        NAME
     }
 
-    fn filter(&self, pod: &Pod, node: &NodeInfo<'_>) -> Verdict {
+    fn events(&self) -> u32 {
+        events::NODE_ADD | events::NODE_TAINT
+    }
+
+    fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         let untolerated = taints(node)
             .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
-            .find(|t| !tolerates(pod, t));
+            .find(|t| !tolerates(state.pod, t));
         match untolerated {
-            Some(taint) => Verdict::UnschedulableAndUnresolvable(vec![format!(
-                "node(s) had untolerated taint {{{}: {}}}",
-                taint.key,
-                taint.value.as_deref().unwrap_or_default()
-            )]),
-            None => Verdict::Fits,
+            Some(taint) => {
+                reject(NAME, Code::UnschedulableAndUnresolvable, untolerated_reason(taint))
+            }
+            None => Ok(()),
         }
     }
 }
 
 impl ScorePlugin for TaintToleration {
     fn name(&self) -> &'static str {
-        "TaintToleration"
+        NAME
     }
 
     fn weight(&self) -> i64 {
         3
     }
 
-    fn score(&self, pod: &Pod, node: &NodeInfo<'_>, _nodes: &[NodeInfo<'_>]) -> i64 {
-        taints(node).filter(|t| t.effect == "PreferNoSchedule" && !tolerates(pod, t)).count() as i64
+    fn pre_score(&self, _: &CycleState<'_>, _: &Snapshot, _: &[usize]) -> Option<ScoreState> {
+        Some(Box::new(()))
     }
 
-    fn normalize(&self, scores: &mut [i64]) {
+    /// How many PreferNoSchedule taints the pod does not tolerate.
+    fn score(&self, state: &CycleState<'_>, _: &ScoreState, node: &NodeInfo) -> i64 {
+        taints(node).filter(|t| t.effect == "PreferNoSchedule" && !tolerates(state.pod, t)).count()
+            as i64
+    }
+
+    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) {
         default_normalize(scores, true);
     }
 }
