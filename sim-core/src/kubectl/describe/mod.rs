@@ -172,7 +172,8 @@ impl Writer {
         let _ = writeln!(self.text, "{}{}", "  ".repeat(level), content.as_ref());
     }
 
-    /// `Labels:  a=b` then one `k=v` per further line, aligned under the first.
+    /// `Labels:  a=b` then one `k=v` per further line, aligned under the first. Annotations
+    /// are written `k: v` and cut at 140 characters, as `printAnnotationsMultiline` does.
     fn map(&mut self, level: usize, title: &str, map: Option<&Value>, skip: &[&str]) {
         let entries: Vec<String> = map
             .and_then(Value::as_object)
@@ -180,7 +181,15 @@ impl Writer {
             .flatten()
             .filter(|(k, _)| !skip.contains(&k.as_str()))
             .map(|(k, v)| {
-                format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                let value = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                if title != "Annotations" {
+                    return format!("{k}={value}");
+                }
+                let line = format!("{k}: {value}");
+                match line.char_indices().nth(140) {
+                    Some((cut, _)) => format!("{}...", &line[..cut]),
+                    None => line,
+                }
             })
             .collect();
         match entries.split_first() {
