@@ -379,3 +379,50 @@ EOF",
         .clone();
     assert_eq!(set.status.expect("status").desired_number_scheduled, 3);
 }
+
+#[test]
+fn a_surging_daemonset_update_starts_the_new_pod_before_the_old_one_goes() {
+    let mut sim = Simulation::new(3);
+    let mut shell = Shell::new();
+    run(
+        &mut sim,
+        &mut shell,
+        "kubectl apply -f - <<EOF
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels:
+      name: agent
+  updateStrategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        name: agent
+    spec:
+      containers:
+      - name: agent
+        image: busybox:1.36
+        command: [sleep, '3600']
+EOF
+sleep 30
+kubectl set image ds/agent agent=busybox:1.37",
+    );
+    let live = |sim: &Simulation| -> Vec<Pod> {
+        pods(sim, "default")
+            .into_iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+            .collect()
+    };
+    assert_eq!(live(&sim).len(), 3, "one node runs an old and a new pod side by side");
+    sim.advance(Duration::from_secs(120));
+    let after = live(&sim);
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|p| image(p) == "busybox:1.37"));
+}
