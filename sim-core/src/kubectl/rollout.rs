@@ -291,9 +291,9 @@ fn history(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 let history = revision_history(api, &namespace, uid);
                 if revision > 0 {
                     let Some(found) = history.get(&revision) else {
-                        return Err(CommandError::Plain(format!(
-                            "unable to find the specified revision {revision}"
-                        )));
+                        return Err(CommandError::Plain(
+                            "unable to find the specified revision".into(),
+                        ));
                     };
                     pod_template_text(&history::template_of(found).unwrap_or_default())
                 } else {
