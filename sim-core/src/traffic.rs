@@ -28,6 +28,10 @@ pub struct Traffic {
     seen_api_version: u64,
     /// The load last handed out: pod uid → (node, millicores).
     offered: BTreeMap<String, (String, u64)>,
+    /// The load generators running now: pod uid → (namespace, the hosts it fetches), kept
+    /// from the pods that changed, so a cluster without any costs one look per change.
+    #[serde(default)]
+    generators: BTreeMap<String, (String, Vec<String>)>,
 }
 
 impl Traffic {
@@ -37,11 +41,26 @@ impl Traffic {
         if !api.kind_changed_since::<Pod>(seen) && !api.kind_changed_since::<Service>(seen) {
             return;
         }
+        for pod in api.changed_since::<Pod>(seen) {
+            let uid = podutil::uid(pod).to_string();
+            let targets = if is_serving(pod) { running_targets(pod) } else { Vec::new() };
+            if targets.is_empty() {
+                self.generators.remove(&uid);
+            } else {
+                self.generators.insert(uid, (podutil::namespace(pod).to_string(), targets));
+            }
+        }
+        for pod in api.deleted_since::<Pod>(seen) {
+            self.generators.remove(podutil::uid(pod));
+        }
         self.seen_api_version = api.resource_version();
+        if self.generators.is_empty() && self.offered.is_empty() {
+            return;
+        }
         let mut generators: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for pod in api.list::<Pod>(None).filter(|p| is_serving(p)) {
-            for host in running_targets(pod) {
-                if let Some(service) = resolve(api, podutil::namespace(pod), &host) {
+        for (namespace, hosts) in self.generators.values() {
+            for host in hosts {
+                if let Some(service) = resolve(api, namespace, host) {
                     *generators.entry(service).or_default() += 1;
                 }
             }

@@ -38,9 +38,25 @@ pub(super) struct EvictionManager {
     last_eviction_at: Option<SimTime>,
     /// When it looks next without anything changing on the node.
     pub next_check: Option<SimTime>,
+    /// The running containers it last looked at (how many, and their start times summed):
+    /// memory use changes only when they change or at `next_check`.
+    #[serde(default)]
+    pub running: (usize, u64),
 }
 
 impl Kubelet {
+    /// Which containers run now, as [`EvictionManager::running`] records it.
+    pub(super) fn running_containers(&self) -> (usize, u64) {
+        let mut fingerprint = (0, 0u64);
+        for container in self.pods.values().flat_map(|runtime| runtime.containers.values()) {
+            if let Some(running) = container.running() {
+                fingerprint.0 += 1;
+                fingerprint.1 = fingerprint.1.wrapping_add(running.started_at.unix_ms());
+            }
+        }
+        fingerprint
+    }
+
     /// One look of the eviction manager at the node's memory. Returns when it wants to look
     /// again: every 10 s under pressure, otherwise when some container's memory next changes
     /// course or the condition is due to clear.

@@ -93,7 +93,8 @@ impl Kubelet {
         let Ok(node) = api.get::<Node>("", &self.node_name) else {
             return now + NODE_STATUS_REPORT_PERIOD;
         };
-        let current = node.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
+        let current =
+            node.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
         let wanted = self.conditions();
         let changed: Vec<(&str, &str)> = wanted
             .iter()

@@ -272,7 +272,14 @@ impl Kubelet {
         });
         // Containers started or stopped, or a program's memory changed course: the eviction
         // manager looks again (and the node's status says what it found).
-        self.eviction.next_check = self.check_memory(api);
+        let running = self.running_containers();
+        if running != self.eviction.running
+            || self.eviction.memory_pressure
+            || self.eviction.next_check.is_some_and(|at| at <= now)
+        {
+            self.eviction.running = running;
+            self.eviction.next_check = self.check_memory(api);
+        }
         let report_due = self.report_node_status(api).min(lease_due);
         self.seen_api_version = api.resource_version();
         self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
