@@ -24,7 +24,7 @@ pub use events::{EventSource, EventType};
 pub use eviction::DISRUPTION_BUDGET_VIOLATED;
 pub use kinds::{DynamicKind, Kind, KindRef};
 pub use names::NameRule;
-pub use store::{Object, ObjectKey, Store};
+pub use store::{Object, ObjectKey, Store, key_of};
 
 use crate::rng::Rng;
 use crate::time::SimTime;

@@ -11,6 +11,7 @@ use super::history::{self, CONTROLLER_REVISION_HASH};
 use super::pod_control::{self, controller_ref, is_controlled_by, is_ready};
 use crate::api::{ApiServer, EventSource, EventType};
 use crate::podutil;
+use crate::scheduler::{requirement_matches, toleration_matches};
 use crate::time::SimTime;
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, DaemonSetStatus};
 use k8s_openapi::api::core::v1::{
@@ -539,33 +540,14 @@ pub fn node_should_run(node: &Node, template: &PodTemplateSpec) -> (bool, bool) 
     let tolerations = spec.tolerations.clone().unwrap_or_default();
     let untolerated = |effects: &[&str]| {
         taints.iter().any(|t| {
-            effects.contains(&t.effect.as_str()) && !tolerations.iter().any(|o| tolerates(o, t))
+            effects.contains(&t.effect.as_str())
+                && !tolerations.iter().any(|o| toleration_matches(o, t))
         })
     };
     if untolerated(&["NoSchedule", "NoExecute"]) {
         return (false, !untolerated(&["NoExecute"]));
     }
     (true, true)
-}
-
-/// `Toleration.ToleratesTaint`.
-fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
-    let effect = toleration.effect.as_deref().unwrap_or_default();
-    if !effect.is_empty() && effect != taint.effect {
-        return false;
-    }
-    let key = toleration.key.as_deref().unwrap_or_default();
-    if !key.is_empty() && key != taint.key {
-        return false;
-    }
-    match toleration.operator.as_deref().unwrap_or("Equal") {
-        "Exists" => true,
-        "Equal" | "" => {
-            toleration.value.as_deref().unwrap_or_default()
-                == taint.value.as_deref().unwrap_or_default()
-        }
-        _ => false,
-    }
 }
 
 /// The template's nodeSelector and required node affinity against the node's labels and name.
@@ -586,32 +568,12 @@ fn fits_node_affinity(node: &Node, spec: &k8s_openapi::api::core::v1::PodSpec) -
                 let expressions = term.match_expressions.as_deref().unwrap_or_default();
                 let fields = term.match_fields.as_deref().unwrap_or_default();
                 (!expressions.is_empty() || !fields.is_empty())
-                    && expressions.iter().all(|r| requirement_holds(r, labels.get(&r.key)))
+                    && expressions.iter().all(|r| requirement_matches(r, labels.get(&r.key)))
                     && fields
                         .iter()
-                        .all(|r| r.key == "metadata.name" && requirement_holds(r, Some(&name)))
+                        .all(|r| r.key == "metadata.name" && requirement_matches(r, Some(&name)))
             })
         })
-}
-
-fn requirement_holds(requirement: &NodeSelectorRequirement, value: Option<&String>) -> bool {
-    let values = requirement.values.as_deref().unwrap_or_default();
-    let number = |text: &str| text.parse::<i64>().ok();
-    match requirement.operator.as_str() {
-        "In" => value.is_some_and(|v| values.contains(v)),
-        "NotIn" => value.is_none_or(|v| !values.contains(v)),
-        "Exists" => value.is_some(),
-        "DoesNotExist" => value.is_none(),
-        "Gt" | "Lt" => {
-            let (Some(have), Some(bound)) =
-                (value.and_then(|v| number(v)), values.first().and_then(|v| number(v)))
-            else {
-                return false;
-            };
-            if requirement.operator == "Gt" { have > bound } else { have < bound }
-        }
-        _ => false,
-    }
 }
 
 /// The events the controller records about a DaemonSet besides pod creation and deletion.

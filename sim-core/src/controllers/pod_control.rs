@@ -2,10 +2,12 @@
 //! pod from the owner's template named `OWNER-xxxxx`, a controller reference back to the owner,
 //! and the owner's SuccessfulCreate / SuccessfulDelete events (or FailedCreate / FailedDelete).
 
+use crate::api::selector::Selector;
 use crate::api::{ApiServer, DeleteOptions, EventSource, EventType, Kind};
 use crate::podutil;
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+use std::collections::BTreeMap;
 
 /// `metav1.NewControllerRef`: the owner as the pod's managing controller, which blocks the
 /// owner's foreground deletion until the pod is gone.
@@ -87,6 +89,17 @@ pub fn delete_pod<K: Kind>(api: &mut ApiServer, owner: &K, pod: &Pod, component:
             false
         }
     }
+}
+
+/// A workload's `spec.selector` as the controllers use it: an empty one would match every pod,
+/// so (as the API refuses it) it matches none.
+pub fn workload_selector(selector: &LabelSelector) -> Option<Selector> {
+    if selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
+    {
+        return None;
+    }
+    Selector::from_label_selector(selector)
 }
 
 /// `podutil.IsPodReady`: the Ready condition is True.

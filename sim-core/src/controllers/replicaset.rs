@@ -4,9 +4,9 @@
 //! the template, deletes surplus ones in the real ranking (`ActivePodsWithRanks`), and reports
 //! how many exist, match the template's labels, are ready and are available.
 
-use super::pod_control::{self, controller_ref, is_active, is_ready};
+use super::pod_control::{self, controller_ref, is_active, is_ready, workload_selector};
 use crate::api::selector::Selector;
-use crate::api::{ApiServer, Kind};
+use crate::api::{ApiServer, Kind, key_of as key};
 use crate::podutil;
 use crate::time::SimTime;
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
@@ -159,19 +159,8 @@ impl<K: ReplicatedKind> ReplicaSetController<K> {
     }
 }
 
-fn key(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> (String, String) {
-    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
-}
-
 fn selector_of<K: ReplicatedKind>(set: &K) -> Option<Selector> {
-    let selector = set.selector()?;
-    // An empty selector would match every pod: the API refuses it, and so does the controller.
-    if selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
-    {
-        return None;
-    }
-    Selector::from_label_selector(&selector)
+    workload_selector(&set.selector()?)
 }
 
 /// `syncReplicaSet`: claims pods, makes or removes pods, writes the status. Returns when a

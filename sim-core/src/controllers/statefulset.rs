@@ -12,7 +12,6 @@
 
 use super::history::{self, CONTROLLER_REVISION_HASH, REVISION_HASH_LABEL};
 use super::pod_control::{self, controller_ref, is_controlled_by, is_ready};
-use crate::api::selector::Selector;
 use crate::api::{ApiServer, DeleteOptions, EventSource, EventType};
 use crate::podutil;
 use crate::time::SimTime;
@@ -202,7 +201,7 @@ fn claim_pods(api: &mut ApiServer, set: &StatefulSet) -> Vec<Pod> {
     let namespace = set.metadata.namespace.clone().unwrap_or_default();
     let uid = set.metadata.uid.clone().unwrap_or_default();
     let set_name = set.metadata.name.clone().unwrap_or_default();
-    let selector = set.spec.as_ref().and_then(|s| Selector::from_label_selector(&s.selector));
+    let selector = set.spec.as_ref().and_then(|s| pod_control::workload_selector(&s.selector));
     let orphans: Vec<String> = api
         .list::<Pod>(Some(&namespace))
         .filter(|p| {

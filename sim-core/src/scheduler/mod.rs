@@ -8,7 +8,8 @@ pub mod framework;
 mod plugins;
 mod queue;
 
-pub use plugins::tolerates;
+pub use plugins::node_affinity::requirement_matches;
+pub use plugins::{tolerates, toleration_matches};
 
 use crate::api::selector::{Operator, Requirement, Selector};
 use crate::api::{ApiServer, DeleteOptions, EventSource, EventType};

@@ -8,9 +8,9 @@
 mod rolling;
 pub mod util;
 
-use super::pod_control::controller_ref;
+use super::pod_control::{controller_ref, workload_selector};
 use crate::api::selector::Selector;
-use crate::api::{ApiServer, EventSource, EventType};
+use crate::api::{ApiServer, EventSource, EventType, key_of as key};
 use crate::time::SimTime;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
@@ -95,18 +95,8 @@ impl DeploymentController {
     }
 }
 
-fn key(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> (String, String) {
-    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
-}
-
 fn selector(deployment: &Deployment) -> Option<Selector> {
-    let selector = &deployment.spec.as_ref()?.selector;
-    if selector.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && selector.match_expressions.as_ref().is_none_or(Vec::is_empty)
-    {
-        return None;
-    }
-    Selector::from_label_selector(selector)
+    workload_selector(&deployment.spec.as_ref()?.selector)
 }
 
 /// `syncDeployment`. Returns when the Deployment needs another look (its progress deadline).

@@ -20,7 +20,7 @@ mod taint_toleration;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 
-pub use taint_toleration::tolerates;
+pub use taint_toleration::{tolerates, toleration_matches};
 
 pub static FILTERS: &[&dyn FilterPlugin] = &[
     &node_unschedulable::NodeUnschedulable,

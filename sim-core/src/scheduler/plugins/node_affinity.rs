@@ -68,7 +68,7 @@ pub fn term_matches(term: &NodeSelectorTerm, node: &NodeInfo) -> bool {
 }
 
 /// One requirement against a label's value (`None` when the node lacks the label).
-fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&String>) -> bool {
+pub fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&String>) -> bool {
     let values = r.values.as_deref().unwrap_or_default();
     let number = |text: &str| text.parse::<i64>().ok();
     match r.operator.as_str() {

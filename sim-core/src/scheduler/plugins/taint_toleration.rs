@@ -12,7 +12,7 @@ pub struct TaintToleration;
 
 /// Whether one toleration matches a taint (`Toleration.ToleratesTaint`): an empty effect matches
 /// every effect, an empty key with `Exists` matches every key, `Exists` ignores the value.
-fn toleration_matches(toleration: &Toleration, taint: &Taint) -> bool {
+pub fn toleration_matches(toleration: &Toleration, taint: &Taint) -> bool {
     let effect_matches =
         toleration.effect.as_deref().is_none_or(|e| e.is_empty() || e == taint.effect);
     let key = toleration.key.as_deref().unwrap_or_default();
