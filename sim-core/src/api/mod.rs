@@ -11,6 +11,7 @@ pub mod decode;
 mod error;
 mod events;
 mod eviction;
+pub mod http;
 pub mod kinds;
 pub mod metrics;
 mod names;

@@ -24,22 +24,25 @@ pub const VERSION: CommandDef = CommandDef {
     subcommands: &[],
 };
 
+/// What `/version` answers for a build of Kubernetes: `kubectl version -o json` shows it, and
+/// so does a container that asks the API server.
+pub(crate) fn version_info(version: &str) -> serde_json::Value {
+    let minor = version.split('.').nth(1).unwrap_or_default();
+    json!({
+        "buildDate": "2025-09-09T19:44:50Z",
+        "compiler": "gc",
+        "gitCommit": "93248f9ae092f571eb870b7664c534bfc7d00f03",
+        "gitTreeState": "clean",
+        "gitVersion": version,
+        "goVersion": "go1.24.6",
+        "major": "1",
+        "minor": minor,
+        "platform": "linux/amd64",
+    })
+}
+
 pub fn version(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let client_only = parsed.bool("client");
-    let info = |version: &str| {
-        let minor = version.split('.').nth(1).unwrap_or_default();
-        json!({
-            "buildDate": "2025-09-09T19:44:50Z",
-            "compiler": "gc",
-            "gitCommit": "93248f9ae092f571eb870b7664c534bfc7d00f03",
-            "gitTreeState": "clean",
-            "gitVersion": version,
-            "goVersion": "go1.24.6",
-            "major": "1",
-            "minor": minor,
-            "platform": "linux/amd64",
-        })
-    };
     match parsed.value("output").unwrap_or_default() {
         "" => {
             inv.out.out(format!(
@@ -50,9 +53,9 @@ pub fn version(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
             }
         }
         format @ ("yaml" | "json") => {
-            let mut document = json!({"clientVersion": info(KUBERNETES_VERSION), "kustomizeVersion": KUSTOMIZE_VERSION});
+            let mut document = json!({"clientVersion": version_info(KUBERNETES_VERSION), "kustomizeVersion": KUSTOMIZE_VERSION});
             if !client_only {
-                document["serverVersion"] = info(KUBERNETES_VERSION);
+                document["serverVersion"] = version_info(KUBERNETES_VERSION);
             }
             inv.out.out(if format == "yaml" {
                 print::to_yaml(&document)

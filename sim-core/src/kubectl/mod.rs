@@ -42,6 +42,7 @@ pub use config::KubeConfig;
 pub use edit::{EditSession, Saved};
 pub use exec::ExecSession;
 pub use explain::Schema;
+pub(crate) use info::version_info;
 pub use watch::Watch;
 
 use crate::Simulation;
