@@ -204,8 +204,8 @@ impl ApiServer {
             ..Default::default()
         };
         // Events are written by the system with generated names: creation cannot conflict.
-        if let Ok(created) = self.create(event) {
-            self.event_names_mut().insert(key, created.metadata.name.unwrap_or_default());
+        if let Ok(name) = self.create_named(event) {
+            self.event_names_mut().insert(key, name);
         }
     }
 }

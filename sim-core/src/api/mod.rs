@@ -204,7 +204,23 @@ impl ApiServer {
         self.create_inner(object, Some(uid))
     }
 
-    fn create_inner<K: Kind>(&mut self, mut object: K, uid: Option<String>) -> Result<K, ApiError> {
+    fn create_inner<K: Kind>(&mut self, object: K, uid: Option<String>) -> Result<K, ApiError> {
+        let object = self.admit_new(object, uid)?;
+        K::store_mut(self).put(object.clone());
+        Ok(object)
+    }
+
+    /// Stores a new object without handing a copy back (the event recorder's many writes);
+    /// the object's name, or why it was refused.
+    pub(crate) fn create_named<K: Kind>(&mut self, object: K) -> Result<String, ApiError> {
+        let object = self.admit_new(object, None)?;
+        let name = object.meta().name.clone().unwrap_or_default();
+        K::store_mut(self).put(object);
+        Ok(name)
+    }
+
+    /// Everything `POST` does before the write: the object as it will be stored.
+    fn admit_new<K: Kind>(&mut self, mut object: K, uid: Option<String>) -> Result<K, ApiError> {
         let resource = K::qualified_resource();
         self.admit_scope(object.metadata_mut(), K::NAMESPACED, &resource)?;
         self.generate_name(object.metadata_mut());
@@ -231,7 +247,6 @@ impl ApiServer {
         }
         object.allocate(self)?;
         object.metadata_mut().resource_version = Some(self.next_resource_version());
-        K::store_mut(self).put(object.clone());
         Ok(object)
     }
 

@@ -99,8 +99,18 @@ impl Filesystem {
     }
 }
 
+/// Whether `path` is already what [`normalize`] makes of it, as most paths programs use are.
+pub(crate) fn is_normal(path: &str) -> bool {
+    path == "/"
+        || (path.starts_with('/')
+            && path[1..].split('/').all(|part| !matches!(part, "" | "." | "..")))
+}
+
 /// Makes `path` absolute against `cwd` and resolves `.`, `..` and repeated slashes.
 pub(crate) fn normalize(cwd: &str, path: &str) -> String {
+    if is_normal(path) {
+        return path.to_string();
+    }
     let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
@@ -164,10 +174,12 @@ impl View<'_> {
         }
     }
 
-    fn fs(&self, place: &Place) -> Option<(&Filesystem, String)> {
+    fn fs<'p>(&self, place: &'p Place) -> Option<(&Filesystem, &'p str)> {
         match place {
-            Place::Own(p) => Some((&*self.own, p.clone())),
-            Place::Volume { name, path, .. } => self.volumes.get(name).map(|fs| (fs, path.clone())),
+            Place::Own(p) => Some((&*self.own, p)),
+            Place::Volume { name, path, .. } => {
+                self.volumes.get(name).map(|fs| (fs, path.as_str()))
+            }
         }
     }
 
@@ -197,7 +209,7 @@ impl View<'_> {
         }
         let place = self.place(path);
         let (fs, inner) = self.fs(&place)?;
-        match fs.entries.get(&inner) {
+        match fs.entries.get(inner) {
             Some(Entry::Directory) => Some(true),
             Some(_) => Some(false),
             None if inner == "/" => Some(true),
@@ -207,10 +219,7 @@ impl View<'_> {
 
     pub(crate) fn is_program(&self, path: &str) -> bool {
         let place = self.place(path);
-        matches!(
-            self.fs(&place).and_then(|(fs, p)| fs.entries.get(&p).cloned()),
-            Some(Entry::Program(_))
-        )
+        self.fs(&place).is_some_and(|(fs, p)| matches!(fs.entries.get(p), Some(Entry::Program(_))))
     }
 
     pub(crate) fn read(&mut self, path: &str) -> Result<String, Errno> {
@@ -232,7 +241,7 @@ impl View<'_> {
             Some(false) => {
                 let place = self.place(path);
                 let (fs, inner) = self.fs(&place).ok_or(Errno::NotFound)?;
-                fs.read(&inner).map(str::to_string).ok_or(Errno::NotFound)
+                fs.read(inner).map(str::to_string).ok_or(Errno::NotFound)
             }
         }
     }
@@ -315,7 +324,7 @@ impl View<'_> {
             Some(true) => {}
         }
         let place = self.place(path);
-        let mut names = self.fs(&place).map(|(fs, inner)| fs.children(&inner)).unwrap_or_default();
+        let mut names = self.fs(&place).map(|(fs, inner)| fs.children(inner)).unwrap_or_default();
         for mount in self.mounts {
             let mp = normalize("/", &mount.mount_path);
             if parent_of(&mp) == path && mp != "/" {
@@ -350,6 +359,10 @@ mod tests {
             ("/tmp", "../etc//hosts", "/etc/hosts"),
             ("/", "/a/./b/..", "/a"),
             ("/", "/..", "/"),
+            ("/tmp", "/usr/bin/cat", "/usr/bin/cat"),
+            ("/", "/usr/bin/", "/usr/bin"),
+            ("/", "//etc", "/etc"),
+            ("/tmp", "/", "/"),
         ];
         for (cwd, path, want) in cases {
             assert_eq!(normalize(cwd, path), want, "{cwd} {path}");

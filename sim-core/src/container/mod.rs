@@ -211,6 +211,17 @@ fn runtime_not_found(name: &str) -> String {
     )
 }
 
+/// What a shell run sees of its container: the files, who it is, where its output goes.
+fn shell_ctx<'a>(
+    view: View<'a>,
+    userland: Userland,
+    hostname: &'a str,
+    out: &'a mut Vec<(SimTime, bool, String)>,
+    ports: &'a [u16],
+) -> Ctx<'a> {
+    Ctx { view, userland, hostname, out, ports, budget: STEP_BUDGET, depth: 0 }
+}
+
 fn is_shell(name: &str) -> bool {
     matches!(name, "sh" | "ash" | "bash" | "dash")
 }
@@ -356,22 +367,8 @@ impl Instance {
         out: &'a mut Vec<(SimTime, bool, String)>,
         ports: &'a [u16],
     ) -> Ctx<'a> {
-        Ctx {
-            view: View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng },
-            userland: self.profile.userland,
-            hostname: &self.hostname,
-            out,
-            ports,
-            budget: STEP_BUDGET,
-            depth: 0,
-        }
-    }
-
-    /// Takes the process out to run it with the rest of the instance at hand.
-    fn take_process(&mut self) -> Process {
-        let placeholder =
-            Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], self.started_at)));
-        std::mem::replace(&mut self.process, placeholder)
+        let view = View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng };
+        shell_ctx(view, self.profile.userland, &self.hostname, out, ports)
     }
 
     /// Turns what the process wrote into log lines, a line per newline.
@@ -416,14 +413,25 @@ impl Instance {
             return State::Exited { code, at };
         }
         self.refresh_served(volumes);
-        let mut process = self.take_process();
-        let state = match &mut process {
+        match &mut self.process {
             Process::Shell(machine) => {
                 let mut out = Vec::new();
                 let poll = {
-                    let mut ctx = self.ctx(volumes, &mut out, &[]);
+                    let view = View {
+                        own: &mut self.fs,
+                        volumes,
+                        mounts: &self.mounts,
+                        rng: &mut self.rng,
+                    };
+                    let mut ctx =
+                        shell_ctx(view, self.profile.userland, &self.hostname, &mut out, &[]);
                     machine.run(&mut ctx, now)
                 };
+                if poll == Poll::Busy {
+                    // Spinning: what it would do until `now` is skipped, not simulated. It
+                    // may still finish, so the kubelet looks again now and then.
+                    machine.skip_to(now);
+                }
                 self.write_chunks(out);
                 match poll {
                     Poll::Exited(code, at) => {
@@ -431,32 +439,23 @@ impl Instance {
                         State::Exited { code, at }
                     }
                     Poll::Waiting(next_wake) => State::Running { next_wake },
-                    Poll::Busy => {
-                        // Spinning: what it would do until `now` is skipped, not simulated. It
-                        // may still finish, so the kubelet looks again now and then.
-                        machine.skip_to(now);
-                        State::Running { next_wake: Some(now + BUSY_LOOK_AGAIN) }
-                    }
+                    Poll::Busy => State::Running { next_wake: Some(now + BUSY_LOOK_AGAIN) },
                 }
             }
             Process::Program(program) => {
                 let exit = program.advance(now, &mut self.log);
+                let next_wake =
+                    program.next_wake().into_iter().chain(program.next_change(now)).min();
                 self.trim_log();
                 match exit {
                     Some((code, at)) => {
                         self.finish(code, at);
                         State::Exited { code, at }
                     }
-                    None => {
-                        let wake = program.next_wake();
-                        let change = program.next_change(now);
-                        State::Running { next_wake: wake.into_iter().chain(change).min() }
-                    }
+                    None => State::Running { next_wake },
                 }
             }
-        };
-        self.process = process;
-        state
+        }
     }
 
     /// Keeps a copy of the volumes under a file server's document root, so `http_get` (which

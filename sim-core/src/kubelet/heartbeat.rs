@@ -85,10 +85,27 @@ impl Kubelet {
         ]
     }
 
+    /// When the node status is next due, reporting it now if it is due or may have to say
+    /// something new: the eviction manager's verdict moved from `memory_pressure`, or someone
+    /// changed a Node since the last sync.
+    pub(super) fn node_status_due(
+        &mut self,
+        api: &mut ApiServer,
+        memory_pressure: bool,
+    ) -> SimTime {
+        let due = self.status_reported_at + NODE_STATUS_REPORT_PERIOD;
+        let unchanged = memory_pressure == self.eviction.memory_pressure
+            && !api.kind_changed_since::<Node>(self.seen_api_version);
+        if unchanged && api.now() < due {
+            return due;
+        }
+        self.report_node_status(api)
+    }
+
     /// Posts the node's status when it is due or a condition changed: every condition's
     /// heartbeat moves to now, a changed one its transition time too, and each change is an
     /// event (`NodeHasSufficientMemory`, `NodeReady`…). Returns when the next report is due.
-    pub(super) fn report_node_status(&mut self, api: &mut ApiServer) -> SimTime {
+    fn report_node_status(&mut self, api: &mut ApiServer) -> SimTime {
         let now = api.now();
         let Ok(node) = api.get::<Node>("", &self.node_name) else {
             return now + NODE_STATUS_REPORT_PERIOD;

@@ -433,27 +433,23 @@ impl Kubelet {
         };
         let text = format!("Started container {name}");
         self.event(api, pod, container, EventType::Normal, "Started", text);
+        let hook = container.lifecycle.as_ref().and_then(|l| l.post_start.as_ref());
+        let failure = hook
+            .and_then(|hook| run_hook(hook, container, &mut instance, &mut runtime.volumes, now));
         let mut running = Running {
             probes: Probes::new(container, now),
-            instance: Instance::clone(&instance),
+            instance,
             started_at: now,
             container_id,
             image: canonical,
             image_id,
             stopping: None,
         };
-        let hook = container.lifecycle.as_ref().and_then(|l| l.post_start.as_ref());
-        if let Some(hook) = hook {
-            let failure = run_hook(hook, container, &mut instance, &mut runtime.volumes, now);
-            running.instance = instance;
-            if let Some(failure) = failure {
-                let message = failure.message(container, pod);
-                let kind = EventType::Warning;
-                self.event(api, pod, container, kind, "FailedPostStartHook", message);
-                self.stop(api, pod, runtime, container, &mut running, StopReason::PostStartHook);
-            }
-        } else {
-            running.instance = instance;
+        if let Some(failure) = failure {
+            let message = failure.message(container, pod);
+            let kind = EventType::Warning;
+            self.event(api, pod, container, kind, "FailedPostStartHook", message);
+            self.stop(api, pod, runtime, container, &mut running, StopReason::PostStartHook);
         }
         RunState::Running(Box::new(running))
     }

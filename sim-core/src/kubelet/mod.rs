@@ -191,6 +191,7 @@ impl Kubelet {
     pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
         let lease_due = self.renew_lease(api);
+        let memory_pressure = self.eviction.memory_pressure;
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
         let memory_due = self.eviction.next_check.is_some_and(|at| at <= now);
         // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
@@ -199,8 +200,8 @@ impl Kubelet {
             p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
         });
         if !pods_changed && !starting && nothing_due && !memory_due {
+            let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
             self.seen_api_version = api.resource_version();
-            let report_due = self.report_node_status(api).min(lease_due);
             return Some(self.earliest_wake(report_due));
         }
         // Like the kubelet's pod workers: look again only at this node's pods that changed
@@ -280,7 +281,7 @@ impl Kubelet {
             self.eviction.running = running;
             self.eviction.next_check = self.check_memory(api);
         }
-        let report_due = self.report_node_status(api).min(lease_due);
+        let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
         self.seen_api_version = api.resource_version();
         self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
         Some(self.earliest_wake(report_due))

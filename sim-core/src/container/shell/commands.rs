@@ -1,7 +1,7 @@
 //! The programs a shell in the container can run (`cat`, `ls`, `sleep`, `grep`…), with the
 //! error texts of the image's userland: busybox (busybox, alpine) or GNU (Debian, Ubuntu).
 
-use super::Ctx;
+use super::{Ctx, Environment};
 use crate::container::Userland;
 use crate::container::clock;
 use crate::container::fs::{Errno, normalize};
@@ -28,7 +28,7 @@ pub(crate) struct Tool<'a, 'b> {
     /// Everything left on stdin, if something is redirected or piped in.
     pub stdin: Option<String>,
     /// The exported environment.
-    pub env: &'a [(String, String)],
+    pub env: Environment<'a>,
     pub cwd: &'a str,
     pub clock: SimTime,
     pub out: String,
@@ -1205,7 +1205,7 @@ fn base64(t: &mut Tool) -> i32 {
 }
 
 fn env(t: &mut Tool) -> i32 {
-    let env = t.env.to_vec();
+    let env = t.env.pairs();
     if t.name == "printenv" && !t.args.is_empty() {
         let mut status = 0;
         for name in t.args {

@@ -7,7 +7,7 @@ mod expand;
 pub(crate) mod parse;
 
 use super::Userland;
-use super::fs::{View, normalize};
+use super::fs::{View, is_normal, normalize};
 use crate::time::SimTime;
 use parse::{Cmd, ParseError, Part, Redir, RedirOp, Simple};
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,10 @@ pub(crate) fn find_program(view: &View, path_var: &str, cwd: &str, name: &str) -
     path_var
         .split(':')
         .filter(|d| !d.is_empty())
-        .map(|dir| normalize("/", &format!("{dir}/{name}")))
+        .map(|dir| {
+            let path = format!("{dir}/{name}");
+            if is_normal(&path) { path } else { normalize("/", &path) }
+        })
         .find(|p| view.is_program(p))
 }
 
@@ -71,6 +74,30 @@ pub(crate) struct Ctx<'a> {
 struct Var {
     value: String,
     exported: bool,
+}
+
+/// The environment a utility is started with: the shell's exported variables and the
+/// command's own assignments. Put together only by the few utilities that read it.
+#[derive(Clone, Copy)]
+pub(crate) struct Environment<'a> {
+    vars: &'a BTreeMap<String, Var>,
+    assigns: &'a [(String, String)],
+}
+
+impl Environment<'_> {
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| v.exported)
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        for (n, v) in self.assigns {
+            env.retain(|(k, _)| k != n);
+            env.push((n.clone(), v.clone()));
+        }
+        env
+    }
 }
 
 /// Where a stream goes.
@@ -858,21 +885,11 @@ impl Machine {
             return self.nested_shell(ctx, "sh", &[path]);
         }
         let program = path.rsplit('/').next().unwrap_or(name).to_string();
-        let mut env: Vec<(String, String)> = self
-            .vars
-            .iter()
-            .filter(|(_, v)| v.exported)
-            .map(|(k, v)| (k.clone(), v.value.clone()))
-            .collect();
-        for (n, v) in assigns {
-            env.retain(|(k, _)| k != n);
-            env.push((n.clone(), v.clone()));
-        }
         if matches!(program.as_str(), "sh" | "ash" | "bash" | "dash") {
             return self.nested_shell(ctx, &program, args);
         }
         let stdin = self.take_input();
-        let (flow, out, err) = self.run_tool(ctx, &program, args, stdin, &env);
+        let (flow, out, err) = self.run_tool(ctx, &program, args, stdin, assigns);
         self.write(ctx, 1, &out);
         self.write(ctx, 2, &err);
         self.flow(flow);
@@ -882,19 +899,19 @@ impl Machine {
     /// Runs one utility in this machine's working directory and clock: how it ended, and
     /// what it wrote to stdout and stderr.
     fn run_tool(
-        &mut self,
+        &self,
         ctx: &mut Ctx,
         name: &str,
         args: &[String],
         stdin: Option<String>,
-        env: &[(String, String)],
+        assigns: &[(String, String)],
     ) -> (commands::Flow, String, String) {
         let mut tool = commands::Tool {
             ctx,
             name,
             args,
             stdin,
-            env,
+            env: Environment { vars: &self.vars, assigns },
             cwd: &self.cwd,
             clock: self.clock,
             out: String::new(),
