@@ -104,9 +104,19 @@ impl EditorState {
             .unwrap_or_default()
     }
 
+    /// What kubectl calls the manifest in its messages: the file, or `STDIN` for a
+    /// here-document.
+    fn source(&self) -> String {
+        match self.target.get_untracked() {
+            Target::File(name) => name,
+            Target::Edit | Target::Manifest => "STDIN".to_string(),
+        }
+    }
+
     fn problems(&self, text: &str) -> Vec<lint::Diagnostic> {
+        let source = self.source();
         self.lab
-            .inspect(|sim, shell| lint::lint(sim, namespace(shell), "STDIN", text))
+            .inspect(|sim, shell| lint::lint(sim, namespace(shell), &source, text))
             .unwrap_or_default()
     }
 
