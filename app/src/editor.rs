@@ -113,10 +113,30 @@ impl EditorState {
         }
     }
 
+    /// The manifest as Apply will send it: an edit goes without its resourceVersion, as
+    /// `kubectl edit` sends a patch (status updates made meanwhile do not conflict); the line
+    /// is commented out so every other line keeps its number.
+    fn as_sent(&self, text: &str) -> String {
+        if self.target.get_untracked() != Target::Edit {
+            return text.to_string();
+        }
+        let lines: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if line.starts_with("  resourceVersion: ") {
+                    format!("# {line}")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect();
+        lines.join("\n")
+    }
+
     fn problems(&self, text: &str) -> Vec<lint::Diagnostic> {
-        let source = self.source();
+        let (source, text) = (self.source(), self.as_sent(text));
         self.lab
-            .inspect(|sim, shell| lint::lint(sim, namespace(shell), &source, text))
+            .inspect(|sim, shell| lint::lint(sim, namespace(shell), &source, &text))
             .unwrap_or_default()
     }
 
@@ -159,7 +179,7 @@ impl EditorState {
     }
 
     fn show_diff(&self) {
-        let text = self.text();
+        let text = self.as_sent(&self.text());
         let shown = self
             .lab
             .inspect(|sim, shell| diff::against_live(sim, namespace(shell), &text))
