@@ -181,6 +181,31 @@ impl Lab {
         focus_console();
     }
 
+    /// Reads the simulation and the lab shell (the editor's checks, completion and picker).
+    pub fn inspect<R>(&self, read: impl FnOnce(&Simulation, &Shell) -> R) -> Option<R> {
+        let shell = self.shell;
+        self.sim.try_with_value(|sim| shell.try_with_value(|shell| read(sim, shell))).flatten()
+    }
+
+    /// Saves a workspace file (the editor's Apply, before `kubectl apply -f FILE`).
+    pub fn save_file(&self, name: &str, text: &str) {
+        self.shell.update_value(|shell| {
+            shell.files.insert(name.to_string(), text.to_string());
+        });
+    }
+
+    /// Opens the YAML editor on `text` (a workspace file, a new manifest), titled `title`.
+    pub fn open_editor(&self, title: &str, text: String) {
+        self.editing.set(title.to_string());
+        self.editor.set(Some(text));
+    }
+
+    /// Closes the YAML editor and returns to the console.
+    pub fn close_editor(&self) {
+        self.editor.set(None);
+        focus_console();
+    }
+
     /// Lets virtual time pass; a running watch reports each change on the way.
     pub fn advance(&self, by: Duration) {
         let shell = self.shell;

@@ -1,28 +1,51 @@
-//! `cargo xtask measure`: what a visitor downloads (each file raw, gzip and brotli) and how long
-//! the page takes to show the cluster, measured in headless Chromium. Figures go in issue notes;
-//! no test fails on them.
+//! `cargo xtask measure`: what a visitor downloads (each file raw, gzip and brotli, with totals
+//! for the first load and for what comes later) and how long the page takes to show the
+//! cluster, measured in headless Chromium. Figures go in issue notes; no test fails on them.
 
 use crate::{root, serve_dir, tools};
 use std::io::Write;
 use std::process::Command;
+
+/// When the page downloads a file: `editor.js` when the YAML editor first opens, the explain
+/// schema after start-up, everything else on the first load.
+fn when_loaded(name: &str) -> &'static str {
+    if name == "editor.js" {
+        "when the editor first opens"
+    } else if name.starts_with("public/schema-") {
+        "after start-up"
+    } else {
+        "first load"
+    }
+}
 
 pub fn run() -> Result<(), String> {
     let dist = tools::build_site()?;
     let mut files: Vec<_> = walk(&dist);
     files.sort();
     println!("{:<48} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli 11");
-    let mut totals = [0usize; 3];
+    let mut totals: Vec<(&str, [usize; 3])> = Vec::new();
     for file in &files {
         let bytes =
             std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let sizes = [bytes.len(), gzip(&bytes)?, brotli(&bytes)?];
-        for (total, size) in totals.iter_mut().zip(sizes) {
-            *total += size;
-        }
         let name = file.strip_prefix(&dist).unwrap_or(file).display().to_string();
+        let when = when_loaded(&name);
+        match totals.iter_mut().find(|(w, _)| *w == when) {
+            Some((_, total)) => total.iter_mut().zip(sizes).for_each(|(t, s)| *t += s),
+            None => totals.push((when, sizes)),
+        }
         println!("{name:<48} {:>10} {:>10} {:>10}", sizes[0], sizes[1], sizes[2]);
     }
-    println!("{:<48} {:>10} {:>10} {:>10}", "total", totals[0], totals[1], totals[2]);
+    totals.sort_by_key(|(when, _)| *when != "first load");
+    for (when, total) in &totals {
+        println!(
+            "{:<48} {:>10} {:>10} {:>10}",
+            format!("total, {when}"),
+            total[0],
+            total[1],
+            total[2]
+        );
+    }
 
     let e2e = root().join("tests").join("e2e");
     tools::ensure_browser_test_tools(&e2e)?;

@@ -1,6 +1,7 @@
 //! Installs what the tasks need when it is missing: the wasm32 target, the pinned trunk and a
-//! wasm-bindgen-cli equal to the `wasm-bindgen` in Cargo.lock (both in `.tools/`), Chromium and
-//! Node.js for the browser tests.
+//! wasm-bindgen-cli equal to the `wasm-bindgen` in Cargo.lock (both in `.tools/`), Node.js and
+//! the YAML editor's npm packages (bundled with esbuild into `app/js/dist/editor.js`),
+//! Chromium for the browser tests.
 
 use crate::root;
 use std::path::{Path, PathBuf};
@@ -66,11 +67,52 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> 
     run(&mut install)
 }
 
-/// Everything `trunk build` and `trunk serve` need.
+/// Everything `trunk build` and `trunk serve` need, the editor's bundle among them.
 pub fn ensure_site_tools() -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
-    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &locked_wasm_bindgen_version()?, false)
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &locked_wasm_bindgen_version()?, false)?;
+    bundle_editor()
+}
+
+/// Installs the editor's pinned npm packages (`npm ci`, when package-lock.json changed since)
+/// and bundles `app/js/editor.js` with them into one minified module, which the page loads
+/// when the editor first opens.
+fn bundle_editor() -> Result<(), String> {
+    let js = root().join("app").join("js");
+    ensure_apt_packages(&[("npm", "nodejs"), ("npm", "npm")])?;
+    let installed = js.join("node_modules").join(".package-lock.json");
+    if modified(&installed) < modified(&js.join("package-lock.json")) {
+        println!("xtask: installing the editor's npm packages (npm ci)");
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&js))?;
+    }
+    run(Command::new("npm").args(["run", "--silent", "bundle"]).current_dir(&js))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Installs the Debian packages whose program (`program --version` runs) is missing, with apt
+/// when run as root; otherwise says which command to run.
+fn ensure_apt_packages(wanted: &[(&str, &str)]) -> Result<(), String> {
+    let mut missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(program, _)| output_of(program, &["--version"]).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "kubelab needs {}; install them with: sudo apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    apt_install(&missing)
 }
 
 /// `trunk`, run in `app/` with the pinned tools first on PATH so it never downloads any.
@@ -103,23 +145,7 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 
 /// Chromium, Node.js and the test runner's npm packages, for the end-to-end tests.
 pub fn ensure_browser_test_tools(e2e: &Path) -> Result<(), String> {
-    let mut missing = Vec::new();
-    if !Path::new(CHROMIUM).exists() {
-        missing.push("chromium");
-    }
-    if output_of("npm", &["--version"]).is_none() {
-        missing.extend(["nodejs", "npm"]);
-    }
-    if !missing.is_empty() {
-        if !is_root() {
-            return Err(format!(
-                "the browser tests need {}; install them with: sudo apt-get install -y {}",
-                missing.join(", "),
-                missing.join(" ")
-            ));
-        }
-        apt_install(&missing)?;
-    }
+    ensure_apt_packages(&[(CHROMIUM, "chromium"), ("npm", "nodejs"), ("npm", "npm")])?;
     if !e2e.join("node_modules").join("@playwright").join("test").exists() {
         println!("xtask: installing the browser test runner (npm ci)");
         // Playwright drives Debian's Chromium; it must never download browsers of its own.

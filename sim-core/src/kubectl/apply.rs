@@ -64,7 +64,7 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
 }
 
 /// The configuration as it is recorded: the manifest without the annotation itself, as JSON.
-fn last_applied(object: &Value) -> String {
+pub(super) fn last_applied(object: &Value) -> String {
     let mut recorded = object.clone();
     if let Some(annotations) =
         recorded.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
@@ -81,7 +81,7 @@ fn last_applied(object: &Value) -> String {
     text
 }
 
-fn with_annotation(object: &Value, annotation: String) -> Value {
+pub(super) fn with_annotation(object: &Value, annotation: String) -> Value {
     let mut object = object.clone();
     if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         let annotations =

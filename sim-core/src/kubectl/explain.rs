@@ -11,7 +11,7 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct Schema {
     kinds: Vec<String>,
-    definitions: serde_json::Map<String, Value>,
+    pub(super) definitions: serde_json::Map<String, Value>,
 }
 
 impl Schema {
@@ -30,14 +30,14 @@ impl Schema {
     }
 
     /// The definition id of a kind: `io.k8s.api.apps.v1.Deployment` for apps/v1 Deployment.
-    fn kind_id(&self, api_version: &str, kind: &str) -> Option<&str> {
+    pub(super) fn kind_id(&self, api_version: &str, kind: &str) -> Option<&str> {
         let version = api_version.rsplit('/').next().unwrap_or(api_version);
         self.kinds.iter().map(String::as_str).find(|id| id.ends_with(&format!(".{version}.{kind}")))
     }
 
     /// A CRD's schema with `apiVersion`, `kind` and `metadata` described as in every kind (the
     /// API server publishes CRD schemas so).
-    fn with_object_fields(&self, crd_schema: &Value) -> Value {
+    pub(super) fn with_object_fields(&self, crd_schema: &Value) -> Value {
         let mut root = crd_schema.clone();
         let common =
             self.definitions.get("io.k8s.api.core.v1.ConfigMap").and_then(|d| d.get("properties"));
@@ -56,7 +56,7 @@ impl Schema {
     }
 
     /// Follows a `$ref` to its definition.
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    pub(super) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(id) => self.definitions.get(id).unwrap_or(schema),
             None => schema,
@@ -64,7 +64,7 @@ impl Schema {
     }
 
     /// The type name explain shows: `string`, `[]Container`, `map[string]string`, `PodSpec`.
-    fn type_name(&self, schema: &Value) -> String {
+    pub(super) fn type_name(&self, schema: &Value) -> String {
         if let Some(id) = schema.get("$ref").and_then(Value::as_str) {
             let target = self.resolve(schema);
             let short = id.rsplit('.').next().unwrap_or(id);
@@ -96,7 +96,7 @@ impl Schema {
     }
 
     /// The schema whose fields are listed for a value of this schema (through arrays and maps).
-    fn fields_of<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    pub(super) fn fields_of<'a>(&'a self, schema: &'a Value) -> &'a Value {
         let schema = self.resolve(schema);
         match schema.get("type").and_then(Value::as_str) {
             Some("array") => schema.get("items").map_or(schema, |i| self.fields_of(i)),

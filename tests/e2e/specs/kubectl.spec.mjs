@@ -1,6 +1,7 @@
 // kubectl in the page's Console: manifests through here-documents, and explain (whose schema the
 // page fetches after start-up).
 import { test, expect } from '@playwright/test';
+import { editorText, replaceEditorText } from './editor-helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('./');
@@ -69,10 +70,10 @@ test('kubectl edit opens the YAML editor: Apply saves, a refused edit reopens, E
   await type(page, 'kubectl edit pod web');
   const editor = page.getByRole('textbox', { name: 'YAML editor' });
   await expect(editor).toBeFocused();
-  const text = await editor.inputValue();
+  const text = await editorText(page);
   expect(text).toContain('# Please edit the object below.');
   expect(text).toContain('image: nginx:1.27');
-  await editor.fill(text.replace('image: nginx:1.27', 'image: nginx:1.28'));
+  await replaceEditorText(page, text.replace('image: nginx:1.27', 'image: nginx:1.28'));
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(editor).toHaveCount(0);
   await expect(log).toContainText('pod/web edited');
@@ -80,11 +81,12 @@ test('kubectl edit opens the YAML editor: Apply saves, a refused edit reopens, E
   await expect(log).toContainText('nginx:1.28');
 
   await type(page, 'kubectl edit pod web');
-  const again = await editor.inputValue();
-  await editor.fill(again.replace('\n    name: web\n', '\n    name: renamed\n'));
+  await expect.poll(() => editorText(page)).toContain('image: nginx:1.28');
+  const again = await editorText(page);
+  await replaceEditorText(page, again.replace('\n    name: web\n', '\n    name: renamed\n'));
   await editor.press('Control+s');
-  await expect(editor).toHaveValue(/# pods "web" was not valid:\n# \* spec: Forbidden: pod updates may not change fields/);
-  await expect(editor).toHaveValue(/name: renamed/);
+  await expect.poll(() => editorText(page)).toMatch(/# pods "web" was not valid:\n# \* spec: Forbidden: pod updates may not change fields/);
+  await expect.poll(() => editorText(page)).toMatch(/name: renamed/);
   await editor.press('Escape');
   await expect(editor).toHaveCount(0);
   await expect(log).toContainText('error: Edit cancelled, no valid changes were saved.');
