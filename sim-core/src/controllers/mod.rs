@@ -13,8 +13,10 @@ mod job;
 mod job_indexes;
 mod namespace;
 pub mod node_lifecycle;
+pub mod persistentvolume;
 pub mod pod_control;
 mod pod_gc;
+pub mod provisioner;
 mod replicaset;
 mod statefulset;
 mod taint_eviction;
@@ -56,6 +58,10 @@ pub struct ControllerManager {
     pod_gc: pod_gc::PodGarbageCollector,
     #[serde(default)]
     disruption: disruption::DisruptionController,
+    #[serde(default)]
+    persistentvolume: persistentvolume::PersistentVolumeController,
+    #[serde(default)]
+    provisioner: provisioner::Provisioner,
 }
 
 impl ControllerManager {
@@ -77,6 +83,8 @@ impl ControllerManager {
             self.taint_eviction.reconcile(api),
             self.pod_gc.reconcile(api),
             self.disruption.reconcile(api),
+            self.persistentvolume.reconcile(api),
+            self.provisioner.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

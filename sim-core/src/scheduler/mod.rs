@@ -18,13 +18,15 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use cache::Snapshot;
 use explanation::{Attempt, Explanation, Outcome};
-use framework::{CycleState, PodInfo, PodRequests, Rejection, Resources, events};
+use framework::{Code, CycleState, PodInfo, PodRequests, Rejection, Resources, events};
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    Namespace, Node, Pod, PodCondition, ReplicationController, Service,
+    Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition,
+    ReplicationController, Service,
 };
+use k8s_openapi::api::storage::v1::StorageClass;
 use plugins::default_preemption::{self, Candidate, Preemption};
-use plugins::{FILTERS, SCORES};
+use plugins::{FILTERS, SCORES, volume_binding};
 use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -102,7 +104,8 @@ impl Scheduler {
         let seen = self.seen_api_version;
         let relevant = api.kind_changed_since::<Pod>(seen)
             || api.kind_changed_since::<Node>(seen)
-            || api.kind_changed_since::<Namespace>(seen);
+            || api.kind_changed_since::<Namespace>(seen)
+            || storage_changed(api, seen);
         let due = self.queue.next_wake().is_some_and(|at| at <= now);
         if !relevant && !due && !self.queue.has_active() {
             self.seen_api_version = api.resource_version();
@@ -151,7 +154,10 @@ impl Scheduler {
     fn observe(&mut self, api: &ApiServer) {
         let now = api.now();
         let since = self.seen_api_version;
-        let happened = self.cache.sync(api);
+        let mut happened = self.cache.sync(api);
+        if storage_changed(api, since) {
+            happened |= events::STORAGE;
+        }
         for pod in api.changed_since::<Pod>(since) {
             let uid = podutil::uid(pod);
             let version = pod.metadata.resource_version.as_deref().unwrap_or_default();
@@ -238,8 +244,31 @@ impl Scheduler {
             };
         }
         let nominated = nominated_requests(api, &self.nominations, pod);
-        let mut state =
-            CycleState::new(pod, snapshot, nominated, default_spread_selector(api, pod));
+        let (volumes, unresolvable) = match volume_binding::pre_filter(api, pod) {
+            Ok(volumes) => (volumes, None),
+            Err(reason) => (None, Some(reason)),
+        };
+        let spread = default_spread_selector(api, pod);
+        let mut state = CycleState::new(pod, snapshot, nominated, spread, volumes);
+        if let Some(reason) = unresolvable {
+            // A PreFilter rejection: every node fails for the same reason, told once.
+            let rejection = Rejection {
+                plugin: "VolumeBinding",
+                code: Code::UnschedulableAndUnresolvable,
+                reasons: vec![reason.clone()],
+            };
+            let statuses = vec![Some(rejection); total];
+            let mut message = format!("0/{total} nodes are available: {reason}.");
+            if let Preemption::Failed(why) =
+                default_preemption::preempt(&mut state, snapshot, &statuses)
+            {
+                message.push_str(&format!(
+                    " {}, preemption: {why}",
+                    plugins::dynamic_resources::NO_CLAIMS
+                ));
+            }
+            return Decision::Unschedulable { message, events: events::STORAGE, nominate: None };
+        }
 
         // A pod that preempted tries its nominated node first (`evaluateNominatedNode`).
         let nominated_node = pod
@@ -328,6 +357,7 @@ impl Scheduler {
     /// Binds as the scheduler binds: `spec.nodeName`, PodScheduled=True, the Scheduled event;
     /// the cache counts the pod on its node at once ("assumed").
     fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, mut info: PodInfo) {
+        volume_binding::pre_bind(api, pod, node);
         bind(api, pod, node);
         let uid = podutil::uid(pod);
         self.queue.remove(uid);
@@ -390,7 +420,8 @@ impl Scheduler {
             return Err(vec![format!("nodes \"{node}\" not found")]);
         };
         let nominated = nominated_requests(api, &self.nominations, &pod);
-        let state = CycleState::new(&pod, &self.cache, nominated, None);
+        let volumes = volume_binding::pre_filter(api, &pod).map_err(|reason| vec![reason])?;
+        let state = CycleState::new(&pod, &self.cache, nominated, None, volumes);
         let info = &self.cache.nodes[index];
         let verdict_here = state.run_filters(info);
         let mut attempt = Attempt {
@@ -426,6 +457,13 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Whether a claim, volume or class changed: VolumeBinding's cluster events.
+fn storage_changed(api: &ApiServer, since: u64) -> bool {
+    api.kind_changed_since::<PersistentVolumeClaim>(since)
+        || api.kind_changed_since::<PersistentVolume>(since)
+        || api.kind_changed_since::<StorageClass>(since)
 }
 
 /// `numFeasibleNodesToFind`: every node on small clusters; on large ones a share falling from

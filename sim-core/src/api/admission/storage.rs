@@ -1,7 +1,8 @@
 //! Admission for storage: PersistentVolumes, PersistentVolumeClaims and StorageClasses.
 
 use super::Admission;
-use crate::api::FieldError;
+use crate::api::{ApiError, ApiServer, FieldError};
+use crate::controllers::persistentvolume::DEFAULT_CLASS;
 use k8s_openapi::api::core::v1::{
     PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStatus, PersistentVolumeStatus,
 };
@@ -46,6 +47,29 @@ impl Admission for PersistentVolume {
 }
 
 impl Admission for PersistentVolumeClaim {
+    /// The DefaultStorageClass admission plugin: a claim that names no class (the field absent,
+    /// not `""`) gets the default class, if there is one.
+    fn allocate(&mut self, api: &mut ApiServer) -> Result<(), ApiError> {
+        let spec = self.spec.get_or_insert_with(Default::default);
+        if spec.storage_class_name.is_none() {
+            let is_default = |c: &&StorageClass| {
+                c.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(DEFAULT_CLASS))
+                    .map(String::as_str)
+                    == Some("true")
+            };
+            // The newest default wins when there are several.
+            let default = api
+                .list::<StorageClass>(None)
+                .filter(is_default)
+                .max_by_key(|c| c.metadata.creation_timestamp.clone().map(|t| t.0));
+            spec.storage_class_name = default.and_then(|c| c.metadata.name.clone());
+        }
+        Ok(())
+    }
+
     fn apply_defaults(&mut self) {
         let spec = self.spec.get_or_insert_with(Default::default);
         spec.volume_mode.get_or_insert_with(|| "Filesystem".into());
