@@ -187,11 +187,27 @@ impl Simulation {
         self.kubelets.get(node)
     }
 
-    /// A node's kubelet with the disks its volumes live on, for logs and exec.
+    /// A node's kubelet with the disks its volumes live on, for logs.
     pub fn kubelet_mut(&mut self, node: &str) -> Option<(&mut Kubelet, Disks<'_>)> {
         let kubelet = self.kubelets.get_mut(node)?;
         let machine = self.machines.get_mut(node)?;
         Some((kubelet, Disks { machine, network: &mut self.network_storage }))
+    }
+
+    /// `kubectl exec` through the pod's kubelet; the cluster then reacts (the command may have
+    /// stopped the container's main process). `None` if there is no such node.
+    pub fn exec_in_container(
+        &mut self,
+        node: &str,
+        pod: &k8s_openapi::api::core::v1::Pod,
+        container: &str,
+        argv: &[String],
+    ) -> Option<Result<crate::container::ExecOutcome, crate::kubelet::ContainerAccessError>> {
+        let now = self.now;
+        let (kubelet, mut disks) = self.kubelet_mut(node)?;
+        let outcome = kubelet.exec(&mut disks, pod, container, argv, now);
+        self.settle();
+        Some(outcome)
     }
 
     /// The simulated network storage (what is on an NFS export or a cloud disk).

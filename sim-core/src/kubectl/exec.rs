@@ -110,10 +110,9 @@ fn run_in_container(
         ))
     };
     let node = podutil::node_name(pod).ok_or_else(not_found)?.to_string();
-    let now = sim.now();
-    let (kubelet, mut disks) = sim.kubelet_mut(&node).ok_or_else(not_found)?;
-    match kubelet
-        .exec(&mut disks, pod, container, argv, now)
+    match sim
+        .exec_in_container(&node, pod, container, argv)
+        .ok_or_else(not_found)?
         .map_err(|e| CommandError::Plain(e.0))?
     {
         ExecOutcome::Ran { stdout, stderr, code, .. } => Ok((stdout, stderr, code)),

@@ -533,7 +533,17 @@ impl Kubelet {
             Some(container_runtime) => match container_runtime.running_mut() {
                 Some(running) => {
                     running.instance.advance(volumes, now);
-                    Ok(running.instance.exec(volumes, argv, now))
+                    let outcome = running.instance.exec(volumes, argv, now);
+                    // The command may have signalled the main process: look when it next acts.
+                    let wake = match running.instance.advance(volumes, now) {
+                        crate::container::State::Exited { at, .. } => Some(at),
+                        crate::container::State::Running { next_wake } => next_wake,
+                    };
+                    if let Some(at) = wake {
+                        runtime.next_sync = Some(runtime.next_sync.map_or(at, |n| n.min(at)));
+                        self.next_wake = Some(self.next_wake.map_or(at, |n| n.min(at)));
+                    }
+                    Ok(outcome)
                 }
                 None => Err(ContainerAccessError(format!(
                     "unable to upgrade connection: container not found ({container:?})"

@@ -63,6 +63,10 @@ pub struct Scheduler {
     nominations: BTreeMap<String, String>,
     /// The API's resourceVersion after the last pass: while it stays, there is nothing new.
     seen_api_version: u64,
+    /// Pods whose claims PreBind handed to the PersistentVolume controller, by uid: their
+    /// namespace, name and node. Each is bound once all its claims are.
+    #[serde(default)]
+    waiting_on_volumes: BTreeMap<String, (String, String, String)>,
 }
 
 /// The outcome of one scheduling cycle for one pod.
@@ -89,6 +93,7 @@ impl Scheduler {
             explanations_made: 0,
             nominations: BTreeMap::new(),
             seen_api_version: 0,
+            waiting_on_volumes: BTreeMap::new(),
         }
     }
 
@@ -113,7 +118,7 @@ impl Scheduler {
         }
         self.observe(api);
         self.queue.flush(now);
-        let mut happened = 0;
+        let mut happened = self.finish_volume_binding(api);
         for uid in self.queue.active() {
             let Some(queued) = self.queue.get(&uid) else { continue };
             let Ok(pod) = api.get::<Pod>(&queued.namespace, &queued.name) else {
@@ -126,6 +131,16 @@ impl Scheduler {
             }
             let pod = pod.clone();
             match self.schedule_one(api, &pod) {
+                Decision::Bind(node, _) if volume_binding::pre_bind(api, &pod, &node) => {
+                    // PreBind waits for the claims to be bound before the pod is.
+                    self.queue.remove(&uid);
+                    let key = (
+                        podutil::namespace(&pod).to_string(),
+                        podutil::name(&pod).to_string(),
+                        node,
+                    );
+                    self.waiting_on_volumes.insert(uid.clone(), key);
+                }
                 Decision::Bind(node, info) => {
                     self.bind(api, &pod, &node, *info);
                     happened |= events::ASSIGNED_POD_ADD;
@@ -160,6 +175,9 @@ impl Scheduler {
         }
         for pod in api.changed_since::<Pod>(since) {
             let uid = podutil::uid(pod);
+            if self.waiting_on_volumes.contains_key(uid) {
+                continue;
+            }
             let version = pod.metadata.resource_version.as_deref().unwrap_or_default();
             if !is_pending(pod) {
                 self.queue.remove(uid);
@@ -200,6 +218,29 @@ impl Scheduler {
         if happened != 0 {
             self.queue.move_for_events(happened, now);
         }
+    }
+
+    /// Binds the pods whose claims PreBind was waiting for, now that they are bound. Returns
+    /// the cluster events that caused.
+    fn finish_volume_binding(&mut self, api: &mut ApiServer) -> u32 {
+        let mut happened = 0;
+        for (uid, (namespace, name, node)) in std::mem::take(&mut self.waiting_on_volumes) {
+            let Ok(pod) = api.get::<Pod>(&namespace, &name).cloned() else { continue };
+            if podutil::uid(&pod) != uid || !is_pending(&pod) {
+                continue;
+            }
+            match volume_binding::pre_filter(api, &pod) {
+                Ok(Some(state)) if !state.all_bound() => {
+                    self.waiting_on_volumes.insert(uid, (namespace, name, node));
+                }
+                _ => {
+                    let info = PodInfo::new(&pod);
+                    self.bind(api, &pod, &node, info);
+                    happened |= events::ASSIGNED_POD_ADD;
+                }
+            }
+        }
+        happened
     }
 
     /// One scheduling cycle: filter the nodes, score the feasible ones, pick the best; when
@@ -357,7 +398,6 @@ impl Scheduler {
     /// Binds as the scheduler binds: `spec.nodeName`, PodScheduled=True, the Scheduled event;
     /// the cache counts the pod on its node at once ("assumed").
     fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, mut info: PodInfo) {
-        volume_binding::pre_bind(api, pod, node);
         bind(api, pod, node);
         let uid = podutil::uid(pod);
         self.queue.remove(uid);
@@ -441,6 +481,14 @@ impl Scheduler {
         match verdict_here {
             Ok(()) => {
                 self.keep_explanation(podutil::uid(&pod), attempt);
+                if volume_binding::pre_bind(api, &pod, node) {
+                    let uid = podutil::uid(&pod).to_string();
+                    self.queue.remove(&uid);
+                    let key = (namespace.to_string(), name.to_string(), node.to_string());
+                    self.waiting_on_volumes.insert(uid, key);
+                    self.seen_api_version = api.resource_version();
+                    return Ok(());
+                }
                 self.bind(api, &pod, node, pod_info);
                 self.queue.move_for_events(events::ASSIGNED_POD_ADD, api.now());
                 self.seen_api_version = api.resource_version();

@@ -29,6 +29,13 @@ pub struct PreFilterState {
     to_bind: Vec<ClaimToBind>,
 }
 
+impl PreFilterState {
+    /// Every claim of the pod is bound.
+    pub fn all_bound(&self) -> bool {
+        self.to_bind.is_empty()
+    }
+}
+
 struct ClaimToBind {
     claim: PersistentVolumeClaim,
     candidates: Vec<PersistentVolume>,
@@ -152,10 +159,12 @@ impl FilterPlugin for VolumeBinding {
 }
 
 /// PreBind: for each claim that waited for this pod, pre-binds the smallest free volume the
-/// node can reach, or asks the provisioner for one on this node.
-pub fn pre_bind(api: &mut ApiServer, pod: &Pod, node: &str) {
-    let Ok(Some(state)) = pre_filter(api, pod) else { return };
-    let Ok(node_object) = api.get::<Node>("", node).cloned() else { return };
+/// node can reach, or asks the provisioner for one on this node. Returns whether some claim
+/// was waiting (the pod is then bound once the claims are).
+pub fn pre_bind(api: &mut ApiServer, pod: &Pod, node: &str) -> bool {
+    let Ok(Some(state)) = pre_filter(api, pod) else { return false };
+    let Ok(node_object) = api.get::<Node>("", node).cloned() else { return false };
+    let waiting = !state.to_bind.is_empty();
     for waiting in state.to_bind {
         let claim = &waiting.claim;
         let chosen =
@@ -192,4 +201,5 @@ pub fn pre_bind(api: &mut ApiServer, pod: &Pod, node: &str) {
             }
         }
     }
+    waiting
 }
