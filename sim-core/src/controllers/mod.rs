@@ -19,6 +19,7 @@ mod pod_gc;
 pub mod provisioner;
 mod replicaset;
 mod statefulset;
+mod storage_protection;
 mod taint_eviction;
 mod ttl_after_finished;
 
@@ -62,6 +63,8 @@ pub struct ControllerManager {
     persistentvolume: persistentvolume::PersistentVolumeController,
     #[serde(default)]
     provisioner: provisioner::Provisioner,
+    #[serde(default)]
+    storage_protection: storage_protection::StorageProtectionController,
 }
 
 impl ControllerManager {
@@ -85,6 +88,7 @@ impl ControllerManager {
             self.disruption.reconcile(api),
             self.persistentvolume.reconcile(api),
             self.provisioner.reconcile(api),
+            self.storage_protection.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

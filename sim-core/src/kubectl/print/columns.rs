@@ -660,7 +660,7 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                         text(o, "/spec/capacity/storage"),
                         access_modes(o.pointer("/spec/accessModes")),
                         text(o, "/spec/persistentVolumeReclaimPolicy"),
-                        text(o, "/status/phase"),
+                        phase_or_terminating(o),
                         claim,
                         text(o, "/spec/storageClassName"),
                         or_none(text(o, "/spec/volumeAttributesClassName")),
@@ -687,7 +687,7 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 (
                     vec![
                         name(o),
-                        text(o, "/status/phase"),
+                        phase_or_terminating(o),
                         text(o, "/spec/volumeName"),
                         text(o, "/status/capacity/storage"),
                         access_modes(o.pointer("/status/accessModes")),
@@ -1068,5 +1068,15 @@ mod tests {
         for (name, hpa, want) in cases {
             assert_eq!(hpa_targets(&hpa), want, "{name}");
         }
+    }
+}
+
+/// A volume's or claim's phase, or `Terminating` once it is being deleted (kubectl's printers
+/// for both).
+fn phase_or_terminating(o: &Value) -> String {
+    if o.pointer("/metadata/deletionTimestamp").is_some() {
+        "Terminating".to_string()
+    } else {
+        text(o, "/status/phase")
     }
 }
