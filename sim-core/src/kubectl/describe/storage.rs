@@ -4,23 +4,12 @@
 
 use super::{SKIPPED_ANNOTATIONS, Writer};
 use crate::api::ApiServer;
+use crate::kubectl::print::columns::access_modes_text;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use serde_json::Value;
 
-/// Access modes as kubectl abbreviates them, in its fixed order (`GetAccessModesAsString`).
 fn access_modes(modes: Option<&Vec<String>>) -> String {
-    let modes = modes.cloned().unwrap_or_default();
-    [
-        ("ReadWriteOnce", "RWO"),
-        ("ReadOnlyMany", "ROX"),
-        ("ReadWriteMany", "RWX"),
-        ("ReadWriteOncePod", "RWOP"),
-    ]
-    .iter()
-    .filter(|(mode, _)| modes.iter().any(|m| m == mode))
-    .map(|(_, short)| *short)
-    .collect::<Vec<_>>()
-    .join(",")
+    access_modes_text(modes.map(Vec::as_slice).unwrap_or_default())
 }
 
 fn finalizers(object: &Value) -> String {

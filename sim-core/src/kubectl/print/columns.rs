@@ -912,20 +912,29 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
 }
 
 fn access_modes(modes: Option<&Value>) -> String {
-    let short: Vec<&str> = modes
+    let modes: Vec<String> = modes
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|m| match m {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
+        .map(str::to_string)
         .collect();
-    short.join(",")
+    access_modes_text(&modes)
+}
+
+/// Access modes as kubectl abbreviates them, in its fixed order (`GetAccessModesAsString`).
+pub fn access_modes_text(modes: &[String]) -> String {
+    [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ]
+    .iter()
+    .filter(|(mode, _)| modes.iter().any(|m| m == mode))
+    .map(|(_, short)| *short)
+    .collect::<Vec<_>>()
+    .join(",")
 }
 
 /// The table `kubectl get` prints for `objects` of `kind`.
