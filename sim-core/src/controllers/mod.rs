@@ -2,6 +2,7 @@
 //! each, all level-triggered: they look at the cluster as it is and make one step towards what
 //! it should be. The simulation runs them in the order listed here.
 
+pub mod attach_detach;
 mod cronjob;
 mod daemonset;
 pub mod deployment;
@@ -65,6 +66,8 @@ pub struct ControllerManager {
     provisioner: provisioner::Provisioner,
     #[serde(default)]
     storage_protection: storage_protection::StorageProtectionController,
+    #[serde(default)]
+    attach_detach: attach_detach::AttachDetachController,
 }
 
 impl ControllerManager {
@@ -89,6 +92,7 @@ impl ControllerManager {
             self.persistentvolume.reconcile(api),
             self.provisioner.reconcile(api),
             self.storage_protection.reconcile(api),
+            self.attach_detach.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -9,12 +9,13 @@ use super::env;
 use super::runtime::PodRuntime;
 use crate::api::{ApiServer, EventType};
 use crate::container::{Filesystem, normalize_path};
+use crate::controllers::attach_detach::attachment_name;
 use crate::podutil;
 use crate::storage::Disks;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, DownwardAPIVolumeFile, KeyToPath, PersistentVolume, PersistentVolumeClaim, Pod,
-    Secret, Volume,
+    ConfigMap, DownwardAPIVolumeFile, KeyToPath, Node, PersistentVolume, PersistentVolumeClaim,
+    Pod, Secret, Volume,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,15 +98,11 @@ impl Kubelet {
             return Err(at);
         }
         for volume in volumes_of(pod) {
-            if let Err(message) = set_up(api, disks, pod, volume, runtime) {
-                api.record_event(
-                    pod,
-                    None,
-                    self.source(),
-                    EventType::Warning,
-                    "FailedMount",
-                    message,
-                );
+            if let Err(failure) = set_up(api, disks, &self.node_name, pod, volume, runtime) {
+                if let Some(message) = failure {
+                    let source = self.source();
+                    api.record_event(pod, None, source, EventType::Warning, "FailedMount", message);
+                }
                 let failures = runtime.storage.retry.map_or(0, |(n, _)| n) + 1;
                 let delay = MOUNT_RETRY_INITIAL
                     .saturating_mul(1 << (failures - 1).min(16))
@@ -171,17 +168,19 @@ fn volumes_of(pod: &Pod) -> impl Iterator<Item = &Volume> {
     pod.spec.iter().flat_map(|s| s.volumes.iter().flatten())
 }
 
-/// Sets up one volume, or says why not in the FailedMount event's words.
+/// Sets up one volume, or says why not in the FailedMount event's words (`None`: it waits
+/// for its disk to be attached to the node, which says nothing until it times out).
 fn set_up(
     api: &ApiServer,
     disks: &mut Disks,
+    node: &str,
     pod: &Pod,
     volume: &Volume,
     runtime: &mut PodRuntime,
-) -> Result<(), String> {
+) -> Result<(), Option<String>> {
     let name = &volume.name;
     let setup_failed =
-        |message: String| format!("MountVolume.SetUp failed for volume {name:?} : {message}");
+        |message: String| Some(format!("MountVolume.SetUp failed for volume {name:?} : {message}"));
     if let Some(files) = project(api, pod, volume).map_err(setup_failed)? {
         runtime.storage.projected.insert(name.clone());
         runtime.volumes.insert(name.clone(), files);
@@ -199,10 +198,10 @@ fn set_up(
         let claim_name = &source.claim_name;
         let unable = |message: String| {
             let all: Vec<&str> = volumes_of(pod).map(|v| v.name.as_str()).collect();
-            format!(
+            Some(format!(
                 "Unable to attach or mount volumes: unmounted volumes=[{name}], unattached volumes=[{}]: error processing PVC {namespace}/{claim_name}: {message}",
                 all.join(" ")
-            )
+            ))
         };
         let claim = api
             .get::<PersistentVolumeClaim>(namespace, claim_name)
@@ -215,6 +214,13 @@ fn set_up(
         let pv = api.get::<PersistentVolume>("", volume_name).map_err(|e| {
             unable(format!("failed to fetch PV {volume_name} from API server: {e}"))
         })?;
+        if let Some(attachment) = attachment_name(pv) {
+            let attached = api.get::<Node>("", node).ok().and_then(|n| n.status.as_ref());
+            let attached = attached.and_then(|s| s.volumes_attached.as_ref());
+            if !attached.is_some_and(|list| list.iter().any(|v| v.name == attachment)) {
+                return Err(None);
+            }
+        }
         let spec = pv.spec.clone().unwrap_or_default();
         let backing = if let Some(host_path) = &spec.host_path {
             let path = normalize_path("/", &host_path.path);
