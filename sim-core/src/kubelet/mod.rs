@@ -200,6 +200,9 @@ impl Kubelet {
             self.schedule_projection_refresh(now);
             self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
         }
+        if api.kind_changed_since::<Node>(self.seen_api_version) {
+            self.wake_pods_awaiting_attach(now);
+        }
         let lease_due = self.renew_lease(api);
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
         let memory_due = self.eviction.next_check.is_some_and(|at| at <= now);

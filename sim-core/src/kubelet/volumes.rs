@@ -54,6 +54,10 @@ pub(super) struct PodVolumes {
     pub read_only: BTreeSet<String>,
     /// Failed set-ups in a row, and when the next try is due.
     pub retry: Option<(u32, SimTime)>,
+    /// A disk of the pod is not attached to the node yet: the next change to the node (its
+    /// `volumesAttached`) is worth a look.
+    #[serde(default)]
+    pub awaiting_attach: bool,
     /// When the projected files are next written again (a ConfigMap or Secret changed).
     pub refresh_at: Option<SimTime>,
     /// What each borrowed volume was when lent: unchanged ones need no writing back.
@@ -99,10 +103,15 @@ impl Kubelet {
         }
         for volume in volumes_of(pod) {
             if let Err(failure) = set_up(api, disks, &self.node_name, pod, volume, runtime) {
-                if let Some(message) = failure {
-                    let source = self.source();
-                    api.record_event(pod, None, source, EventType::Warning, "FailedMount", message);
-                }
+                let Some(message) = failure else {
+                    // Not an operation that failed: the volume manager looks again as soon as
+                    // the attach/detach controller reports the disk on the node.
+                    runtime.storage.awaiting_attach = true;
+                    runtime.storage.retry = Some((0, now + MOUNT_RETRY_MAX));
+                    return Err(now + MOUNT_RETRY_MAX);
+                };
+                let source = self.source();
+                api.record_event(pod, None, source, EventType::Warning, "FailedMount", message);
                 let failures = runtime.storage.retry.map_or(0, |(n, _)| n) + 1;
                 let delay = MOUNT_RETRY_INITIAL
                     .saturating_mul(1 << (failures - 1).min(16))
@@ -113,7 +122,18 @@ impl Kubelet {
         }
         runtime.storage.mounted = true;
         runtime.storage.retry = None;
+        runtime.storage.awaiting_attach = false;
         Ok(())
+    }
+
+    /// The node changed: pods waiting for a disk to be attached look again now.
+    pub(super) fn wake_pods_awaiting_attach(&mut self, now: SimTime) {
+        for runtime in self.pods.values_mut().filter(|r| r.storage.awaiting_attach) {
+            runtime.storage.awaiting_attach = false;
+            runtime.storage.retry = None;
+            runtime.next_sync = Some(now);
+            self.next_wake = Some(now);
+        }
     }
 
     /// A ConfigMap or Secret changed: pods with projected files write them again at their next
