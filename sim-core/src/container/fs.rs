@@ -207,10 +207,17 @@ impl View<'_> {
         if path == "/dev/null" || path == "/dev/urandom" || path == "/dev/random" {
             return Some(false);
         }
-        if self.is_mount_point(path) || path == "/" {
+        if path == "/" {
             return Some(true);
         }
         let place = self.place(path);
+        if self.is_mount_point(path) {
+            // A subPath may name a file of the volume: the mount point is then that file.
+            let file = matches!(&place, Place::Volume { name, path, .. }
+                if matches!(self.volumes.get(name).and_then(|fs| fs.entries.get(path)),
+                    Some(Entry::File(_))));
+            return Some(!file);
+        }
         let (fs, inner) = self.fs(&place)?;
         match fs.entries.get(&inner) {
             Some(Entry::Directory) => Some(true),

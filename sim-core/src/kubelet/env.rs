@@ -125,7 +125,7 @@ pub(super) fn secret_values(secret: &Secret) -> BTreeMap<String, String> {
 
 /// `$(VAR)` references to variables set earlier are replaced; `$$` escapes a dollar; anything
 /// else stays as written.
-fn expand(text: &str, env: &[(String, String)]) -> String {
+pub(super) fn expand(text: &str, env: &[(String, String)]) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find('$') {

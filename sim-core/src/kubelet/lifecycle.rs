@@ -425,10 +425,16 @@ impl Kubelet {
                 }
             })
             .collect();
+        // `$(VAR)` in the command and arguments names a variable of the container's environment.
+        let expand = |words: &Option<Vec<String>>| {
+            words.as_ref().map(|w| w.iter().map(|word| env::expand(word, &environment)).collect())
+        };
+        let (command, args): (Option<Vec<String>>, Option<Vec<String>>) =
+            (expand(&container.command), expand(&container.args));
         let launch = Launch {
             image: &image,
-            command: container.command.as_deref(),
-            args: container.args.as_deref(),
+            command: command.as_deref(),
+            args: args.as_deref(),
             env: &environment,
             // `GeneratePodHostNameAndDomain`: spec.hostname (an Indexed Job's `JOB-INDEX`)
             // when set, else the pod's name.
