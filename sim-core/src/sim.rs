@@ -58,6 +58,9 @@ pub struct Simulation {
     /// The NFS exports and cloud disks PersistentVolumes point at.
     #[serde(default)]
     network_storage: NetworkStorage,
+    /// Reads of the lab shell's `/dev/urandom` so far: each read draws from its own stream.
+    #[serde(default)]
+    urandom_reads: u64,
 }
 
 impl Simulation {
@@ -162,6 +165,7 @@ impl Simulation {
             metrics_server: MetricsServer::default(),
             traffic: Traffic::default(),
             network_storage: NetworkStorage::default(),
+            urandom_reads: 0,
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -208,6 +212,14 @@ impl Simulation {
         let outcome = kubelet.exec(&mut disks, pod, container, argv, now);
         self.settle();
         Some(outcome)
+    }
+
+    /// Bytes from the lab shell's `/dev/urandom`: the seed's `urandom` stream, one sub-stream
+    /// per read, so the same seed and commands read the same bytes.
+    pub fn urandom(&mut self, len: usize) -> Vec<u8> {
+        self.urandom_reads += 1;
+        let mut rng = Rng::new(self.seed).fork("urandom").fork(&self.urandom_reads.to_string());
+        (0..len).map(|_| (rng.next_u64() & 0xff) as u8).collect()
     }
 
     /// The simulated network storage (what is on an NFS export or a cloud disk).

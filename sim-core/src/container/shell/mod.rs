@@ -906,6 +906,7 @@ impl Machine {
             env,
             cwd: &self.cwd,
             clock: self.clock,
+            dash: self.dialect == Dialect::Dash,
             out: String::new(),
             err: String::new(),
         };
