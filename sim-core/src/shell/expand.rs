@@ -23,45 +23,39 @@ impl Shell {
                 continue;
             }
             // Fields of this word: an unquoted substitution's output may split it.
-            let mut fields: Vec<String> = vec![String::new()];
+            let mut fields: Vec<String> = Vec::new();
+            let mut current = String::new();
             let mut chars = word.chars();
             while let Some(c) = chars.next() {
                 if c != SUBSTITUTION && c != QUOTED_SUBSTITUTION {
-                    fields.last_mut().map(|f| f.push(c));
+                    current.push(c);
                     continue;
                 }
                 let index: String = chars.by_ref().take_while(|&d| d != SUBSTITUTION_END).collect();
                 let script = index.parse::<usize>().ok().and_then(|i| substitutions.get(i));
                 let output = script.map(|s| self.substitute(sim, s, terminal)).unwrap_or_default();
                 if c == QUOTED_SUBSTITUTION {
-                    fields.last_mut().map(|f| f.push_str(&output));
+                    current.push_str(&output);
                     continue;
                 }
-                let mut parts = output.split_whitespace();
-                if output.starts_with(char::is_whitespace)
-                    && !fields.last().is_some_and(String::is_empty)
-                {
-                    fields.push(String::new());
+                // Unquoted: whitespace in the output separates words.
+                let mut parts = output.split_whitespace().peekable();
+                if output.starts_with(char::is_whitespace) && !current.is_empty() {
+                    fields.push(std::mem::take(&mut current));
                 }
-                if let Some(first) = parts.next() {
-                    fields.last_mut().map(|f| f.push_str(first));
+                while let Some(part) = parts.next() {
+                    current.push_str(part);
+                    if parts.peek().is_some() {
+                        fields.push(std::mem::take(&mut current));
+                    }
                 }
-                for part in parts {
-                    fields.push(part.to_string());
-                }
-                if output.ends_with(char::is_whitespace) && !output.trim().is_empty() {
-                    fields.push(String::new());
+                if output.ends_with(char::is_whitespace) && !current.is_empty() {
+                    fields.push(std::mem::take(&mut current));
                 }
             }
             // An unquoted substitution that printed nothing leaves no word behind.
-            let quoted = word.contains(QUOTED_SUBSTITUTION);
-            let only_empty = fields.iter().all(String::is_empty);
-            if only_empty && !quoted {
-                continue;
-            }
-            let last_empty = fields.len() > 1 && fields.last().is_some_and(String::is_empty);
-            if last_empty {
-                fields.pop();
+            if !current.is_empty() || (fields.is_empty() && word.contains(QUOTED_SUBSTITUTION)) {
+                fields.push(current);
             }
             expanded.extend(fields);
         }

@@ -6,7 +6,7 @@ mod expand;
 mod node;
 mod output;
 mod parse;
-mod text;
+pub(crate) mod text;
 
 pub use node::NodeSession;
 pub use output::{Output, Stream};

@@ -1045,6 +1045,16 @@ fn decorate(
     table
 }
 
+/// A volume's or claim's phase, or `Terminating` once it is being deleted (kubectl's printers
+/// for both).
+fn phase_or_terminating(o: &Value) -> String {
+    if o.pointer("/metadata/deletionTimestamp").is_some() {
+        "Terminating".to_string()
+    } else {
+        text(o, "/status/phase")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1077,15 +1087,5 @@ mod tests {
         for (name, hpa, want) in cases {
             assert_eq!(hpa_targets(&hpa), want, "{name}");
         }
-    }
-}
-
-/// A volume's or claim's phase, or `Terminating` once it is being deleted (kubectl's printers
-/// for both).
-fn phase_or_terminating(o: &Value) -> String {
-    if o.pointer("/metadata/deletionTimestamp").is_some() {
-        "Terminating".to_string()
-    } else {
-        text(o, "/status/phase")
     }
 }
