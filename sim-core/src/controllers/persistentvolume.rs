@@ -398,3 +398,88 @@ fn set_volume_phase(api: &mut ApiServer, name: &str, phase: &str) {
 pub fn namespace_of(claim: &PersistentVolumeClaim) -> &str {
     claim.metadata.namespace.as_deref().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn volume(name: &str, gib: u32, modes: &[&str], class: &str) -> PersistentVolume {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name},
+            "spec": {
+                "capacity": {"storage": format!("{gib}Gi")},
+                "accessModes": modes,
+                "storageClassName": class,
+                "volumeMode": "Filesystem",
+            },
+            "status": {"phase": "Available"},
+        }))
+        .unwrap()
+    }
+
+    fn claim(gib: u32, modes: &[&str], class: &str) -> PersistentVolumeClaim {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "claim", "namespace": "default", "uid": "u1"},
+            "spec": {
+                "resources": {"requests": {"storage": format!("{gib}Gi")}},
+                "accessModes": modes,
+                "storageClassName": class,
+                "volumeMode": "Filesystem",
+            },
+        }))
+        .unwrap()
+    }
+
+    fn best(volumes: &[PersistentVolume], claim: &PersistentVolumeClaim) -> Option<String> {
+        best_match(volumes.iter(), claim, |_| true).and_then(|v| v.metadata.name.clone())
+    }
+
+    #[test]
+    fn the_smallest_volume_that_fits_wins() {
+        let volumes = [
+            volume("big", 10, &["ReadWriteOnce"], "manual"),
+            volume("small", 2, &["ReadWriteOnce"], "manual"),
+            volume("tiny", 1, &["ReadWriteOnce"], "manual"),
+        ];
+        assert_eq!(
+            best(&volumes, &claim(2, &["ReadWriteOnce"], "manual")).as_deref(),
+            Some("small")
+        );
+        assert_eq!(best(&volumes, &claim(11, &["ReadWriteOnce"], "manual")), None);
+    }
+
+    #[test]
+    fn class_and_access_modes_must_match() {
+        let volumes = [
+            volume("other-class", 5, &["ReadWriteOnce"], "fast"),
+            volume("read-only", 5, &["ReadOnlyMany"], "manual"),
+            volume("both", 5, &["ReadWriteOnce", "ReadOnlyMany"], "manual"),
+        ];
+        let wanted = claim(1, &["ReadWriteOnce", "ReadOnlyMany"], "manual");
+        assert_eq!(best(&volumes, &wanted).as_deref(), Some("both"));
+        assert_eq!(best(&volumes, &claim(1, &["ReadWriteMany"], "manual")), None);
+    }
+
+    #[test]
+    fn a_volume_pre_bound_to_the_claim_is_preferred_and_others_are_taken() {
+        let mut pre_bound = volume("pre-bound", 10, &["ReadWriteOnce"], "manual");
+        pre_bound.spec.as_mut().unwrap().claim_ref = Some(ObjectReference {
+            name: Some("claim".into()),
+            namespace: Some("default".into()),
+            ..Default::default()
+        });
+        let mut taken = volume("taken", 1, &["ReadWriteOnce"], "manual");
+        taken.spec.as_mut().unwrap().claim_ref = Some(ObjectReference {
+            name: Some("someone-else".into()),
+            namespace: Some("default".into()),
+            ..Default::default()
+        });
+        let small = volume("small", 1, &["ReadWriteOnce"], "manual");
+        let wanted = claim(1, &["ReadWriteOnce"], "manual");
+        assert_eq!(
+            best(&[small.clone(), pre_bound, taken.clone()], &wanted).as_deref(),
+            Some("pre-bound")
+        );
+        assert_eq!(best(&[taken, small], &wanted).as_deref(), Some("small"));
+    }
+}
