@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Node, NodeAddress, NodeCondition,
     NodeSpec, NodeStatus, NodeSystemInfo, Service, ServicePort, ServiceSpec, Taint,
 };
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -186,6 +187,31 @@ impl NodeTemplate {
                 ..Default::default()
             }),
         }
+    }
+}
+
+/// The cluster's default StorageClass, `standard`: disks from the lab's simulated CSI driver
+/// (`controllers/provisioner.rs`), created where the first pod using them is scheduled
+/// (WaitForFirstConsumer, as the cloud disk classes of GKE, EKS and AKS are), deleted with
+/// their claim, and expandable.
+pub fn default_storage_class() -> StorageClass {
+    StorageClass {
+        metadata: ObjectMeta {
+            name: Some("standard".to_string()),
+            annotations: Some(
+                [(
+                    crate::controllers::persistentvolume::DEFAULT_CLASS.to_string(),
+                    "true".to_string(),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        },
+        provisioner: crate::controllers::provisioner::DRIVER.to_string(),
+        reclaim_policy: Some("Delete".to_string()),
+        volume_binding_mode: Some("WaitForFirstConsumer".to_string()),
+        allow_volume_expansion: Some(true),
+        ..Default::default()
     }
 }
 

@@ -19,6 +19,7 @@ pub mod rng;
 pub mod scheduler;
 pub mod shell;
 pub mod sim;
+pub mod storage;
 pub mod time;
 pub mod traffic;
 pub mod view;

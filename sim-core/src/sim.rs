@@ -12,6 +12,7 @@ use crate::machine::Machine;
 use crate::metrics_server::MetricsServer;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
+use crate::storage::{Disks, NetworkStorage};
 use crate::time::SimTime;
 use crate::traffic::Traffic;
 use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus};
@@ -54,6 +55,12 @@ pub struct Simulation {
     /// Requests between pods, until the network is simulated (see `traffic.rs`).
     #[serde(default)]
     traffic: Traffic,
+    /// The NFS exports and cloud disks PersistentVolumes point at.
+    #[serde(default)]
+    network_storage: NetworkStorage,
+    /// Reads of the lab shell's `/dev/urandom` so far: each read draws from its own stream.
+    #[serde(default)]
+    urandom_reads: u64,
 }
 
 impl Simulation {
@@ -90,6 +97,8 @@ impl Simulation {
         for class in crate::api::admission::system_priority_classes() {
             let _ = api.create(class);
         }
+        *api.rng_mut() = main_stream.fork("storageclasses");
+        let _ = api.create(crate::cluster::default_storage_class());
         *api.rng_mut() = main_stream;
         if let Some(control_plane) = cluster.nodes.iter().find(|n| n.control_plane) {
             let (services, endpoints) =
@@ -155,6 +164,8 @@ impl Simulation {
             wakeups: BTreeSet::new(),
             metrics_server: MetricsServer::default(),
             traffic: Traffic::default(),
+            network_storage: NetworkStorage::default(),
+            urandom_reads: 0,
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -180,8 +191,40 @@ impl Simulation {
         self.kubelets.get(node)
     }
 
-    pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
-        self.kubelets.get_mut(node)
+    /// A node's kubelet with the disks its volumes live on, for logs.
+    pub fn kubelet_mut(&mut self, node: &str) -> Option<(&mut Kubelet, Disks<'_>)> {
+        let kubelet = self.kubelets.get_mut(node)?;
+        let machine = self.machines.get_mut(node)?;
+        Some((kubelet, Disks { machine, network: &mut self.network_storage }))
+    }
+
+    /// `kubectl exec` through the pod's kubelet; the cluster then reacts (the command may have
+    /// stopped the container's main process). `None` if there is no such node.
+    pub fn exec_in_container(
+        &mut self,
+        node: &str,
+        pod: &k8s_openapi::api::core::v1::Pod,
+        container: &str,
+        argv: &[String],
+    ) -> Option<Result<crate::container::ExecOutcome, crate::kubelet::ContainerAccessError>> {
+        let now = self.now;
+        let (kubelet, mut disks) = self.kubelet_mut(node)?;
+        let outcome = kubelet.exec(&mut disks, pod, container, argv, now);
+        self.settle();
+        Some(outcome)
+    }
+
+    /// Bytes from the lab shell's `/dev/urandom`: the seed's `urandom` stream, one sub-stream
+    /// per read, so the same seed and commands read the same bytes.
+    pub fn urandom(&mut self, len: usize) -> Vec<u8> {
+        self.urandom_reads += 1;
+        let mut rng = Rng::new(self.seed).fork("urandom").fork(&self.urandom_reads.to_string());
+        (0..len).map(|_| (rng.next_u64() & 0xff) as u8).collect()
+    }
+
+    /// The simulated network storage (what is on an NFS export or a cloud disk).
+    pub fn network_storage(&self) -> &NetworkStorage {
+        &self.network_storage
     }
 
     /// The scheduler, for why it placed a pod where it did (`explanation`).
@@ -257,8 +300,11 @@ impl Simulation {
             wake.extend(self.sync_machines());
             for (node, kubelet) in &mut self.kubelets {
                 // A stopped kubelet does nothing; its containers run on unattended.
-                if self.machines.get(node).is_some_and(Machine::kubelet_running) {
-                    wake.extend(kubelet.sync(&mut self.api));
+                if let Some(machine) = self.machines.get_mut(node)
+                    && machine.kubelet_running()
+                {
+                    let network = &mut self.network_storage;
+                    wake.extend(kubelet.sync(&mut self.api, &mut Disks { machine, network }));
                 }
             }
             self.traffic.route(&self.api, &mut self.kubelets);

@@ -4,13 +4,57 @@
 use crate::Simulation;
 use crate::kubectl::print;
 use crate::podutil;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Volume};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterView {
     pub nodes: Vec<NodeView>,
     /// Pods no node has been chosen for, with the scheduler's reason when it has one.
     pub unscheduled: Vec<PodView>,
+    /// PersistentVolumes, drawn beside the cluster with a line to their claim.
+    pub persistent_volumes: Vec<PersistentVolumeView>,
+    pub persistent_volume_claims: Vec<PersistentVolumeClaimView>,
+}
+
+/// A PersistentVolume as `kubectl get pv` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistentVolumeView {
+    pub name: String,
+    /// `10Gi`
+    pub capacity: String,
+    /// ACCESS MODES as kubectl abbreviates them (`RWO`, `RWO,ROX`).
+    pub access_modes: String,
+    pub reclaim_policy: String,
+    /// Available, Bound, Released, Failed, or Terminating.
+    pub status: String,
+    /// The claim it is bound (or pre-bound) to: `namespace/name`.
+    pub claim: Option<String>,
+    pub storage_class: String,
+}
+
+/// A PersistentVolumeClaim as `kubectl get pvc` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistentVolumeClaimView {
+    pub namespace: String,
+    pub name: String,
+    /// Pending, Bound, Lost, or Terminating.
+    pub status: String,
+    /// The PersistentVolume it is bound to.
+    pub volume: Option<String>,
+    /// The bound volume's capacity, or the request while pending.
+    pub capacity: String,
+    pub storage_class: String,
+}
+
+/// One of a pod's volumes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeView {
+    pub name: String,
+    /// The volume source's field name: `emptyDir`, `hostPath`, `persistentVolumeClaim`,
+    /// `configMap`, `secret`, `projected`, `downwardAPI`, `nfs`…
+    pub kind: String,
+    /// What it refers to: the claim, ConfigMap or Secret name, the host or NFS path.
+    pub source: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +81,7 @@ pub struct PodView {
     pub restarts: i32,
     /// Why the pod waits, for pods without a node (the FailedScheduling message).
     pub reason: Option<String>,
+    pub volumes: Vec<VolumeView>,
 }
 
 /// How a pod's status reads at a glance; the page gives each a colour and a symbol.
@@ -111,8 +156,82 @@ impl ClusterView {
             .filter(|p| podutil::node_name(p).is_none() && !podutil::is_terminal(p))
             .map(|p| pod_view(p))
             .collect();
-        ClusterView { nodes, unscheduled }
+        let persistent_volumes =
+            api.list::<PersistentVolume>(None).map(persistent_volume_view).collect();
+        let persistent_volume_claims =
+            api.list::<PersistentVolumeClaim>(None).map(claim_view).collect();
+        ClusterView { nodes, unscheduled, persistent_volumes, persistent_volume_claims }
     }
+}
+
+fn phase_or_terminating(deleting: bool, phase: Option<&String>) -> String {
+    if deleting { "Terminating".to_string() } else { phase.cloned().unwrap_or_default() }
+}
+
+fn persistent_volume_view(volume: &PersistentVolume) -> PersistentVolumeView {
+    let spec = volume.spec.clone().unwrap_or_default();
+    let phase = volume.status.as_ref().and_then(|s| s.phase.as_ref());
+    PersistentVolumeView {
+        name: volume.metadata.name.clone().unwrap_or_default(),
+        capacity: spec
+            .capacity
+            .as_ref()
+            .and_then(|c| c.get("storage"))
+            .map(|q| q.0.clone())
+            .unwrap_or_default(),
+        access_modes: print::columns::access_modes_text(
+            spec.access_modes.as_deref().unwrap_or_default(),
+        ),
+        reclaim_policy: spec.persistent_volume_reclaim_policy.clone().unwrap_or_default(),
+        status: phase_or_terminating(volume.metadata.deletion_timestamp.is_some(), phase),
+        claim: spec.claim_ref.as_ref().map(|r| {
+            format!(
+                "{}/{}",
+                r.namespace.clone().unwrap_or_default(),
+                r.name.clone().unwrap_or_default()
+            )
+        }),
+        storage_class: spec.storage_class_name.clone().unwrap_or_default(),
+    }
+}
+
+fn claim_view(claim: &PersistentVolumeClaim) -> PersistentVolumeClaimView {
+    let spec = claim.spec.clone().unwrap_or_default();
+    let status = claim.status.clone().unwrap_or_default();
+    let bound = status.capacity.as_ref().and_then(|c| c.get("storage"));
+    let requested =
+        spec.resources.as_ref().and_then(|r| r.requests.as_ref()).and_then(|r| r.get("storage"));
+    PersistentVolumeClaimView {
+        namespace: claim.metadata.namespace.clone().unwrap_or_default(),
+        name: claim.metadata.name.clone().unwrap_or_default(),
+        status: phase_or_terminating(
+            claim.metadata.deletion_timestamp.is_some(),
+            status.phase.as_ref(),
+        ),
+        volume: spec.volume_name.clone().filter(|v| !v.is_empty()),
+        capacity: bound.or(requested).map(|q| q.0.clone()).unwrap_or_default(),
+        storage_class: spec.storage_class_name.clone().unwrap_or_default(),
+    }
+}
+
+fn volume_view(volume: &Volume) -> VolumeView {
+    let value = serde_json::to_value(volume).unwrap_or_default();
+    let kind = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "name").cloned())
+        .unwrap_or_default();
+    let source = if let Some(claim) = &volume.persistent_volume_claim {
+        Some(claim.claim_name.clone())
+    } else if let Some(host_path) = &volume.host_path {
+        Some(host_path.path.clone())
+    } else if let Some(map) = &volume.config_map {
+        Some(map.name.clone())
+    } else if let Some(secret) = &volume.secret {
+        secret.secret_name.clone()
+    } else {
+        volume.nfs.as_ref().map(|nfs| format!("{}:{}", nfs.server, nfs.path))
+    };
+    VolumeView { name: volume.name.clone(), kind, source }
 }
 
 fn pod_view(pod: &Pod) -> PodView {
@@ -132,6 +251,12 @@ fn pod_view(pod: &Pod) -> PodView {
         ready: print::pod::ready(pod),
         restarts: statuses.iter().flat_map(|l| l.iter()).map(|c| c.restart_count).sum(),
         reason,
+        volumes: pod
+            .spec
+            .iter()
+            .flat_map(|s| s.volumes.iter().flatten())
+            .map(volume_view)
+            .collect(),
     }
 }
 
@@ -168,5 +293,21 @@ mod tests {
         assert_eq!(names, ["controlplane", "node01", "node02"]);
         assert_eq!(view.nodes[0].taints, ["node-role.kubernetes.io/control-plane:NoSchedule"]);
         assert_eq!(view.nodes[0].roles, "control-plane");
+    }
+
+    #[test]
+    fn claims_and_their_volumes_are_drawn_with_the_binding() {
+        let mut sim = Simulation::new(1);
+        let script = "kubectl create -f - <<EOF\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv1\nspec:\n  capacity: {storage: 5Gi}\n  accessModes: [ReadWriteOnce]\n  storageClassName: manual\n  hostPath: {path: /mnt/data}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: claim\nspec:\n  storageClassName: manual\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: web, image: nginx}]\n  volumes: [{name: data, persistentVolumeClaim: {claimName: claim}}]\nEOF";
+        Shell::new().run_script(&mut sim, script);
+        let view = ClusterView::of(&sim);
+        assert_eq!(view.persistent_volumes.len(), 1);
+        assert_eq!(view.persistent_volumes[0].status, "Bound");
+        assert_eq!(view.persistent_volumes[0].claim.as_deref(), Some("default/claim"));
+        assert_eq!(view.persistent_volume_claims[0].volume.as_deref(), Some("pv1"));
+        assert_eq!(view.persistent_volume_claims[0].capacity, "5Gi");
+        let web = view.nodes.iter().flat_map(|n| &n.pods).find(|p| p.name == "web").unwrap();
+        assert_eq!(web.volumes[0].kind, "persistentVolumeClaim");
+        assert_eq!(web.volumes[0].source.as_deref(), Some("claim"));
     }
 }

@@ -72,6 +72,21 @@ impl Filesystem {
         std::rc::Rc::make_mut(&mut self.entries).insert(path.to_string(), Entry::Program(name));
     }
 
+    /// Every file with its text and every directory (`None`), by absolute path: what a backing
+    /// store keeps of a volume between the containers that mount it.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.entries.iter().map(|(path, entry)| match entry {
+            Entry::Directory => (path.as_str(), None),
+            Entry::File(text) | Entry::Program(text) => (path.as_str(), Some(text.as_str())),
+        })
+    }
+
+    /// Whether two filesystems are the same tree without comparing them: a volume handed out
+    /// and handed back unchanged is still the tree it was.
+    pub fn same_as(&self, other: &Filesystem) -> bool {
+        std::rc::Rc::ptr_eq(&self.entries, &other.entries)
+    }
+
     /// Names directly inside directory `dir`.
     fn children(&self, dir: &str) -> Vec<String> {
         let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
@@ -204,10 +219,17 @@ impl View<'_> {
         if path == "/dev/null" || path == "/dev/urandom" || path == "/dev/random" {
             return Some(false);
         }
-        if self.is_mount_point(path) || path == "/" {
+        if path == "/" {
             return Some(true);
         }
         let place = self.place(path);
+        if self.is_mount_point(path) {
+            // A subPath may name a file of the volume: the mount point is then that file.
+            let file = matches!(&place, Place::Volume { name, path, .. }
+                if matches!(self.volumes.get(name).and_then(|fs| fs.entries.get(path)),
+                    Some(Entry::File(_))));
+            return Some(!file);
+        }
         let (fs, inner) = self.fs(&place)?;
         match fs.entries.get(inner) {
             Some(Entry::Directory) => Some(true),

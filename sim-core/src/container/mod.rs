@@ -537,6 +537,11 @@ impl Instance {
             machine.run_to_end(&mut ctx)
         };
         self.refresh_served(volumes);
+        if machine.signalled_pid1().is_some() {
+            // SIGTERM (SIGKILL is treated alike): the image's program shuts down as it would;
+            // a shell without a trap ignores it, as PID 1 does.
+            self.terminate(volumes, now);
+        }
         let mut stdout = String::new();
         let mut stderr = String::new();
         for (_, is_err, text) in out {

@@ -2,6 +2,7 @@
 //! each, all level-triggered: they look at the cluster as it is and make one step towards what
 //! it should be. The simulation runs them in the order listed here.
 
+pub mod attach_detach;
 mod cronjob;
 mod daemonset;
 pub mod deployment;
@@ -13,10 +14,13 @@ mod job;
 mod job_indexes;
 mod namespace;
 pub mod node_lifecycle;
+pub mod persistentvolume;
 pub mod pod_control;
 mod pod_gc;
+pub mod provisioner;
 mod replicaset;
 mod statefulset;
+mod storage_protection;
 mod taint_eviction;
 mod ttl_after_finished;
 
@@ -56,6 +60,14 @@ pub struct ControllerManager {
     pod_gc: pod_gc::PodGarbageCollector,
     #[serde(default)]
     disruption: disruption::DisruptionController,
+    #[serde(default)]
+    persistentvolume: persistentvolume::PersistentVolumeController,
+    #[serde(default)]
+    provisioner: provisioner::Provisioner,
+    #[serde(default)]
+    storage_protection: storage_protection::StorageProtectionController,
+    #[serde(default)]
+    attach_detach: attach_detach::AttachDetachController,
 }
 
 impl ControllerManager {
@@ -77,6 +89,10 @@ impl ControllerManager {
             self.taint_eviction.reconcile(api),
             self.pod_gc.reconcile(api),
             self.disruption.reconcile(api),
+            self.persistentvolume.reconcile(api),
+            self.provisioner.reconcile(api),
+            self.storage_protection.reconcile(api),
+            self.attach_detach.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -7,8 +7,7 @@
 //! `controller-revision-hash` label.
 //!
 //! volumeClaimTemplates: each pod gets a `persistentVolumeClaim` volume naming its claim
-//! (`CLAIM-NAME-ORDINAL`) as Kubernetes does, but no PersistentVolumeClaim is created yet —
-//! storage arrives with a later issue; `create_claims` is where it will go.
+//! (`CLAIM-NAME-ORDINAL`), and the claim is created before the pod and kept after it.
 
 use super::history::{self, CONTROLLER_REVISION_HASH, REVISION_HASH_LABEL};
 use super::pod_control::{self, controller_ref, is_controlled_by, is_ready};
@@ -16,7 +15,10 @@ use crate::api::{ApiServer, DeleteOptions, EventSource, EventType};
 use crate::podutil;
 use crate::time::SimTime;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Pod, PodTemplateSpec, Volume};
+use k8s_openapi::api::core::v1::{
+    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, Pod, PodTemplateSpec, Volume,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -148,9 +150,52 @@ fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, revision: &str, ordina
     pod
 }
 
-/// Where the PersistentVolumeClaims of `volumeClaimTemplates` will be created
-/// (`createPersistentVolumeClaims`) once the lab simulates storage; for now there are none.
-fn create_claims(_api: &mut ApiServer, _set: &StatefulSet, _pod: &Pod) {}
+/// `createPersistentVolumeClaims`: each claim template the pod does not have a claim for yet
+/// becomes one (`CLAIM-POD`), labelled with the set's selector. Claims outlive the pods: the
+/// default retention policy (Retain on deletion and scale-down) gives them no owner.
+fn create_claims(api: &mut ApiServer, set: &StatefulSet, pod: &Pod) {
+    let Some(spec) = set.spec.as_ref() else { return };
+    let namespace = podutil::namespace(pod).to_string();
+    let pod_name = podutil::name(pod).to_string();
+    let set_name = set.metadata.name.clone().unwrap_or_default();
+    for template in spec.volume_claim_templates.iter().flatten() {
+        let name = format!("{}-{pod_name}", template.metadata.name.as_deref().unwrap_or_default());
+        if api.get::<PersistentVolumeClaim>(&namespace, &name).is_ok() {
+            continue;
+        }
+        let mut claim = template.clone();
+        claim.metadata = ObjectMeta {
+            name: Some(name.clone()),
+            namespace: Some(namespace.clone()),
+            labels: template.metadata.labels.clone(),
+            annotations: template.metadata.annotations.clone(),
+            ..Default::default()
+        };
+        let labels = claim.metadata.labels.get_or_insert_with(Default::default);
+        for (key, value) in spec.selector.match_labels.iter().flatten() {
+            labels.insert(key.clone(), value.clone());
+        }
+        claim.status = None;
+        match api.create(claim) {
+            Ok(_) => event(
+                api,
+                set,
+                EventType::Normal,
+                "SuccessfulCreate",
+                format!("create Claim {name} Pod {pod_name} in StatefulSet {set_name} success"),
+            ),
+            Err(error) => event(
+                api,
+                set,
+                EventType::Warning,
+                "FailedCreate",
+                format!(
+                    "create Claim {name} for Pod {pod_name} in StatefulSet {set_name} failed error: {error}"
+                ),
+            ),
+        }
+    }
+}
 
 fn create(api: &mut ApiServer, set: &StatefulSet, pod: Pod) {
     let set_name = set.metadata.name.clone().unwrap_or_default();

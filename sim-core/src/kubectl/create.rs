@@ -528,7 +528,11 @@ pub const SECRET: CommandDef = CommandDef {
     usage: "kubectl create secret (docker-registry | generic | tls) [options]",
     flags: &[],
     required: &[],
-    subcommands: &[("generic", &SECRET_GENERIC, secret_generic), ("tls", &SECRET_TLS, secret_tls)],
+    subcommands: &[
+        ("docker-registry", &SECRET_DOCKER_REGISTRY, secret_docker_registry),
+        ("generic", &SECRET_GENERIC, secret_generic),
+        ("tls", &SECRET_TLS, secret_tls),
+    ],
 };
 
 fn secret_help(_parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
@@ -563,6 +567,68 @@ fn secret_generic(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         metadata: meta(&name),
         data: (!data.is_empty()).then_some(data),
         type_: parsed.value("type").filter(|t| !t.is_empty()).map(str::to_string),
+        ..Default::default()
+    };
+    create_generated(parsed, inv, secret)
+}
+
+pub const SECRET_DOCKER_REGISTRY: CommandDef = CommandDef {
+    long: "Create a new secret for use with Docker registries.\n\n        Dockercfg secrets are used to authenticate against Docker registries.\n\n        When using the Docker command line to push images, you can authenticate to a given registry by running:\n        '$ docker login DOCKER_REGISTRY_SERVER --username=DOCKER_USER --password=DOCKER_PASSWORD --email=DOCKER_EMAIL'.\n\n    That produces a ~/.dockercfg file that is used by subsequent 'docker push' and 'docker pull' commands to authenticate to the registry. The email address is optional.\n\n        When creating applications, you may have a Docker registry that requires authentication.  In order for the\n        nodes to pull images on your behalf, they must have the credentials.  You can provide this information\n        by creating a dockercfg secret and attaching it to your service account.",
+    examples: "  # If you do not already have a .dockercfg file, create a dockercfg secret directly\n  kubectl create secret docker-registry my-secret --docker-server=DOCKER_REGISTRY_SERVER --docker-username=DOCKER_USER --docker-password=DOCKER_PASSWORD --docker-email=DOCKER_EMAIL\n\n  # Create a new secret named my-secret from ~/.docker/config.json\n  kubectl create secret docker-registry my-secret --from-file=path/to/.docker/config.json",
+    usage: "kubectl create secret docker-registry NAME --docker-username=user --docker-password=password --docker-email=email [--docker-server=string] [--from-file=[key=]source] [--dry-run=server|client|none] [options]",
+    flags: &[
+        Flag::value("docker-email", None, "''", "Email for Docker registry"),
+        Flag::value("docker-password", None, "''", "Password for Docker registry authentication"),
+        Flag::value(
+            "docker-server",
+            None,
+            "'https://index.docker.io/v1/'",
+            "Server location for Docker registry",
+        ),
+        Flag::value("docker-username", None, "''", "Username for Docker registry authentication"),
+        DRY_RUN,
+        FROM_FILE,
+        OUTPUT,
+        SAVE_CONFIG,
+    ],
+    required: &[],
+    subcommands: &[],
+};
+
+/// `.dockerconfigjson` as kubectl writes it: one entry under `auths` with the username,
+/// password, email (if given) and `auth` (base64 of `user:password`).
+fn secret_docker_registry(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
+    let name = required_name(parsed)?;
+    let data = if parsed.values("from-file").is_empty() {
+        let value = |flag: &str| parsed.value(flag).unwrap_or_default().to_string();
+        let (username, password) = (value("docker-username"), value("docker-password"));
+        if username.is_empty() || password.is_empty() {
+            return Err(CommandError::Plain(
+                "either --from-file or the combination of --docker-username, --docker-password and --docker-server is required".into(),
+            ));
+        }
+        let server = parsed.value("docker-server").unwrap_or("https://index.docker.io/v1/");
+        let quote = |text: &str| serde_json::Value::from(text).to_string();
+        let email = value("docker-email");
+        let email =
+            if email.is_empty() { String::new() } else { format!(",\"email\":{}", quote(&email)) };
+        let auth = crate::shell::text::encode(format!("{username}:{password}").as_bytes());
+        // In the order of kubectl's DockerConfigEntry fields.
+        let config = format!(
+            "{{\"auths\":{{{}:{{\"username\":{},\"password\":{}{email},\"auth\":{}}}}}}}",
+            quote(server),
+            quote(&username),
+            quote(&password),
+            quote(&auth)
+        );
+        BTreeMap::from([(".dockerconfigjson".to_string(), config)])
+    } else {
+        collect_data(parsed, inv)?.into_iter().collect()
+    };
+    let secret = Secret {
+        metadata: meta(&name),
+        data: Some(data.into_iter().map(|(k, v)| (k, ByteString(v.into_bytes()))).collect()),
+        type_: Some("kubernetes.io/dockerconfigjson".into()),
         ..Default::default()
     };
     create_generated(parsed, inv, secret)

@@ -164,9 +164,9 @@ fn read_log(
         ))));
     }
     let now = sim.now();
-    let kubelet = sim.kubelet_mut(&node).ok_or_else(waiting)?;
+    let (kubelet, mut disks) = sim.kubelet_mut(&node).ok_or_else(waiting)?;
     kubelet
-        .container_log(pod, container, previous, now)
+        .container_log(&mut disks, pod, container, previous, now)
         .map_err(|e| CommandError::Api(ApiError::BadRequest(e.0)))
 }
 

@@ -110,7 +110,7 @@ pub(super) fn resolve(
 }
 
 /// A Secret's values, decoded (`data` is bytes; the API server has already merged `stringData`).
-fn secret_values(secret: &Secret) -> BTreeMap<String, String> {
+pub(super) fn secret_values(secret: &Secret) -> BTreeMap<String, String> {
     let mut values: BTreeMap<String, String> = secret
         .data
         .iter()
@@ -125,7 +125,7 @@ fn secret_values(secret: &Secret) -> BTreeMap<String, String> {
 
 /// `$(VAR)` references to variables set earlier are replaced; `$$` escapes a dollar; anything
 /// else stays as written.
-fn expand(text: &str, env: &[(String, String)]) -> String {
+pub(super) fn expand(text: &str, env: &[(String, String)]) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find('$') {
@@ -150,7 +150,7 @@ fn expand(text: &str, env: &[(String, String)]) -> String {
 }
 
 /// The downward API's `fieldRef` values.
-fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> String {
+pub(super) fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> String {
     let meta = &pod.metadata;
     let spec = pod.spec.as_ref();
     let from_map = |map: Option<&BTreeMap<String, String>>, key: &str| {
@@ -179,7 +179,7 @@ fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> String {
 }
 
 /// The downward API's `resourceFieldRef` values, in the default divisor (cores rounded up, bytes).
-fn resource_value(container: &Container, resource: &str) -> String {
+pub(super) fn resource_value(container: &Container, resource: &str) -> String {
     let (section, name) = resource.split_once('.').unwrap_or(("", resource));
     let resources = container.resources.as_ref();
     let quantity = match section {

@@ -10,11 +10,13 @@ use super::runtime::{
     ContainerRuntime, Ended, PodRuntime, RunState, Running, Stopping, Termination,
 };
 use super::status::{is_sidecar, pod_ref};
+use super::volumes;
 use super::{Kubelet, container_field_path};
 use crate::api::{ApiServer, EventType};
 use crate::container::{ExecOutcome, Instance, Launch, Mount, State, Volumes};
 use crate::kubelet::images::ImageReference;
 use crate::podutil;
+use crate::storage::Disks;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler, ObjectReference, Pod};
 use std::rc::Rc;
@@ -70,8 +72,14 @@ fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
 impl Kubelet {
     /// One sync of a pod on this node. Returns when it next needs a look. Takes the pod to let
     /// go of it before writing its status, so the write changes the stored pod in place.
-    pub(super) fn sync_pod(&mut self, api: &mut ApiServer, pod: Rc<Pod>) -> Option<SimTime> {
+    pub(super) fn sync_pod(
+        &mut self,
+        api: &mut ApiServer,
+        disks: &mut Disks,
+        pod: Rc<Pod>,
+    ) -> Option<SimTime> {
         let uid = podutil::uid(&pod).to_string();
+        let now = api.now();
         let deleting = pod.metadata.deletion_timestamp.is_some();
         let mut runtime = match self.pods.remove(&uid) {
             Some(runtime) => runtime,
@@ -84,9 +92,17 @@ impl Kubelet {
             }
             None => self.admit(api, &pod)?,
         };
+        // The containers start only once every volume is set up.
+        let mounted = if deleting || runtime.evicted.is_some() {
+            Ok(())
+        } else {
+            self.set_up_volumes(api, disks, &pod, &mut runtime)
+        };
+        volumes::lend(disks, &mut runtime);
         let wake = if deleting {
             let wake = self.terminate_pod(api, &pod, &mut runtime);
             if wake.is_none() {
+                volumes::take_back(disks, &mut runtime, now);
                 // A static pod's mirror went when its file did; the pod it was is the kubelet's.
                 if !self.is_static(&uid) {
                     let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
@@ -105,12 +121,17 @@ impl Kubelet {
             }
             wake
         } else {
-            let wake = self.sync_containers(api, &pod, &mut runtime);
+            let wake = match mounted {
+                Ok(()) => self.sync_containers(api, &pod, &mut runtime),
+                Err(retry_at) => Some(retry_at),
+            };
+            let wake = earliest(wake, runtime.storage.refresh_at);
             if let Some(version) = self.write_pod_status(api, pod, &runtime) {
                 runtime.status_version = Some(version);
             }
             wake
         };
+        volumes::take_back(disks, &mut runtime, now);
         self.pods.insert(uid, runtime);
         wake
     }
@@ -385,17 +406,35 @@ impl Kubelet {
             .volume_mounts
             .iter()
             .flatten()
-            .map(|m| Mount {
-                volume: m.name.clone(),
-                mount_path: m.mount_path.clone(),
-                sub_path: m.sub_path.clone().filter(|p| !p.is_empty()),
-                read_only: m.read_only == Some(true),
+            .map(|m| {
+                let sub_path = m.sub_path.clone().filter(|p| !p.is_empty());
+                let mut volume = m.name.clone();
+                if sub_path.is_some() && runtime.storage.projected.contains(&volume) {
+                    // A subPath is bound at container start: later projections never reach it.
+                    let frozen = format!("{volume}/{}", container.name);
+                    let files = runtime.volumes.get(&volume).cloned().unwrap_or_default();
+                    runtime.volumes.insert(frozen.clone(), files);
+                    volume = frozen;
+                }
+                Mount {
+                    read_only: m.read_only == Some(true)
+                        || runtime.storage.forced_read_only(&m.name),
+                    volume,
+                    mount_path: m.mount_path.clone(),
+                    sub_path,
+                }
             })
             .collect();
+        // `$(VAR)` in the command and arguments names a variable of the container's environment.
+        let expand = |words: &Option<Vec<String>>| {
+            words.as_ref().map(|w| w.iter().map(|word| env::expand(word, &environment)).collect())
+        };
+        let (command, args): (Option<Vec<String>>, Option<Vec<String>>) =
+            (expand(&container.command), expand(&container.args));
         let launch = Launch {
             image: &image,
-            command: container.command.as_deref(),
-            args: container.args.as_deref(),
+            command: command.as_deref(),
+            args: args.as_deref(),
             env: &environment,
             // `GeneratePodHostNameAndDomain`: spec.hostname (an Indexed Job's `JOB-INDEX`)
             // when set, else the pod's name.

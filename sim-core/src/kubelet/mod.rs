@@ -17,18 +17,20 @@ mod pull;
 mod runtime;
 mod static_pods;
 mod status;
+mod volumes;
 
 use crate::api::{ApiServer, EventSource, EventType};
 use crate::container::{ExecOutcome, LogLine, Usage};
 use crate::podutil;
 use crate::rng::Rng;
+use crate::storage::Disks;
 use crate::time::SimTime;
 use backoff::Backoff;
 pub use cri::CriContainer;
 pub use eviction::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER, binary_quantity};
 pub use heartbeat::{LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerImage, ContainerStatus, HostIP, Node, Pod, PodIP,
+    ConfigMap, Container, ContainerImage, ContainerStatus, HostIP, Node, Pod, PodIP, Secret,
 };
 use runtime::{ContainerRuntime, PodRuntime};
 use serde::{Deserialize, Serialize};
@@ -188,8 +190,19 @@ impl Kubelet {
 
     /// Brings every pod bound to this node one step closer to its spec. Returns when the kubelet
     /// next has something to do (a pull finishing, a probe, a back-off ending).
-    pub fn sync(&mut self, api: &mut ApiServer) -> Option<SimTime> {
+    pub fn sync(&mut self, api: &mut ApiServer, disks: &mut Disks) -> Option<SimTime> {
         let now = api.now();
+        // A changed ConfigMap or Secret reaches the files projected from it at the pods' next
+        // periodic resync.
+        if api.kind_changed_since::<ConfigMap>(self.seen_api_version)
+            || api.kind_changed_since::<Secret>(self.seen_api_version)
+        {
+            self.schedule_projection_refresh(now);
+            self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
+        }
+        if api.kind_changed_since::<Node>(self.seen_api_version) {
+            self.wake_pods_awaiting_attach(now);
+        }
         let lease_due = self.renew_lease(api);
         let memory_pressure = self.eviction.memory_pressure;
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
@@ -256,7 +269,7 @@ impl Kubelet {
                 if podutil::is_terminal(&pod) && pod.metadata.deletion_timestamp.is_none() {
                     None
                 } else {
-                    self.sync_pod(api, pod)
+                    self.sync_pod(api, disks, pod)
                 };
             if let Some(runtime) = self.pods.get_mut(&uid) {
                 runtime.next_sync = next_sync;
@@ -315,20 +328,14 @@ impl Kubelet {
             self.last_pod_ip = host;
             ip
         };
-        // Every volume starts as an empty directory; what other volume types put in them comes
-        // with the storage issue.
-        let volumes = pod
-            .spec
-            .iter()
-            .flat_map(|s| s.volumes.iter().flatten())
-            .map(|v| (v.name.clone(), Default::default()))
-            .collect();
         Some(PodRuntime {
             namespace: podutil::namespace(pod).to_string(),
             name: podutil::name(pod).to_string(),
             ip,
             started_at: api.now(),
-            volumes,
+            // The volume manager sets them up before the first container starts.
+            volumes: BTreeMap::new(),
+            storage: Default::default(),
             containers: BTreeMap::new(),
             next_sync: None,
             status_version: None,
@@ -476,6 +483,7 @@ impl Kubelet {
     /// The log of a container: its current (or last) run, or with `previous` the run before.
     pub fn container_log(
         &mut self,
+        disks: &mut Disks,
         pod: &Pod,
         container: &str,
         previous: bool,
@@ -484,12 +492,14 @@ impl Kubelet {
         let uid = podutil::uid(pod).to_string();
         // Bring the process up to now so its latest lines are there.
         if let Some(runtime) = self.pods.get_mut(&uid) {
+            volumes::lend(disks, runtime);
             let volumes = &mut runtime.volumes;
             if let Some(running) =
                 runtime.containers.get_mut(container).and_then(ContainerRuntime::running_mut)
             {
                 running.instance.advance(volumes, now);
             }
+            volumes::take_back(disks, runtime, now);
         }
         let pod_name = podutil::name(pod).to_string();
         // A container that never ran has no log; `kubectl logs` words why from its status.
@@ -509,6 +519,7 @@ impl Kubelet {
     /// Runs `argv` in a running container (`kubectl exec`).
     pub fn exec(
         &mut self,
+        disks: &mut Disks,
         pod: &Pod,
         container: &str,
         argv: &[String],
@@ -519,19 +530,32 @@ impl Kubelet {
             .pods
             .get_mut(&uid)
             .ok_or_else(|| ContainerAccessError(format!("container not found ({container:?})")))?;
+        volumes::lend(disks, runtime);
         let volumes = &mut runtime.volumes;
-        let Some(container_runtime) = runtime.containers.get_mut(container) else {
-            return Err(ContainerAccessError(format!("container not found ({container:?})")));
+        let outcome = match runtime.containers.get_mut(container) {
+            None => Err(ContainerAccessError(format!("container not found ({container:?})"))),
+            Some(container_runtime) => match container_runtime.running_mut() {
+                Some(running) => {
+                    running.instance.advance(volumes, now);
+                    let outcome = running.instance.exec(volumes, argv, now);
+                    // The command may have signalled the main process: look when it next acts.
+                    let wake = match running.instance.advance(volumes, now) {
+                        crate::container::State::Exited { at, .. } => Some(at),
+                        crate::container::State::Running { next_wake } => next_wake,
+                    };
+                    if let Some(at) = wake {
+                        runtime.next_sync = Some(runtime.next_sync.map_or(at, |n| n.min(at)));
+                        self.next_wake = Some(self.next_wake.map_or(at, |n| n.min(at)));
+                    }
+                    Ok(outcome)
+                }
+                None => Err(ContainerAccessError(format!(
+                    "unable to upgrade connection: container not found ({container:?})"
+                ))),
+            },
         };
-        match container_runtime.running_mut() {
-            Some(running) => {
-                running.instance.advance(volumes, now);
-                Ok(running.instance.exec(volumes, argv, now))
-            }
-            None => Err(ContainerAccessError(format!(
-                "unable to upgrade connection: container not found ({container:?})"
-            ))),
-        }
+        volumes::take_back(disks, runtime, now);
+        outcome
     }
 
     /// Hands each running container of a pod the CPU its incoming requests ask for (the

@@ -2,6 +2,7 @@
 //! and its restart count. The API sees none of this except through the status the kubelet writes.
 
 use super::prober::Probes;
+use super::volumes::PodVolumes;
 use crate::container::{Instance, Volumes};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,12 @@ pub(super) struct PodRuntime {
     pub name: String,
     pub ip: String,
     pub started_at: SimTime,
-    /// The pod's volumes: they outlive container restarts and die with the pod.
+    /// The pod's volumes: they outlive container restarts and die with the pod (those that
+    /// live elsewhere are here only while lent to the containers).
     pub volumes: Volumes,
+    /// The volume manager's view of the pod's volumes.
+    #[serde(default)]
+    pub storage: PodVolumes,
     /// Init and regular containers by name (names are unique across both lists).
     pub containers: BTreeMap<String, ContainerRuntime>,
     /// When the pod next needs a look without any change (a pull finishing, a probe, a back-off

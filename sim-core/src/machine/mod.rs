@@ -9,10 +9,11 @@
 pub mod journal;
 pub mod systemd;
 
+use crate::container::Filesystem;
 use crate::time::SimTime;
 use journal::Journal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use systemd::{RESTART_SEC, UnitState};
 
@@ -31,7 +32,11 @@ const DIRECTORIES: &[&str] = &[
     "/etc",
     "/etc/kubernetes",
     MANIFEST_DIR,
+    "/home",
+    "/mnt",
+    "/opt",
     "/root",
+    "/srv",
     "/tmp",
     "/var",
     "/var/lib",
@@ -80,6 +85,10 @@ pub struct Machine {
     /// Moves whenever a file in the manifest directory is written or removed: the kubelet's
     /// file source reads the directory again.
     manifests_generation: u64,
+    /// Directories made after setup (`mkdir`, hostPath volumes of type DirectoryOrCreate): the
+    /// disk keeps them, empty or not.
+    #[serde(default)]
+    directories: BTreeSet<String>,
 }
 
 /// What happened to the kubelet process during [`Machine::tick`] or a `systemctl` command.
@@ -131,6 +140,7 @@ impl Machine {
             journal: Journal::default(),
             next_pid: 700 + hostname.len() as u32 * 17,
             manifests_generation: 1,
+            directories: BTreeSet::new(),
         };
         machine.journal.new_boot(boot_id);
         machine.try_start(kubelet_started_at);
@@ -360,9 +370,80 @@ impl Machine {
     }
 
     pub fn is_dir(&self, path: &str) -> bool {
-        DIRECTORIES.contains(&path) || {
+        DIRECTORIES.contains(&path) || self.directories.contains(path) || {
             let prefix = format!("{}/", path.trim_end_matches('/'));
-            self.files.keys().any(|p| p.starts_with(&prefix))
+            self.files.keys().chain(&self.directories).any(|p| p.starts_with(&prefix))
+        }
+    }
+
+    /// `mkdir` (with `parents`, `mkdir -p`): creates a directory on the disk.
+    pub fn make_dir(&mut self, path: &str, parents: bool) -> Result<(), String> {
+        if self.is_dir(path) {
+            return if parents { Ok(()) } else { Err("File exists".to_string()) };
+        }
+        if self.files.contains_key(path) {
+            return Err("File exists".to_string());
+        }
+        let parent = path.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+        if !self.is_dir(parent) {
+            if !parents {
+                return Err("No such file or directory".to_string());
+            }
+            self.make_dir(parent, true)?;
+        }
+        self.directories.insert(path.to_string());
+        Ok(())
+    }
+
+    /// The directory tree at `path` as a volume sees it (a hostPath volume: `path` is its root).
+    pub fn host_dir(&self, path: &str) -> Filesystem {
+        let mut volume = Filesystem::empty();
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let dirs = self.directories.iter().map(String::as_str).chain(DIRECTORIES.iter().copied());
+        for dir in dirs.filter_map(|d| d.strip_prefix(&prefix)) {
+            volume.put_dirs(&format!("/{dir}"));
+        }
+        for (full, file) in &self.files {
+            if let Some(inner) = full.strip_prefix(&prefix) {
+                volume.put_file(&format!("/{inner}"), &file.content);
+            }
+        }
+        volume
+    }
+
+    /// Writes back what containers did to a hostPath volume rooted at `path`: its files and
+    /// directories replace the ones there.
+    pub fn store_host_dir(&mut self, path: &str, volume: &Filesystem, now: SimTime) {
+        let root = path.trim_end_matches('/');
+        let prefix = format!("{root}/");
+        let manifests = self.manifests();
+        self.directories.retain(|d| !d.starts_with(&prefix));
+        let before = std::mem::take(&mut self.files);
+        let (mut kept, old): (BTreeMap<String, File>, BTreeMap<String, File>) =
+            before.into_iter().partition(|(p, _)| !p.starts_with(&prefix));
+        for (inner, text) in volume.entries() {
+            let full = if inner == "/" { root.to_string() } else { format!("{root}{inner}") };
+            match text {
+                None => {
+                    if !DIRECTORIES.contains(&full.as_str()) {
+                        self.directories.insert(full);
+                    }
+                }
+                Some(text) => {
+                    let file = match old.get(&full) {
+                        Some(file) if file.content == text => file.clone(),
+                        Some(file) => {
+                            File { content: text.to_string(), mode: file.mode, modified: now }
+                        }
+                        None => File { content: text.to_string(), mode: 0o644, modified: now },
+                    };
+                    kept.insert(full, file);
+                }
+            }
+        }
+        self.files = kept;
+        if self.manifests() != manifests {
+            self.manifests_generation += 1;
         }
     }
 
@@ -375,14 +456,15 @@ impl Machine {
         let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
         let mut entries: BTreeMap<String, bool> = BTreeMap::new();
         let paths = self.files.keys().map(String::as_str).chain(DIRECTORIES.iter().copied());
-        for full in paths {
+        for full in paths.chain(self.directories.iter().map(String::as_str)) {
             if let Some(rest) = full.strip_prefix(&prefix).filter(|r| !r.is_empty()) {
                 match rest.split_once('/') {
                     Some((dir, _)) => {
                         entries.insert(dir.to_string(), true);
                     }
                     None => {
-                        entries.entry(rest.to_string()).or_insert(DIRECTORIES.contains(&full));
+                        let dir = DIRECTORIES.contains(&full) || self.directories.contains(full);
+                        entries.entry(rest.to_string()).or_insert(dir);
                     }
                 }
             }

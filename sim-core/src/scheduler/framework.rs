@@ -4,7 +4,7 @@
 
 use super::cache::Snapshot;
 use super::plugins::node_affinity::RequiredNodeAffinity;
-use super::plugins::{inter_pod_affinity, pod_topology_spread};
+use super::plugins::{inter_pod_affinity, pod_topology_spread, volume_binding};
 use crate::api::selector::{Operator, Requirement, Selector};
 use crate::quantity;
 use crate::time::SimTime;
@@ -459,6 +459,8 @@ pub mod events {
     pub const ASSIGNED_POD_UPDATE: u32 = 1 << 5;
     pub const ASSIGNED_POD_DELETE: u32 = 1 << 6;
     pub const NAMESPACE: u32 = 1 << 7;
+    /// A PersistentVolumeClaim, PersistentVolume or StorageClass was added or changed.
+    pub const STORAGE: u32 = 1 << 8;
 }
 
 /// What one scheduling cycle knows about the pod being placed, computed once before the nodes
@@ -479,6 +481,9 @@ pub struct CycleState<'a> {
     /// The pods the pod's Services and workload select, for the default topology spreading
     /// (`None` when nothing selects it).
     pub default_spread_selector: Option<Selector>,
+    /// VolumeBinding's PreFilter: the pod's claims and the volumes they have or could get
+    /// (`None` when the pod has no claims).
+    pub volume_binding: Option<volume_binding::PreFilterState>,
     /// The filters that have something to check for this pod (the others' PreFilter said
     /// Skip), in the profile's order.
     pub filters: Vec<&'static dyn FilterPlugin>,
@@ -491,6 +496,7 @@ impl<'a> CycleState<'a> {
         snapshot: &'a Snapshot,
         nominated: BTreeMap<String, Resources>,
         default_spread_selector: Option<Selector>,
+        volume_binding: Option<volume_binding::PreFilterState>,
     ) -> Self {
         let mut state = CycleState {
             pod,
@@ -501,6 +507,7 @@ impl<'a> CycleState<'a> {
             topology_spread: None,
             nominated,
             default_spread_selector,
+            volume_binding,
             filters: Vec::new(),
         };
         state.pre_filter(&|_| false);

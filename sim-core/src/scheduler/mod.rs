@@ -18,13 +18,15 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use cache::Snapshot;
 use explanation::{Attempt, Explanation, Outcome};
-use framework::{CycleState, PodInfo, PodRequests, Rejection, Resources, events};
+use framework::{Code, CycleState, PodInfo, PodRequests, Rejection, Resources, events};
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    Namespace, Node, Pod, PodCondition, ReplicationController, Service,
+    Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition,
+    ReplicationController, Service,
 };
+use k8s_openapi::api::storage::v1::StorageClass;
 use plugins::default_preemption::{self, Candidate, Preemption};
-use plugins::{FILTERS, SCORES};
+use plugins::{FILTERS, SCORES, volume_binding};
 use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,6 +63,10 @@ pub struct Scheduler {
     nominations: BTreeMap<String, String>,
     /// The API's resourceVersion after the last pass: while it stays, there is nothing new.
     seen_api_version: u64,
+    /// Pods whose claims PreBind handed to the PersistentVolume controller, by uid: their
+    /// namespace, name and node. Each is bound once all its claims are.
+    #[serde(default)]
+    waiting_on_volumes: BTreeMap<String, (String, String, String)>,
 }
 
 /// The outcome of one scheduling cycle for one pod.
@@ -87,6 +93,7 @@ impl Scheduler {
             explanations_made: 0,
             nominations: BTreeMap::new(),
             seen_api_version: 0,
+            waiting_on_volumes: BTreeMap::new(),
         }
     }
 
@@ -102,7 +109,8 @@ impl Scheduler {
         let seen = self.seen_api_version;
         let relevant = api.kind_changed_since::<Pod>(seen)
             || api.kind_changed_since::<Node>(seen)
-            || api.kind_changed_since::<Namespace>(seen);
+            || api.kind_changed_since::<Namespace>(seen)
+            || storage_changed(api, seen);
         let due = self.queue.next_wake().is_some_and(|at| at <= now);
         if !relevant && !due && !self.queue.has_active() {
             self.seen_api_version = api.resource_version();
@@ -110,7 +118,7 @@ impl Scheduler {
         }
         self.observe(api);
         self.queue.flush(now);
-        let mut happened = 0;
+        let mut happened = self.finish_volume_binding(api);
         for uid in self.queue.active() {
             let Some(queued) = self.queue.get(&uid) else { continue };
             let Ok(pod) = api.get::<Pod>(&queued.namespace, &queued.name) else {
@@ -123,6 +131,16 @@ impl Scheduler {
             }
             let pod = pod.clone();
             match self.schedule_one(api, &pod) {
+                Decision::Bind(node, _) if volume_binding::pre_bind(api, &pod, &node) => {
+                    // PreBind waits for the claims to be bound before the pod is.
+                    self.queue.remove(&uid);
+                    let key = (
+                        podutil::namespace(&pod).to_string(),
+                        podutil::name(&pod).to_string(),
+                        node,
+                    );
+                    self.waiting_on_volumes.insert(uid.clone(), key);
+                }
                 Decision::Bind(node, info) => {
                     self.bind(api, &pod, &node, *info);
                     happened |= events::ASSIGNED_POD_ADD;
@@ -151,9 +169,15 @@ impl Scheduler {
     fn observe(&mut self, api: &ApiServer) {
         let now = api.now();
         let since = self.seen_api_version;
-        let happened = self.cache.sync(api);
+        let mut happened = self.cache.sync(api);
+        if storage_changed(api, since) {
+            happened |= events::STORAGE;
+        }
         for pod in api.changed_since::<Pod>(since) {
             let uid = podutil::uid(pod);
+            if self.waiting_on_volumes.contains_key(uid) {
+                continue;
+            }
             let version = pod.metadata.resource_version.as_deref().unwrap_or_default();
             if !is_pending(pod) {
                 self.queue.remove(uid);
@@ -194,6 +218,29 @@ impl Scheduler {
         if happened != 0 {
             self.queue.move_for_events(happened, now);
         }
+    }
+
+    /// Binds the pods whose claims PreBind was waiting for, now that they are bound. Returns
+    /// the cluster events that caused.
+    fn finish_volume_binding(&mut self, api: &mut ApiServer) -> u32 {
+        let mut happened = 0;
+        for (uid, (namespace, name, node)) in std::mem::take(&mut self.waiting_on_volumes) {
+            let Ok(pod) = api.get::<Pod>(&namespace, &name).cloned() else { continue };
+            if podutil::uid(&pod) != uid || !is_pending(&pod) {
+                continue;
+            }
+            match volume_binding::pre_filter(api, &pod) {
+                Ok(Some(state)) if !state.all_bound() => {
+                    self.waiting_on_volumes.insert(uid, (namespace, name, node));
+                }
+                _ => {
+                    let info = PodInfo::new(&pod);
+                    self.bind(api, &pod, &node, info);
+                    happened |= events::ASSIGNED_POD_ADD;
+                }
+            }
+        }
+        happened
     }
 
     /// One scheduling cycle: filter the nodes, score the feasible ones, pick the best; when
@@ -238,8 +285,31 @@ impl Scheduler {
             };
         }
         let nominated = nominated_requests(api, &self.nominations, pod);
-        let mut state =
-            CycleState::new(pod, snapshot, nominated, default_spread_selector(api, pod));
+        let (volumes, unresolvable) = match volume_binding::pre_filter(api, pod) {
+            Ok(volumes) => (volumes, None),
+            Err(reason) => (None, Some(reason)),
+        };
+        let spread = default_spread_selector(api, pod);
+        let mut state = CycleState::new(pod, snapshot, nominated, spread, volumes);
+        if let Some(reason) = unresolvable {
+            // A PreFilter rejection: every node fails for the same reason, told once.
+            let rejection = Rejection {
+                plugin: "VolumeBinding",
+                code: Code::UnschedulableAndUnresolvable,
+                reasons: vec![reason.clone()],
+            };
+            let statuses = vec![Some(rejection); total];
+            let mut message = format!("0/{total} nodes are available: {reason}.");
+            if let Preemption::Failed(why) =
+                default_preemption::preempt(&mut state, snapshot, &statuses)
+            {
+                message.push_str(&format!(
+                    " {}, preemption: {why}",
+                    plugins::dynamic_resources::NO_CLAIMS
+                ));
+            }
+            return Decision::Unschedulable { message, events: events::STORAGE, nominate: None };
+        }
 
         // A pod that preempted tries its nominated node first (`evaluateNominatedNode`).
         let nominated_node = pod
@@ -390,7 +460,8 @@ impl Scheduler {
             return Err(vec![format!("nodes \"{node}\" not found")]);
         };
         let nominated = nominated_requests(api, &self.nominations, &pod);
-        let state = CycleState::new(&pod, &self.cache, nominated, None);
+        let volumes = volume_binding::pre_filter(api, &pod).map_err(|reason| vec![reason])?;
+        let state = CycleState::new(&pod, &self.cache, nominated, None, volumes);
         let info = &self.cache.nodes[index];
         let verdict_here = state.run_filters(info);
         let mut attempt = Attempt {
@@ -410,6 +481,14 @@ impl Scheduler {
         match verdict_here {
             Ok(()) => {
                 self.keep_explanation(podutil::uid(&pod), attempt);
+                if volume_binding::pre_bind(api, &pod, node) {
+                    let uid = podutil::uid(&pod).to_string();
+                    self.queue.remove(&uid);
+                    let key = (namespace.to_string(), name.to_string(), node.to_string());
+                    self.waiting_on_volumes.insert(uid, key);
+                    self.seen_api_version = api.resource_version();
+                    return Ok(());
+                }
                 self.bind(api, &pod, node, pod_info);
                 self.queue.move_for_events(events::ASSIGNED_POD_ADD, api.now());
                 self.seen_api_version = api.resource_version();
@@ -426,6 +505,13 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Whether a claim, volume or class changed: VolumeBinding's cluster events.
+fn storage_changed(api: &ApiServer, since: u64) -> bool {
+    api.kind_changed_since::<PersistentVolumeClaim>(since)
+        || api.kind_changed_since::<PersistentVolume>(since)
+        || api.kind_changed_since::<StorageClass>(since)
 }
 
 /// `numFeasibleNodesToFind`: every node on small clusters; on large ones a share falling from

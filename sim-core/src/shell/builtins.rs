@@ -26,6 +26,8 @@ const COMMANDS: &[(&str, &str)] = &[
     ("head", "the first lines: head [-n N] [FILE]"),
     ("tail", "the last lines: tail [-n N] [FILE]"),
     ("wc", "count lines, words and bytes: wc [-l] [FILE]"),
+    ("tr", "translate or delete characters: tr -cd 'a-zA-Z0-9'"),
+    ("base64", "encode, or decode with -d: echo -n admin | base64"),
     ("clear", "clear the console"),
     ("help", "this list"),
 ];
@@ -56,7 +58,12 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "cat" => cat(shell, args, stdin, &mut output),
         "echo" => echo(args, &mut output),
         "grep" => grep(shell, args, stdin, &mut output),
+        "head" if args.iter().any(|a| a.starts_with("-c") || a.starts_with("--bytes")) => {
+            super::text::head_bytes(shell, sim, args, stdin, &mut output)
+        }
         "head" => head_or_tail(shell, "head", args, stdin, &mut output),
+        "tr" => super::text::tr(args, stdin, &mut output),
+        "base64" => super::text::base64(shell, sim, args, stdin, &mut output),
         "tail" => head_or_tail(shell, "tail", args, stdin, &mut output),
         "wc" => wc(shell, args, stdin, &mut output),
         "help" => help(&mut output),
@@ -392,6 +399,6 @@ fn help(out: &mut Output) -> i32 {
     for (name, what) in COMMANDS {
         out.out(format!("  {name:<8} {what}\n"));
     }
-    out.out("It also understands quotes, # comments, pipes (|), ;, && and ||, > and >> into workspace files,\nand here-documents (kubectl apply -f - <<EOF ... EOF).\n");
+    out.out("It also understands quotes, # comments, pipes (|), ;, && and ||, > and >> into workspace files,\nhere-documents (kubectl apply -f - <<EOF ... EOF) and command substitution: $(...).\n");
     0
 }

@@ -2,9 +2,11 @@
 //! `sleep` (which advances virtual time), and a few file commands on the lesson's workspace.
 
 mod builtins;
+mod expand;
 mod node;
 mod output;
 mod parse;
+pub(crate) mod text;
 
 pub use node::NodeSession;
 pub use output::{Output, Stream};
@@ -135,7 +137,7 @@ impl Shell {
                 Connector::Or => status != 0,
             };
             if runs {
-                let result = self.run_pipeline(sim, pipeline);
+                let result = self.run_pipeline(sim, pipeline, &entry.substitutions);
                 status = result.status;
                 clear |= result.clear;
                 output.extend(result.output);
@@ -185,7 +187,12 @@ impl Shell {
         }
     }
 
-    fn run_pipeline(&mut self, sim: &mut Simulation, pipeline: &Pipeline) -> builtins::Result {
+    fn run_pipeline(
+        &mut self,
+        sim: &mut Simulation,
+        pipeline: &Pipeline,
+        substitutions: &[String],
+    ) -> builtins::Result {
         let mut terminal = Output::default();
         let mut stdin = String::new();
         let mut last = builtins::Result::default();
@@ -205,10 +212,11 @@ impl Shell {
                 },
                 None => std::mem::take(&mut stdin),
             };
+            let words = self.expand_words(sim, &command.words, substitutions, &mut terminal);
             let mut result = if self.node.is_some() {
-                node::run(self, sim, &command.words, &input)
+                node::run(self, sim, &words, &input)
             } else {
-                builtins::run(self, sim, &command.words, &input)
+                builtins::run(self, sim, &words, &input)
             };
             if command.stderr_to_stdout {
                 let merged = result.output.combined();

@@ -116,6 +116,17 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "ls" => ls(sim, &session, args, &mut output),
         "cat" => cat(sim, &session, args, stdin, &mut output),
         "rm" => rm(sim, &session, args, &mut output),
+        "mkdir" => mkdir(sim, &session, args, &mut output),
+        "sh" | "bash" if args.first().is_some_and(|a| a == "-c") => {
+            // `sh -c 'echo … > FILE'`: the script runs in this same shell.
+            let mut status = 0;
+            for entry in super::parse::entries(args.get(1).map_or("", String::as_str)) {
+                let ran = shell.run_entry(sim, entry);
+                status = ran.status;
+                output.extend(ran.output);
+            }
+            status
+        }
         "echo" | "clear" | "sleep" | "timeout" | "help" => {
             return builtins::run(shell, sim, words, stdin);
         }
@@ -289,6 +300,20 @@ fn cat(
                 out.err_line(format!("cat: {typed}: No such file or directory"));
                 status = 1;
             }
+        }
+    }
+    status
+}
+
+fn mkdir(sim: &mut Simulation, session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
+    let parents = args.iter().any(|a| a == "-p" || a == "--parents");
+    let mut status = 0;
+    for typed in args.iter().filter(|a| !a.starts_with('-')) {
+        let path = session.path(typed);
+        let made = sim.on_machine(session.node(), |machine, _| machine.make_dir(&path, parents));
+        if let Some(Err(problem)) = made {
+            out.err_line(format!("mkdir: cannot create directory '{typed}': {problem}"));
+            status = 1;
         }
     }
     status

@@ -10,7 +10,19 @@ pub struct Entry {
     /// The entry's first line, as typed.
     pub first_line: String,
     pub list: Vec<(Connector, Pipeline)>,
+    /// The scripts of the entry's command substitutions (`$(...)`), which its words name by
+    /// index with [`SUBSTITUTION`] or [`QUOTED_SUBSTITUTION`] markers; they run when the
+    /// command they are part of does.
+    pub substitutions: Vec<String>,
 }
+
+/// Marks where an unquoted `$(...)` stands in a word: the marker, its index in
+/// [`Entry::substitutions`] in decimal, and [`SUBSTITUTION_END`]. Its output is split into
+/// words, as bash splits an unquoted substitution.
+pub const SUBSTITUTION: char = '\u{E000}';
+/// The same inside double quotes: the output stays one word.
+pub const QUOTED_SUBSTITUTION: char = '\u{E002}';
+pub const SUBSTITUTION_END: char = '\u{E001}';
 
 /// How a pipeline follows the one before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,8 +75,13 @@ pub enum ParseError {
 
 /// Splits a whole script into entries, each parsed or refused on its own.
 pub fn entries(script: &str) -> Vec<Result<Entry, ParseError>> {
-    let mut parser =
-        Parser { chars: script.chars().collect(), pos: 0, line: 1, heredocs: Vec::new() };
+    let mut parser = Parser {
+        chars: script.chars().collect(),
+        pos: 0,
+        line: 1,
+        heredocs: Vec::new(),
+        substitutions: Vec::new(),
+    };
     let mut out = Vec::new();
     while let Some(entry) = parser.next_entry() {
         out.push(entry);
@@ -84,6 +101,8 @@ struct Parser {
     line: usize,
     /// Here-documents of the current line whose bodies start after its newline.
     heredocs: Vec<PendingHereDoc>,
+    /// The command substitutions of the entry being parsed.
+    substitutions: Vec<String>,
 }
 
 struct PendingHereDoc {
@@ -176,6 +195,7 @@ impl Parser {
         let start = self.pos;
         let first_line = self.line_text(start);
         self.heredocs.clear();
+        self.substitutions.clear();
         let mut bodies: Vec<((usize, usize), String)> = Vec::new();
         let result = self.parse_list(&mut bodies);
         Some(match result {
@@ -187,7 +207,8 @@ impl Parser {
                         command.stdin = Some(Input::HereDoc(body));
                     }
                 }
-                Ok(Entry { first_line, list })
+                let substitutions = std::mem::take(&mut self.substitutions);
+                Ok(Entry { first_line, list, substitutions })
             }
             Err((incomplete, message)) => {
                 if !incomplete {
@@ -505,6 +526,13 @@ impl Parser {
                                     ));
                                 }
                             },
+                            Some('$') if self.peek() == Some('(') => {
+                                self.bump();
+                                let index = self.substitution()?;
+                                word.push(QUOTED_SUBSTITUTION);
+                                word.push_str(&index.to_string());
+                                word.push(SUBSTITUTION_END);
+                            }
                             Some('$' | '`') => return Err(unsupported_expansion()),
                             Some(ch) => word.push(ch),
                             None => {
@@ -535,6 +563,13 @@ impl Parser {
                     {
                         self.bump();
                         word.push('$');
+                    } else if c == '$' && next == Some('(') {
+                        self.bump();
+                        self.bump();
+                        let index = self.substitution()?;
+                        word.push(SUBSTITUTION);
+                        word.push_str(&index.to_string());
+                        word.push(SUBSTITUTION_END);
                     } else {
                         return Err(unsupported_expansion());
                     }
@@ -546,6 +581,48 @@ impl Parser {
             }
         }
         Ok(Token::Word(word))
+    }
+
+    /// Reads a command substitution's script, just after its `$(`, up to the matching `)`
+    /// (quotes and nested parentheses included); returns its index in the entry.
+    fn substitution(&mut self) -> Result<usize, Fail> {
+        let mut script = String::new();
+        let mut depth = 1;
+        let eof = || (true, "unexpected EOF while looking for matching `)'".to_string());
+        loop {
+            let c = self.bump().ok_or_else(eof)?;
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                '\'' | '"' => {
+                    script.push(c);
+                    loop {
+                        let inner = self.bump().ok_or_else(eof)?;
+                        script.push(inner);
+                        if inner == '\\' && c == '"' {
+                            script.extend(self.bump());
+                        } else if inner == c {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                '\\' => {
+                    script.push(c);
+                    script.extend(self.bump());
+                    continue;
+                }
+                _ => {}
+            }
+            script.push(c);
+        }
+        self.substitutions.push(script);
+        Ok(self.substitutions.len() - 1)
     }
 
     fn raw_since(&self, start: usize) -> String {
@@ -572,11 +649,7 @@ fn unescape_heredoc(body: &str) -> String {
 }
 
 fn unsupported_expansion() -> Fail {
-    (
-        false,
-        "variables and command substitution ($VAR, $(...), `...`) are not supported yet"
-            .to_string(),
-    )
+    (false, "variables ($VAR) and backquotes (`...`) are not supported yet; $(...) is".to_string())
 }
 
 fn unexpected(token: &Token) -> Fail {
@@ -713,5 +786,16 @@ mod tests {
     fn expansions_are_refused_plainly() {
         assert!(matches!(&entries("echo $HOME")[0], Err(ParseError::Syntax { .. })));
         assert_eq!(words_of("echo $"), vec![vec!["echo", "$"]]);
+    }
+
+    #[test]
+    fn command_substitutions_are_kept_for_run_time() {
+        let parsed = entries("k create x --v=$(head -c 5 f | tr -cd 'a-z)' ) \"$(echo (a))\"");
+        let entry = parsed[0].as_ref().unwrap();
+        assert_eq!(entry.substitutions, ["head -c 5 f | tr -cd 'a-z)' ", "echo (a)"]);
+        let words = &entry.list[0].1.commands[0].words;
+        assert_eq!(words[3], format!("--v={SUBSTITUTION}0{SUBSTITUTION_END}"));
+        assert_eq!(words[4], format!("{QUOTED_SUBSTITUTION}1{SUBSTITUTION_END}"));
+        assert!(matches!(&entries("echo $(date")[0], Err(ParseError::Incomplete { .. })));
     }
 }

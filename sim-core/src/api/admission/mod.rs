@@ -12,6 +12,7 @@ pub mod workloads;
 
 pub use pod::default_pod_spec;
 pub use scheduling::system_priority_classes;
+pub use storage::{PV_PROTECTION, PVC_PROTECTION};
 
 use super::{ApiError, ApiServer, DeletionMode, FieldError};
 use k8s_openapi::api::apps::v1::ControllerRevision;

@@ -1,7 +1,8 @@
 //! Admission for storage: PersistentVolumes, PersistentVolumeClaims and StorageClasses.
 
 use super::Admission;
-use crate::api::FieldError;
+use crate::api::{ApiError, ApiServer, FieldError};
+use crate::controllers::persistentvolume::DEFAULT_CLASS;
 use k8s_openapi::api::core::v1::{
     PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStatus, PersistentVolumeStatus,
 };
@@ -22,7 +23,24 @@ fn validate_access_modes(modes: Option<&Vec<String>>, field: &str) -> Vec<FieldE
     }
 }
 
+/// The StorageObjectInUseProtection admission plugin's finalizers: a claim in use by a pod, or a
+/// volume bound to a claim, is only removed once that ends.
+pub const PVC_PROTECTION: &str = "kubernetes.io/pvc-protection";
+pub const PV_PROTECTION: &str = "kubernetes.io/pv-protection";
+
+fn protect(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, finalizer: &str) {
+    let finalizers = meta.finalizers.get_or_insert_with(Vec::new);
+    if !finalizers.iter().any(|f| f == finalizer) {
+        finalizers.push(finalizer.to_string());
+    }
+}
+
 impl Admission for PersistentVolume {
+    fn allocate(&mut self, _api: &mut ApiServer) -> Result<(), ApiError> {
+        protect(&mut self.metadata, PV_PROTECTION);
+        Ok(())
+    }
+
     fn apply_defaults(&mut self) {
         let spec = self.spec.get_or_insert_with(Default::default);
         spec.persistent_volume_reclaim_policy.get_or_insert_with(|| "Retain".into());
@@ -46,6 +64,30 @@ impl Admission for PersistentVolume {
 }
 
 impl Admission for PersistentVolumeClaim {
+    /// The DefaultStorageClass admission plugin: a claim that names no class (the field absent,
+    /// not `""`) gets the default class, if there is one.
+    fn allocate(&mut self, api: &mut ApiServer) -> Result<(), ApiError> {
+        protect(&mut self.metadata, PVC_PROTECTION);
+        let spec = self.spec.get_or_insert_with(Default::default);
+        if spec.storage_class_name.is_none() {
+            let is_default = |c: &&StorageClass| {
+                c.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(DEFAULT_CLASS))
+                    .map(String::as_str)
+                    == Some("true")
+            };
+            // The newest default wins when there are several.
+            let default = api
+                .list::<StorageClass>(None)
+                .filter(is_default)
+                .max_by_key(|c| c.metadata.creation_timestamp.clone().map(|t| t.0));
+            spec.storage_class_name = default.and_then(|c| c.metadata.name.clone());
+        }
+        Ok(())
+    }
+
     fn apply_defaults(&mut self) {
         let spec = self.spec.get_or_insert_with(Default::default);
         spec.volume_mode.get_or_insert_with(|| "Filesystem".into());

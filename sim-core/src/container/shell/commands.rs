@@ -31,6 +31,8 @@ pub(crate) struct Tool<'a, 'b> {
     pub env: Environment<'a>,
     pub cwd: &'a str,
     pub clock: SimTime,
+    /// Debian's `sh` (dash) runs it: its `echo` interprets backslash escapes.
+    pub dash: bool,
     pub out: String,
     pub err: String,
 }
@@ -209,7 +211,7 @@ fn split_flags<'a>(args: &'a [String], flags: &str) -> (String, Vec<&'a String>)
 
 fn echo(t: &mut Tool) -> i32 {
     let mut newline = true;
-    let mut escapes = false;
+    let mut escapes = t.dash;
     let mut args = t.args;
     while let Some(first) = args.first() {
         if first.len() > 1

@@ -239,6 +239,9 @@ pub(crate) struct Machine {
     /// When the last `sleep … &` ends.
     jobs_until: Option<SimTime>,
     pid: u32,
+    /// The signal a `kill 1` sent the container's main process (an exec's shell is not PID 1).
+    #[serde(default)]
+    signalled_pid1: Option<i32>,
 }
 
 impl Machine {
@@ -277,7 +280,13 @@ impl Machine {
             term: None,
             jobs_until: None,
             pid: 1,
+            signalled_pid1: None,
         }
+    }
+
+    /// The signal this shell sent PID 1 with `kill`, if any (9 for SIGKILL, 15 for SIGTERM).
+    pub(crate) fn signalled_pid1(&self) -> Option<i32> {
+        self.signalled_pid1
     }
 
     pub(crate) fn set_pid(&mut self, pid: u32) {
@@ -914,6 +923,7 @@ impl Machine {
             env: Environment { vars: &self.vars, assigns },
             cwd: &self.cwd,
             clock: self.clock,
+            dash: self.dialect == Dialect::Dash,
             out: String::new(),
             err: String::new(),
         };
@@ -1441,6 +1451,13 @@ impl Machine {
                 self.status = 0;
             }
             "kill" => {
+                // Only the container's main process is known to the lab: `kill 1` reaches it.
+                if self.pid != 1 && args.iter().any(|a| a == "1") {
+                    let kill = args
+                        .iter()
+                        .any(|a| ["-9", "-KILL", "-SIGKILL", "-s KILL"].contains(&a.as_str()));
+                    self.signalled_pid1 = Some(if kill { 9 } else { 15 });
+                }
                 self.status = 0;
             }
             "command" | "type" | "which"

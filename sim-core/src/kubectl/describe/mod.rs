@@ -6,6 +6,7 @@
 mod autoscaling;
 mod batch;
 mod sets;
+mod storage;
 mod workloads;
 
 use super::flags::{Flag, Parsed};
@@ -251,6 +252,8 @@ fn describe(
         "HorizontalPodAutoscaler" => autoscaling::describe_hpa(&mut w, object),
         "Job" => batch::describe_job(&mut w, object),
         "CronJob" => batch::describe_cronjob(&mut w, object),
+        "PersistentVolume" => storage::describe_persistent_volume(&mut w, object),
+        "PersistentVolumeClaim" => storage::describe_persistent_volume_claim(&mut w, api, object),
         _ => describe_generic(&mut w, kind, object),
     }
     // kubectl's Namespace and Secret describers print no events.

@@ -660,7 +660,7 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                         text(o, "/spec/capacity/storage"),
                         access_modes(o.pointer("/spec/accessModes")),
                         text(o, "/spec/persistentVolumeReclaimPolicy"),
-                        text(o, "/status/phase"),
+                        phase_or_terminating(o),
                         claim,
                         text(o, "/spec/storageClassName"),
                         or_none(text(o, "/spec/volumeAttributesClassName")),
@@ -687,7 +687,7 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 (
                     vec![
                         name(o),
-                        text(o, "/status/phase"),
+                        phase_or_terminating(o),
                         text(o, "/spec/volumeName"),
                         text(o, "/status/capacity/storage"),
                         access_modes(o.pointer("/status/accessModes")),
@@ -912,20 +912,29 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
 }
 
 fn access_modes(modes: Option<&Value>) -> String {
-    let short: Vec<&str> = modes
+    let modes: Vec<String> = modes
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|m| match m {
-            "ReadWriteOnce" => "RWO",
-            "ReadOnlyMany" => "ROX",
-            "ReadWriteMany" => "RWX",
-            "ReadWriteOncePod" => "RWOP",
-            other => other,
-        })
+        .map(str::to_string)
         .collect();
-    short.join(",")
+    access_modes_text(&modes)
+}
+
+/// Access modes as kubectl abbreviates them, in its fixed order (`GetAccessModesAsString`).
+pub fn access_modes_text(modes: &[String]) -> String {
+    [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ]
+    .iter()
+    .filter(|(mode, _)| modes.iter().any(|m| m == mode))
+    .map(|(_, short)| *short)
+    .collect::<Vec<_>>()
+    .join(",")
 }
 
 /// The table `kubectl get` prints for `objects` of `kind`.
@@ -1034,6 +1043,16 @@ fn decorate(
         table.row(row);
     }
     table
+}
+
+/// A volume's or claim's phase, or `Terminating` once it is being deleted (kubectl's printers
+/// for both).
+fn phase_or_terminating(o: &Value) -> String {
+    if o.pointer("/metadata/deletionTimestamp").is_some() {
+        "Terminating".to_string()
+    } else {
+        text(o, "/status/phase")
+    }
 }
 
 #[cfg(test)]

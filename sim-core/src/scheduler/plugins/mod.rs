@@ -1,9 +1,7 @@
 //! The registry of the default scheduler profile's plugins, in kube-scheduler's order.
 //! Adding a plugin means writing its file and listing it here.
 //!
-//! Not simulated: VolumeBinding, VolumeRestrictions, NodeVolumeLimits and VolumeZone (storage
-//! arrives later; a volume filter goes into `FILTERS` between NodeResourcesFit and
-//! PodTopologySpread, as in kube-scheduler) and SchedulingGates.
+//! Not simulated: VolumeRestrictions, NodeVolumeLimits, VolumeZone and SchedulingGates.
 
 mod balanced_allocation;
 pub mod default_preemption;
@@ -17,6 +15,7 @@ mod node_resources_fit;
 mod node_unschedulable;
 pub mod pod_topology_spread;
 mod taint_toleration;
+pub mod volume_binding;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 
@@ -29,6 +28,7 @@ pub static FILTERS: &[&dyn FilterPlugin] = &[
     &node_affinity::NodeAffinity,
     &node_ports::NodePorts,
     &node_resources_fit::NodeResourcesFit,
+    &volume_binding::VolumeBinding,
     &pod_topology_spread::PodTopologySpread,
     &inter_pod_affinity::InterPodAffinity,
 ];

@@ -1,0 +1,451 @@
+//! The kubelet's volume manager: sets up a pod's volumes before its containers start (emptyDir,
+//! hostPath with its type checks, ConfigMap, Secret, downward API and projected files, the
+//! PersistentVolume behind a claim), projects ConfigMap and Secret files again at the pod's
+//! periodic resync, and lends the containers the volumes whose files live elsewhere (the node's
+//! disk, network storage) while they run.
+
+use super::Kubelet;
+use super::env;
+use super::runtime::PodRuntime;
+use crate::api::{ApiServer, EventType};
+use crate::container::{Filesystem, normalize_path};
+use crate::controllers::attach_detach::attachment_name;
+use crate::podutil;
+use crate::storage::Disks;
+use crate::time::SimTime;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, DownwardAPIVolumeFile, KeyToPath, Node, PersistentVolume, PersistentVolumeClaim,
+    Pod, Secret, Volume,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// How often the kubelet resyncs a running pod (`syncFrequency`, 1 minute). Files projected from
+/// ConfigMaps and Secrets change then: kubernetes.io ("Mounted ConfigMaps are updated
+/// automatically") puts the delay at "the kubelet sync period + cache propagation delay", and
+/// the default Watch strategy propagates at once.
+const SYNC_FREQUENCY: Duration = Duration::from_secs(60);
+/// A failed mount is retried with nestedpendingoperations' back-off: 500 ms, doubling, at most
+/// 2m2s.
+const MOUNT_RETRY_INITIAL: Duration = Duration::from_millis(500);
+const MOUNT_RETRY_MAX: Duration = Duration::from_secs(122);
+
+/// Where the files of a volume live when no container uses them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum Backing {
+    /// The node's disk at this path (hostPath; a hostPath or local PersistentVolume).
+    Host(String),
+    /// Network storage, by handle (nfs, a cloud disk).
+    Network(String),
+}
+
+/// What the volume manager keeps about one pod.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(super) struct PodVolumes {
+    /// Every volume is set up: the containers may start.
+    pub mounted: bool,
+    /// Volumes whose files live outside the pod, by volume name.
+    pub backing: BTreeMap<String, Backing>,
+    /// Volumes whose files the kubelet writes from API objects (ConfigMap, Secret, downward
+    /// API, projected): read-only to containers, refreshed at resyncs.
+    pub projected: BTreeSet<String>,
+    /// Volumes mounted read-only whatever the mounts say (`persistentVolumeClaim.readOnly`).
+    pub read_only: BTreeSet<String>,
+    /// Failed set-ups in a row, and when the next try is due.
+    pub retry: Option<(u32, SimTime)>,
+    /// A disk of the pod is not attached to the node yet: the next change to the node (its
+    /// `volumesAttached`) is worth a look.
+    #[serde(default)]
+    pub awaiting_attach: bool,
+    /// When the projected files are next written again (a ConfigMap or Secret changed).
+    pub refresh_at: Option<SimTime>,
+    /// What each borrowed volume was when lent: unchanged ones need no writing back.
+    #[serde(skip)]
+    lent: BTreeMap<String, Filesystem>,
+}
+
+impl PodVolumes {
+    /// Whether a volume is mounted read-only for every container.
+    pub fn forced_read_only(&self, volume: &str) -> bool {
+        self.projected.contains(volume) || self.read_only.contains(volume)
+    }
+}
+
+impl Kubelet {
+    /// Sets up the pod's volumes (or refreshes its projected files when due). `Err` with when
+    /// to try again while some volume cannot be set up; the FailedMount event says why.
+    pub(super) fn set_up_volumes(
+        &self,
+        api: &mut ApiServer,
+        disks: &mut Disks,
+        pod: &Pod,
+        runtime: &mut PodRuntime,
+    ) -> Result<(), SimTime> {
+        let now = api.now();
+        if runtime.storage.mounted {
+            if runtime.storage.refresh_at.is_some_and(|at| at <= now) {
+                runtime.storage.refresh_at = None;
+                for volume in
+                    volumes_of(pod).filter(|v| runtime.storage.projected.contains(&v.name))
+                {
+                    if let Ok(Some(files)) = project(api, pod, volume) {
+                        runtime.volumes.insert(volume.name.clone(), files);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if let Some((_, at)) = runtime.storage.retry
+            && now < at
+        {
+            return Err(at);
+        }
+        for volume in volumes_of(pod) {
+            if let Err(failure) = set_up(api, disks, &self.node_name, pod, volume, runtime) {
+                let Some(message) = failure else {
+                    // Not an operation that failed: the volume manager looks again as soon as
+                    // the attach/detach controller reports the disk on the node.
+                    runtime.storage.awaiting_attach = true;
+                    runtime.storage.retry = Some((0, now + MOUNT_RETRY_MAX));
+                    return Err(now + MOUNT_RETRY_MAX);
+                };
+                let source = self.source();
+                api.record_event(pod, None, source, EventType::Warning, "FailedMount", message);
+                let failures = runtime.storage.retry.map_or(0, |(n, _)| n) + 1;
+                let delay = MOUNT_RETRY_INITIAL
+                    .saturating_mul(1 << (failures - 1).min(16))
+                    .min(MOUNT_RETRY_MAX);
+                runtime.storage.retry = Some((failures, now + delay));
+                return Err(now + delay);
+            }
+        }
+        runtime.storage.mounted = true;
+        runtime.storage.retry = None;
+        runtime.storage.awaiting_attach = false;
+        Ok(())
+    }
+
+    /// The node changed: pods waiting for a disk to be attached look again now.
+    pub(super) fn wake_pods_awaiting_attach(&mut self, now: SimTime) {
+        for runtime in self.pods.values_mut().filter(|r| r.storage.awaiting_attach) {
+            runtime.storage.awaiting_attach = false;
+            runtime.storage.retry = None;
+            runtime.next_sync = Some(now);
+            self.next_wake = Some(now);
+        }
+    }
+
+    /// A ConfigMap or Secret changed: pods with projected files write them again at their next
+    /// periodic resync (a minute apart from the pod's start). Returns the earliest such time.
+    pub(super) fn schedule_projection_refresh(&mut self, now: SimTime) -> Option<SimTime> {
+        let mut earliest: Option<SimTime> = None;
+        for runtime in self.pods.values_mut() {
+            if runtime.storage.projected.is_empty() || !runtime.storage.mounted {
+                continue;
+            }
+            let since_start = now.since(runtime.started_at).as_millis() as u64;
+            let period = SYNC_FREQUENCY.as_millis() as u64;
+            let next =
+                runtime.started_at + Duration::from_millis((since_start / period + 1) * period);
+            let at = *runtime.storage.refresh_at.get_or_insert(next);
+            runtime.next_sync = Some(runtime.next_sync.map_or(at, |n| n.min(at)));
+            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        }
+        earliest
+    }
+}
+
+/// Lends the containers the volumes that live outside the pod, for one sync, exec or log read.
+pub(super) fn lend(disks: &mut Disks, runtime: &mut PodRuntime) {
+    for (name, backing) in &runtime.storage.backing {
+        let files = match backing {
+            Backing::Host(path) => disks.machine.host_dir(path),
+            Backing::Network(handle) => disks.network.take(handle),
+        };
+        runtime.storage.lent.insert(name.clone(), files.clone());
+        runtime.volumes.insert(name.clone(), files);
+    }
+}
+
+/// Takes back what [`lend`] lent, writing to the node's disk what the containers changed.
+pub(super) fn take_back(disks: &mut Disks, runtime: &mut PodRuntime, now: SimTime) {
+    for (name, backing) in &runtime.storage.backing {
+        let Some(files) = runtime.volumes.remove(name) else { continue };
+        let lent = runtime.storage.lent.remove(name);
+        match backing {
+            Backing::Host(path) => {
+                if !lent.is_some_and(|lent| lent.same_as(&files)) {
+                    disks.machine.store_host_dir(path, &files, now);
+                }
+            }
+            Backing::Network(handle) => disks.network.put(handle, files),
+        }
+    }
+}
+
+fn volumes_of(pod: &Pod) -> impl Iterator<Item = &Volume> {
+    pod.spec.iter().flat_map(|s| s.volumes.iter().flatten())
+}
+
+/// Sets up one volume, or says why not in the FailedMount event's words (`None`: it waits
+/// for its disk to be attached to the node, which says nothing until it times out).
+fn set_up(
+    api: &ApiServer,
+    disks: &mut Disks,
+    node: &str,
+    pod: &Pod,
+    volume: &Volume,
+    runtime: &mut PodRuntime,
+) -> Result<(), Option<String>> {
+    let name = &volume.name;
+    let setup_failed =
+        |message: String| Some(format!("MountVolume.SetUp failed for volume {name:?} : {message}"));
+    if let Some(files) = project(api, pod, volume).map_err(setup_failed)? {
+        runtime.storage.projected.insert(name.clone());
+        runtime.volumes.insert(name.clone(), files);
+        return Ok(());
+    }
+    if let Some(host_path) = &volume.host_path {
+        let path = normalize_path("/", &host_path.path);
+        check_host_path(disks, &path, host_path.type_.as_deref().unwrap_or_default(), api.now())
+            .map_err(setup_failed)?;
+        runtime.storage.backing.insert(name.clone(), Backing::Host(path));
+        return Ok(());
+    }
+    if let Some(source) = &volume.persistent_volume_claim {
+        let namespace = podutil::namespace(pod);
+        let claim_name = &source.claim_name;
+        let unable = |message: String| {
+            let all: Vec<&str> = volumes_of(pod).map(|v| v.name.as_str()).collect();
+            Some(format!(
+                "Unable to attach or mount volumes: unmounted volumes=[{name}], unattached volumes=[{}]: error processing PVC {namespace}/{claim_name}: {message}",
+                all.join(" ")
+            ))
+        };
+        let claim = api
+            .get::<PersistentVolumeClaim>(namespace, claim_name)
+            .map_err(|e| unable(format!("failed to fetch PVC from API server: {e}")))?;
+        let bound = claim.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
+        let volume_name = claim.spec.as_ref().and_then(|s| s.volume_name.as_deref());
+        let Some(volume_name) = volume_name.filter(|v| bound && !v.is_empty()) else {
+            return Err(unable("PVC is not bound".to_string()));
+        };
+        let pv = api.get::<PersistentVolume>("", volume_name).map_err(|e| {
+            unable(format!("failed to fetch PV {volume_name} from API server: {e}"))
+        })?;
+        if let Some(attachment) = attachment_name(pv) {
+            let attached = api.get::<Node>("", node).ok().and_then(|n| n.status.as_ref());
+            let attached = attached.and_then(|s| s.volumes_attached.as_ref());
+            if !attached.is_some_and(|list| list.iter().any(|v| v.name == attachment)) {
+                return Err(None);
+            }
+        }
+        let spec = pv.spec.clone().unwrap_or_default();
+        let backing = if let Some(host_path) = &spec.host_path {
+            let path = normalize_path("/", &host_path.path);
+            check_host_path(
+                disks,
+                &path,
+                host_path.type_.as_deref().unwrap_or_default(),
+                api.now(),
+            )
+            .map_err(setup_failed)?;
+            Backing::Host(path)
+        } else if let Some(local) = &spec.local {
+            Backing::Host(normalize_path("/", &local.path))
+        } else if let Some(nfs) = &spec.nfs {
+            Backing::Network(format!("nfs://{}{}", nfs.server, normalize_path("/", &nfs.path)))
+        } else if let Some(csi) = &spec.csi {
+            Backing::Network(format!("csi://{}/{}", csi.driver, csi.volume_handle))
+        } else {
+            Backing::Network(format!("pv://{volume_name}"))
+        };
+        if source.read_only == Some(true)
+            || spec.nfs.as_ref().and_then(|n| n.read_only) == Some(true)
+        {
+            runtime.storage.read_only.insert(name.clone());
+        }
+        runtime.storage.backing.insert(name.clone(), backing);
+        return Ok(());
+    }
+    if let Some(nfs) = &volume.nfs {
+        let handle = format!("nfs://{}{}", nfs.server, normalize_path("/", &nfs.path));
+        if nfs.read_only == Some(true) {
+            runtime.storage.read_only.insert(name.clone());
+        }
+        runtime.storage.backing.insert(name.clone(), Backing::Network(handle));
+        return Ok(());
+    }
+    // emptyDir, and the volume types the lab does not simulate, start as an empty directory
+    // that lives as long as the pod.
+    runtime.volumes.entry(name.clone()).or_insert_with(Filesystem::empty);
+    Ok(())
+}
+
+/// hostPath's `type` checks (`checkTypeInternal` in host_path.go); the ...OrCreate types, and
+/// no type at all (the runtime creates a missing bind-mount source), create what is missing.
+fn check_host_path(
+    disks: &mut Disks,
+    path: &str,
+    path_type: &str,
+    now: SimTime,
+) -> Result<(), String> {
+    let machine = &mut *disks.machine;
+    let is_dir = machine.is_dir(path);
+    let is_file = machine.file(path).is_some();
+    let exists = is_dir || is_file;
+    let not = |what: &str| Err(format!("hostPath type check failed: {path} is not {what}"));
+    match path_type {
+        "" | "DirectoryOrCreate" if !exists => {
+            machine.make_dir(path, true).map_err(|e| format!("mkdir {path}: {}", e.to_lowercase()))
+        }
+        "DirectoryOrCreate" | "Directory" if !is_dir => not("a directory"),
+        "FileOrCreate" if !exists => machine
+            .write(path, "", false, now)
+            .map_err(|e| format!("open {path}: {}", e.to_lowercase())),
+        "FileOrCreate" | "File" if !is_file => not("a file"),
+        "Socket" => not("a socket file"),
+        "CharDevice" => not("a character device"),
+        "BlockDevice" => not("a block device"),
+        _ => Ok(()),
+    }
+}
+
+/// The files of a ConfigMap, Secret, downward API or projected volume; `Ok(None)` for other
+/// volume types.
+fn project(api: &ApiServer, pod: &Pod, volume: &Volume) -> Result<Option<Filesystem>, String> {
+    let namespace = podutil::namespace(pod);
+    let mut files = Filesystem::empty();
+    if let Some(source) = &volume.config_map {
+        let optional = source.optional == Some(true);
+        config_map_files(
+            api,
+            namespace,
+            &source.name,
+            source.items.as_deref(),
+            optional,
+            &mut files,
+        )?;
+    } else if let Some(source) = &volume.secret {
+        let name = source.secret_name.as_deref().unwrap_or_default();
+        let optional = source.optional == Some(true);
+        secret_files(api, namespace, name, source.items.as_deref(), optional, &mut files)?;
+    } else if let Some(source) = &volume.downward_api {
+        downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+    } else if let Some(source) = &volume.projected {
+        for projection in source.sources.iter().flatten() {
+            if let Some(source) = &projection.config_map {
+                let optional = source.optional == Some(true);
+                let items = source.items.as_deref();
+                config_map_files(api, namespace, &source.name, items, optional, &mut files)?;
+            }
+            if let Some(source) = &projection.secret {
+                let optional = source.optional == Some(true);
+                let items = source.items.as_deref();
+                secret_files(api, namespace, &source.name, items, optional, &mut files)?;
+            }
+            if let Some(source) = &projection.downward_api {
+                downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+            }
+        }
+    } else {
+        return Ok(None);
+    }
+    Ok(Some(files))
+}
+
+/// Writes `values` as files: every key, or only `items` (each at its path).
+fn key_files(
+    values: BTreeMap<String, String>,
+    items: Option<&[KeyToPath]>,
+    optional: bool,
+    missing_key: &str,
+    files: &mut Filesystem,
+) -> Result<(), String> {
+    match items {
+        None => {
+            for (key, value) in values {
+                files.put_file(&format!("/{key}"), &value);
+            }
+        }
+        Some(items) => {
+            for item in items {
+                match values.get(&item.key) {
+                    Some(value) => files.put_file(&format!("/{}", item.path), value),
+                    None if optional => {}
+                    None => return Err(format!("{missing_key}: {}", item.key)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn config_map_files(
+    api: &ApiServer,
+    namespace: &str,
+    name: &str,
+    items: Option<&[KeyToPath]>,
+    optional: bool,
+    files: &mut Filesystem,
+) -> Result<(), String> {
+    let map = match api.get::<ConfigMap>(namespace, name) {
+        Ok(map) => map,
+        Err(_) if optional => return Ok(()),
+        Err(_) => return Err(format!("configmap {name:?} not found")),
+    };
+    let mut values: BTreeMap<String, String> = map.data.clone().unwrap_or_default();
+    for (key, bytes) in map.binary_data.iter().flatten() {
+        values.insert(key.clone(), String::from_utf8_lossy(&bytes.0).into_owned());
+    }
+    key_files(values, items, optional, "configmap references non-existent config key", files)
+}
+
+fn secret_files(
+    api: &ApiServer,
+    namespace: &str,
+    name: &str,
+    items: Option<&[KeyToPath]>,
+    optional: bool,
+    files: &mut Filesystem,
+) -> Result<(), String> {
+    let secret = match api.get::<Secret>(namespace, name) {
+        Ok(secret) => secret,
+        Err(_) if optional => return Ok(()),
+        Err(_) => return Err(format!("secret {name:?} not found")),
+    };
+    let values = env::secret_values(secret);
+    key_files(values, items, optional, "secret references non-existent secret key", files)
+}
+
+/// The downward API's files: single fields as they are, labels and annotations one `key="value"`
+/// per line (`fieldpath.FormatMap`, without a final newline).
+fn downward_files(pod: &Pod, items: &[DownwardAPIVolumeFile], files: &mut Filesystem) {
+    for item in items {
+        let text = if let Some(field) = &item.field_ref {
+            let map = match field.field_path.as_str() {
+                "metadata.labels" => Some(&pod.metadata.labels),
+                "metadata.annotations" => Some(&pod.metadata.annotations),
+                _ => None,
+            };
+            match map {
+                Some(map) => map
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| format!("{k}={v:?}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => env::field_value(pod, &field.field_path, "", ""),
+            }
+        } else if let Some(resource) = &item.resource_field_ref {
+            let container = pod.spec.iter().flat_map(|s| &s.containers).find(|c| {
+                resource.container_name.as_deref().is_none_or(|n| n.is_empty() || n == c.name)
+            });
+            container.map(|c| env::resource_value(c, &resource.resource)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        files.put_file(&format!("/{}", item.path), &text);
+    }
+}
