@@ -2,10 +2,12 @@
 //! `sleep` (which advances virtual time), and a few file commands on the lesson's workspace.
 
 mod builtins;
+mod complete;
 mod node;
 mod output;
 mod parse;
 
+pub use complete::{Completion, complete};
 pub use node::NodeSession;
 pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
