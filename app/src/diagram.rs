@@ -489,8 +489,8 @@ fn NodeBox(name: String) -> impl IntoView {
                     many => format!("{} taints", many.len()),
                 })}
             </text>
-            <ResourceBar y=84.0 label="CPU" node value=|n| n.cpu describe=|a| format!("{}m of {}m requested", a.requested, a.allocatable) />
-            <ResourceBar y=104.0 label="Memory" node value=|n| n.memory describe=|a| format!("{}Mi of {}Mi requested", a.requested >> 20, a.allocatable >> 20) />
+            <ResourceBar y=84.0 label="CPU" node value=cpu describe=describe_cpu />
+            <ResourceBar y=104.0 label="Memory" node value=memory describe=describe_memory />
             <g
                 class="node-menu-button"
                 role="button"
@@ -565,7 +565,7 @@ fn ResourceBar(
             <rect class="resource-track" x=X y="2" width=WIDTH height="10" rx="5" />
             <rect
                 class="resource-fill"
-                class:resource-full=move || allocation.get().fraction() >= 0.9
+                class:resource-full={move || allocation.get().fraction() >= 0.9}
                 x=X
                 y="2"
                 width=move || WIDTH * allocation.get().fraction()
@@ -577,6 +577,22 @@ fn ResourceBar(
             </text>
         </g>
     }
+}
+
+fn cpu(node: &NodeView) -> Allocation {
+    node.cpu
+}
+
+fn memory(node: &NodeView) -> Allocation {
+    node.memory
+}
+
+fn describe_cpu(a: Allocation) -> String {
+    format!("{}m of {}m requested", a.requested, a.allocatable)
+}
+
+fn describe_memory(a: Allocation) -> String {
+    format!("{}Mi of {}Mi requested", a.requested >> 20, a.allocatable >> 20)
 }
 
 /// The well-known taint keys are long; show their last segment.

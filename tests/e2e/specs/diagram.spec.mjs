@@ -92,7 +92,12 @@ test('a node is cordoned from its menu, with the keyboard as well', async ({ pag
 test('a node dragged into the new zone region is relabelled, and the layout is kept', async ({ page }) => {
   const node02 = page.getByRole('region', { name: 'Node node02', exact: true });
   const fresh = page.getByRole('group', { name: 'Zone zone-b' });
-  await node02.locator('.node-name').dragTo(fresh, { targetPosition: { x: 60, y: 60 } });
+  const from = await node02.locator('.node-name').boundingBox();
+  const to = await fresh.boundingBox();
+  await page.mouse.move(from.x + 5, from.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(to.x + 40, to.y + 50, { steps: 10 });
+  await page.mouse.up();
   await expect(page.getByRole('log', { name: 'Console output' })).toContainText('node/node02 labeled');
   await run(page, 'kubectl get node node02 -L topology.kubernetes.io/zone');
   await expect(page.getByRole('log', { name: 'Console output' })).toContainText(/node02\s+Ready\s+<none>\s+\S+\s+v1\.34\.\d+\s+zone-b/);
