@@ -91,7 +91,9 @@ pub fn Console() -> impl IntoView {
                 ev.prevent_default();
                 let Some(area) = area.get_untracked() else { return };
                 let caret = area.selection_start().ok().flatten().unwrap_or(0) as usize;
-                if let Some((new_text, new_cursor, list)) = tab(lab, &text, byte_offset(&text, caret)) {
+                if let Some((new_text, new_cursor, list)) =
+                    tab(lab, &text, byte_offset(&text, caret))
+                {
                     lab.input.set(new_text.clone());
                     area.set_value(&new_text);
                     let caret = new_text[..new_cursor].encode_utf16().count() as u32;

@@ -78,7 +78,8 @@ impl DiagramState {
                 if let Some((node, start)) = moving {
                     placed.insert(node.to_string(), start);
                 }
-                let used: BTreeSet<String> = members.iter().filter_map(|(_, z)| z.clone()).collect();
+                let used: BTreeSet<String> =
+                    members.iter().filter_map(|(_, z)| z.clone()).collect();
                 let fresh = layout::new_zone_region(layout::next_zone_name(&used), &placed, height);
                 (layout::zone_regions(&others, positions, height), fresh)
             })
@@ -132,9 +133,8 @@ pub fn Diagram() -> impl IntoView {
     let saved = storage::get(&storage_key).map(|text| layout::decode(&text)).unwrap_or_default();
     let saved = RwSignal::new(saved);
     let members = Memo::new(move |_| {
-        lab.view.with(|v| {
-            v.nodes.iter().map(|n| (n.name.clone(), n.zone.clone())).collect::<Vec<_>>()
-        })
+        lab.view
+            .with(|v| v.nodes.iter().map(|n| (n.name.clone(), n.zone.clone())).collect::<Vec<_>>())
     });
     let rows = Memo::new(move |_| {
         lab.view.with(|v| v.nodes.iter().map(|n| layout::rows_for(n.pods.len())).max().unwrap_or(0))
@@ -342,11 +342,8 @@ fn Notice() -> impl IntoView {
 
 #[component]
 fn ZoneRegion(region: Region, fresh: bool) -> impl IntoView {
-    let label = if fresh {
-        format!("{}: drop a node here", region.zone)
-    } else {
-        region.zone.clone()
-    };
+    let label =
+        if fresh { format!("{}: drop a node here", region.zone) } else { region.zone.clone() };
     view! {
         <g class="zone" class:zone-new=fresh role="group" aria-label=format!("Zone {}", region.zone)>
             <rect x=region.x y=region.y width=region.width height=region.height rx="18" />
@@ -849,14 +846,17 @@ fn NodeMenu() -> impl IntoView {
         let active = document().active_element();
         let count = items.length();
         let current = (0..count).find(|&i| {
-            items.item(i).is_some_and(|item| active.as_ref().is_some_and(|a| a.is_same_node(Some(&item))))
+            items
+                .item(i)
+                .is_some_and(|item| active.as_ref().is_some_and(|a| a.is_same_node(Some(&item))))
         });
         let next = match (key.as_str(), current) {
             ("ArrowDown", Some(i)) => (i + 1) % count,
             ("ArrowUp", Some(i)) => (i + count - 1) % count,
             _ => 0,
         };
-        if let Some(item) = items.item(next).and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(item) = items.item(next).and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             let _ = item.focus();
         }
     };

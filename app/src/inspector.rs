@@ -95,7 +95,8 @@ fn ZoneChoice(node: String) -> impl IntoView {
         let node = node.clone();
         move |_| {
             lab.view.with(|v| {
-                let used: BTreeSet<String> = v.nodes.iter().filter_map(|n| n.zone.clone()).collect();
+                let used: BTreeSet<String> =
+                    v.nodes.iter().filter_map(|n| n.zone.clone()).collect();
                 let current = v.nodes.iter().find(|n| n.name == node).and_then(|n| n.zone.clone());
                 let fresh = next_zone_name(&used);
                 (used.into_iter().chain([fresh]).collect::<Vec<_>>(), current)
@@ -130,9 +131,8 @@ fn PodDetails(namespace: String, name: String) -> impl IntoView {
     let pending = Memo::new({
         let (namespace, name) = (namespace.clone(), name.clone());
         move |_| {
-            lab.view.with(|v| {
-                v.unscheduled.iter().any(|p| p.namespace == namespace && p.name == name)
-            })
+            lab.view
+                .with(|v| v.unscheduled.iter().any(|p| p.namespace == namespace && p.name == name))
         }
     });
     let explanation = Memo::new({

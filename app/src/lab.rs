@@ -260,7 +260,9 @@ impl Lab {
             vec![(Stream::Stderr, format!("no node named {node}\n"))]
         };
         self.note(what, output);
-        if action == NodeAction::Remove && self.selected.get_untracked() == Some(Selected::Node(node)) {
+        if action == NodeAction::Remove
+            && self.selected.get_untracked() == Some(Selected::Node(node))
+        {
             self.selected.set(None);
         }
         self.snapshot();
@@ -510,7 +512,8 @@ impl Lab {
             api.kind_changed_since::<Event>(seen).then(|| {
                 api.list::<Event>(None)
                     .filter_map(|event| {
-                        let at = event.last_timestamp.as_ref().or(event.first_timestamp.as_ref())?;
+                        let at =
+                            event.last_timestamp.as_ref().or(event.first_timestamp.as_ref())?;
                         let at = SimTime::from_k8s(at);
                         (at >= SESSION_START).then(|| Mark {
                             at: at.since(SESSION_START),

@@ -93,7 +93,10 @@ fn zone_columns(count: usize) -> usize {
 
 /// Where each node goes unless moved: zones side by side in name order (nodes without a zone
 /// last), each zone's nodes in a grid in name order.
-pub fn default_positions(nodes: &[(String, Option<String>)], height: f64) -> BTreeMap<String, Point> {
+pub fn default_positions(
+    nodes: &[(String, Option<String>)],
+    height: f64,
+) -> BTreeMap<String, Point> {
     let mut zones: BTreeMap<(bool, &str), Vec<&str>> = BTreeMap::new();
     for (name, zone) in nodes {
         zones.entry((zone.is_none(), zone.as_deref().unwrap_or(""))).or_default().push(name);
@@ -160,7 +163,7 @@ pub fn next_zone_name(used: &BTreeSet<String>) -> String {
 }
 
 /// The zone a node box dropped at `origin` lands in: the region holding its centre.
-pub fn zone_at<'a>(regions: &'a [Region], origin: Point, height: f64) -> Option<&'a Region> {
+pub fn zone_at(regions: &[Region], origin: Point, height: f64) -> Option<&Region> {
     let centre = (origin.0 + NODE_WIDTH / 2.0, origin.1 + height / 2.0);
     regions.iter().find(|r| r.contains(centre))
 }

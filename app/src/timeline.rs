@@ -109,7 +109,12 @@ pub fn buckets(marks: &[Mark], end: Duration, buckets: usize) -> Vec<(usize, usi
         bucket.0 += 1;
         bucket.1 |= mark.warning;
     }
-    counts.into_iter().enumerate().filter(|(_, (n, _))| *n > 0).map(|(i, (n, w))| (i, n, w)).collect()
+    counts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(i, (n, w))| (i, n, w))
+        .collect()
 }
 
 /// `1:02:03` or `02:03`: cluster time since the lab started.
@@ -222,7 +227,9 @@ mod tests {
         Shell::new().run_script(&mut sim, "kubectl run web --image=nginx");
         history.record(&sim);
         let before = history.at(Duration::from_secs(15)).unwrap();
-        assert!(ClusterView::of(&before).nodes.iter().all(|n| n.pods.iter().all(|p| p.name != "web")));
+        assert!(
+            ClusterView::of(&before).nodes.iter().all(|n| n.pods.iter().all(|p| p.name != "web"))
+        );
         history.forget_after(Duration::from_secs(15));
         assert_eq!(history.snapshots.len(), 1);
     }
