@@ -99,21 +99,30 @@ pub struct Mark {
 }
 
 /// Events gathered into `buckets` equal spans of `0..end`: for each non-empty span, its index,
-/// how many events and whether any was a warning.
-pub fn buckets(marks: &[Mark], end: Duration, buckets: usize) -> Vec<(usize, usize, bool)> {
-    let mut counts = vec![(0usize, false); buckets];
+/// how many events, whether any was a warning, and the first few of them in words.
+pub fn buckets(marks: &[Mark], end: Duration, buckets: usize) -> Vec<(usize, usize, bool, String)> {
+    const LISTED: usize = 4;
+    let mut counts = vec![(0usize, false, String::new()); buckets];
     let end_ms = end.as_millis().max(1);
     for mark in marks {
         let index = (mark.at.as_millis() * buckets as u128 / end_ms).min(buckets as u128 - 1);
         let bucket = &mut counts[index as usize];
         bucket.0 += 1;
         bucket.1 |= mark.warning;
+        if bucket.0 <= LISTED {
+            bucket.2.push_str(&format!("{} {}\n", clock(mark.at), mark.text));
+        }
     }
     counts
         .into_iter()
         .enumerate()
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(i, (n, w))| (i, n, w))
+        .filter(|(_, (n, _, _))| *n > 0)
+        .map(|(i, (n, warning, mut text))| {
+            if n > LISTED {
+                text.push_str(&format!("and {} more", n - LISTED));
+            }
+            (i, n, warning, text.trim_end().to_string())
+        })
         .collect()
 }
 
@@ -150,7 +159,7 @@ pub fn Timeline() -> impl IntoView {
                     {move || {
                         ticks()
                             .into_iter()
-                            .map(|(index, count, warning)| {
+                            .map(|(index, count, warning, text)| {
                                 let height = (3.0 + 2.0 * (count as f64).log2()).min(10.0);
                                 view! {
                                     <rect
@@ -159,7 +168,9 @@ pub fn Timeline() -> impl IntoView {
                                         y={10.0 - height}
                                         width="0.6"
                                         height=height
-                                    />
+                                    >
+                                        <title>{text}</title>
+                                    </rect>
                                 }
                             })
                             .collect_view()
@@ -253,10 +264,16 @@ mod tests {
 
     #[test]
     fn events_fall_into_buckets_by_time() {
-        let mark = |s, warning| Mark { at: Duration::from_secs(s), warning, text: String::new() };
+        let mark = |s, warning| Mark {
+            at: Duration::from_secs(s),
+            warning,
+            text: "Pod web: Pulled".into(),
+        };
         let marks = [mark(0, false), mark(1, true), mark(99, false)];
         let got = buckets(&marks, Duration::from_secs(100), 10);
-        assert_eq!(got, [(0, 2, true), (9, 1, false)]);
+        let summary: Vec<_> = got.iter().map(|(i, n, w, _)| (*i, *n, *w)).collect();
+        assert_eq!(summary, [(0, 2, true), (9, 1, false)]);
+        assert_eq!(got[0].3, "00:00 Pod web: Pulled\n00:01 Pod web: Pulled");
     }
 
     #[test]
