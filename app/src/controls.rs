@@ -1,17 +1,11 @@
-//! Time controls: play virtual time at 1×, 10× or 100× real time, pause it, or step it.
+//! Time controls: play virtual time at 1×, 10× or 100× real time, pause it, step it, or skip
+//! to the next moment something happens.
 
 use crate::lab::{Lab, STEP};
+use crate::timeline::clock;
 use leptos::prelude::*;
-use std::time::Duration;
 
 const SPEEDS: &[u32] = &[1, 10, 100];
-
-/// `1:02:03` or `02:03`: the cluster time since the lab started.
-fn clock(elapsed: Duration) -> String {
-    let seconds = elapsed.as_secs();
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m:02}:{s:02}") }
-}
 
 #[component]
 pub fn TimeControls() -> impl IntoView {
@@ -57,6 +51,16 @@ pub fn TimeControls() -> impl IntoView {
                 </svg>
                 "Step"
             </button>
+            <button
+                type="button"
+                title="Pause, then let time run until the next change to a pod or the next event"
+                on:click=move |_| lab.skip_to_next_event()
+            >
+                <svg class="icon" viewBox="0 0 16 16" aria-hidden="true">
+                    <path d="M1.5 2.5v11l6-5.5zM7.5 2.5v11l6-5.5zM13 2.5h1.5v11H13z" />
+                </svg>
+                "Next event"
+            </button>
             <label class="speed">
                 <span>"Speed"</span>
                 <select
@@ -80,17 +84,5 @@ pub fn TimeControls() -> impl IntoView {
                 </select>
             </label>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_shows_minutes_then_hours() {
-        assert_eq!(clock(Duration::from_secs(0)), "00:00");
-        assert_eq!(clock(Duration::from_secs(83)), "01:23");
-        assert_eq!(clock(Duration::from_secs(3723)), "1:02:03");
     }
 }

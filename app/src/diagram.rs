@@ -1,46 +1,361 @@
-//! The cluster diagram: nodes as boxes holding their pods (colour, symbol and text for the
-//! status), and a tray of pods still waiting for a node with the scheduler's reason.
+//! The cluster diagram: zones as regions, nodes as boxes holding their pods (colour, symbol and
+//! text for the status), requested CPU and memory against allocatable, and a tray of pods
+//! waiting for a node with the scheduler's reason. Nodes are dragged (or moved with the arrow
+//! keys) to lay the diagram out, and into another zone to relabel them; a waiting pod dragged
+//! onto a node asks the scheduler to bind it there. Each node has a menu of actions.
 
-use crate::lab::Lab;
-use crate::layout::{self, CHIP_HEIGHT, CHIP_WIDTH, NODE_WIDTH};
+use crate::lab::{Lab, NodeAction, Selected};
+use crate::layout::{self, CHIP_HEIGHT, CHIP_WIDTH, NODE_WIDTH, Point, Region};
+use crate::storage;
 use leptos::prelude::*;
-use sim_core::view::{NodeView, PodView, Tone};
+use sim_core::view::{Allocation, NodeView, PodView, Tone, ZONE_LABEL};
+use std::collections::{BTreeMap, BTreeSet};
+use wasm_bindgen::JsCast;
+
+/// Canvas units an arrow key moves a focused node (four times that with Shift).
+const KEY_STEP: f64 = 12.0;
+/// Pointer travel (in pixels) before a press becomes a drag rather than a click.
+const DRAG_THRESHOLD: f64 = 4.0;
+/// Zoom steps; 1 fits the whole cluster in the panel.
+const ZOOM_STEP: f64 = 1.25;
+const MAX_ZOOM: f64 = 8.0;
+
+/// What the pointer is dragging.
+#[derive(Clone, Debug)]
+enum Drag {
+    Node { name: String, from: Point, pointer: Point, scale: f64, moved: bool },
+    Pod { namespace: String, name: String, pointer: Point, scale: f64 },
+}
+
+/// Where a node menu opened (the page coordinates of its button).
+#[derive(Clone, Debug, PartialEq)]
+struct MenuAt {
+    node: String,
+    left: f64,
+    top: f64,
+}
+
+/// The diagram's own state: layout and gestures, never cluster state.
+#[derive(Clone, Copy)]
+struct DiagramState {
+    drag: StoredValue<Option<Drag>>,
+    /// The waiting pod being dragged (`namespace/name`) and how far it moved.
+    pod_offset: RwSignal<Option<(String, Point)>>,
+    /// The node being dragged and where it started: zone regions are drawn without it.
+    dragging_node: RwSignal<Option<(String, Point)>>,
+    /// A drag just ended: the click that follows is not a selection.
+    suppress_click: StoredValue<bool>,
+    /// Positions people chose, by node name (the rest follow the default layout).
+    saved: RwSignal<BTreeMap<String, Point>>,
+    storage_key: StoredValue<String>,
+    menu: RwSignal<Option<MenuAt>>,
+    /// The node whose taint form is open.
+    taint_form: RwSignal<Option<String>>,
+    members: Memo<Vec<(String, Option<String>)>>,
+    height: Memo<f64>,
+    positions: Memo<BTreeMap<String, Point>>,
+}
+
+impl DiagramState {
+    fn save(&self) {
+        let text = self.saved.with_untracked(layout::encode);
+        storage::set(&self.storage_key.get_value(), &text);
+    }
+
+    /// The zone regions without `moving` (so a node never lands in the region drawn around
+    /// itself), and the empty region for a new zone, right of every node (the moving one
+    /// counted where it started, so the region stays put under the pointer).
+    fn regions_without(&self, moving: Option<(&str, Point)>) -> (Vec<Region>, Region) {
+        let height = self.height.get();
+        self.members.with(|members| {
+            self.positions.with(|positions| {
+                let others: Vec<_> = members
+                    .iter()
+                    .filter(|(n, _)| Some(n.as_str()) != moving.map(|m| m.0))
+                    .cloned()
+                    .collect();
+                let mut placed = positions.clone();
+                if let Some((node, start)) = moving {
+                    placed.insert(node.to_string(), start);
+                }
+                let used: BTreeSet<String> =
+                    members.iter().filter_map(|(_, z)| z.clone()).collect();
+                let fresh = layout::new_zone_region(layout::next_zone_name(&used), &placed, height);
+                (layout::zone_regions(&others, positions, height), fresh)
+            })
+        })
+    }
+
+    /// After a node moved from `start`: if it now sits in another zone, relabel it there.
+    fn settle_zone(&self, lab: Lab, node: &str, start: Point) {
+        let Some(origin) = self.positions.with_untracked(|p| p.get(node).copied()) else {
+            return;
+        };
+        let (regions, fresh) = untrack(|| self.regions_without(Some((node, start))));
+        let height = self.height.get_untracked();
+        let current = self.members.with_untracked(|m| {
+            m.iter().find(|(n, _)| n == node).and_then(|(_, zone)| zone.clone())
+        });
+        let all: Vec<Region> = regions.into_iter().chain([fresh]).collect();
+        if let Some(target) = layout::zone_at(&all, origin, height)
+            && current.as_deref() != Some(target.zone.as_str())
+        {
+            lab.run(&format!("kubectl label node {node} {ZONE_LABEL}={} --overwrite", target.zone));
+        }
+    }
+}
+
+/// How many canvas units one screen pixel is, for the diagram as drawn now.
+fn canvas_scale(canvas: (f64, f64)) -> f64 {
+    let rect = document()
+        .query_selector("svg.diagram")
+        .ok()
+        .flatten()
+        .map(|svg| svg.get_bounding_client_rect());
+    match rect {
+        Some(rect) if rect.width() > 0.0 && rect.height() > 0.0 => {
+            (canvas.0 / rect.width()).max(canvas.1 / rect.height())
+        }
+        _ => 1.0,
+    }
+}
+
+/// The node under a point of the page, if any.
+fn node_at(x: f64, y: f64) -> Option<String> {
+    let element = document().element_from_point(x as f32, y as f32)?;
+    element.closest("[data-node]").ok().flatten()?.get_attribute("data-node")
+}
 
 #[component]
 pub fn Diagram() -> impl IntoView {
     let lab = expect_context::<Lab>();
-    let names = Memo::new(move |_| {
-        lab.view.with(|v| v.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
+    let storage_key = layout::storage_key(None);
+    let saved = storage::get(&storage_key).map(|text| layout::decode(&text)).unwrap_or_default();
+    let saved = RwSignal::new(saved);
+    let members = Memo::new(move |_| {
+        lab.view
+            .with(|v| v.nodes.iter().map(|n| (n.name.clone(), n.zone.clone())).collect::<Vec<_>>())
     });
     let rows = Memo::new(move |_| {
         lab.view.with(|v| v.nodes.iter().map(|n| layout::rows_for(n.pods.len())).max().unwrap_or(0))
     });
-    let canvas = Memo::new(move |_| layout::canvas(names.with(Vec::len), rows.get()));
+    let height = Memo::new(move |_| layout::node_height(rows.get()));
+    let positions = Memo::new(move |_| {
+        let height = height.get();
+        members.with(|members| {
+            let mut positions = layout::default_positions(members, height);
+            saved.with(|saved| {
+                for (name, origin) in positions.iter_mut() {
+                    if let Some(chosen) = saved.get(name) {
+                        *origin = *chosen;
+                    }
+                }
+            });
+            positions
+        })
+    });
+    let dragging_node = RwSignal::new(None::<(String, Point)>);
+    let state = DiagramState {
+        drag: StoredValue::new(None),
+        pod_offset: RwSignal::new(None),
+        dragging_node,
+        suppress_click: StoredValue::new(false),
+        saved,
+        storage_key: StoredValue::new(storage_key),
+        menu: RwSignal::new(None),
+        taint_form: RwSignal::new(None),
+        members,
+        height,
+        positions,
+    };
+    provide_context(state);
+    let zones = Memo::new(move |_| {
+        let dragged = dragging_node.get();
+        state.regions_without(dragged.as_ref().map(|(n, p)| (n.as_str(), *p)))
+    });
+    let pending_count = Memo::new(move |_| lab.view.with(|v| v.unscheduled.len()));
+    // Width and height of the canvas, where the tray starts, and the tray's columns.
+    let canvas = Memo::new(move |previous: Option<&(f64, f64, f64, usize)>| {
+        // Frozen while a node is dragged, so the drawing does not rescale under the pointer.
+        if dragging_node.with(Option::is_some)
+            && let Some(previous) = previous
+        {
+            return *previous;
+        }
+        let height = height.get();
+        let (regions, fresh) = untrack(|| state.regions_without(None));
+        let (width, tray_y) = positions.with(|p| {
+            let all: Vec<Region> = regions.into_iter().chain([fresh]).collect();
+            layout::canvas(p, &all, height)
+        });
+        let columns = layout::tray_columns(width);
+        let total = tray_y + layout::tray_height(pending_count.get(), columns) + layout::GAP;
+        (width, total, tray_y, columns)
+    });
+    let zoom = RwSignal::new(1.0_f64);
+
+    let move_handle = window_event_listener(leptos::ev::pointermove, move |ev| {
+        let point = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        state.drag.update_value(|drag| match drag {
+            Some(Drag::Node { name, from, pointer, scale, moved }) => {
+                let delta = (point.0 - pointer.0, point.1 - pointer.1);
+                if !*moved && delta.0.hypot(delta.1) < DRAG_THRESHOLD {
+                    return;
+                }
+                if !*moved {
+                    *moved = true;
+                    dragging_node.set(Some((name.clone(), *from)));
+                }
+                let origin = layout::clamp((from.0 + delta.0 * *scale, from.1 + delta.1 * *scale));
+                saved.update(|saved| {
+                    saved.insert(name.clone(), origin);
+                });
+            }
+            Some(Drag::Pod { namespace, name, pointer, scale }) => {
+                let offset = ((point.0 - pointer.0) * *scale, (point.1 - pointer.1) * *scale);
+                state.pod_offset.set(Some((format!("{namespace}/{name}"), offset)));
+            }
+            None => {}
+        });
+    });
+    let up_handle = window_event_listener(leptos::ev::pointerup, move |ev| {
+        let Some(drag) = state.drag.try_update_value(Option::take).flatten() else { return };
+        match drag {
+            Drag::Node { name, moved, from, .. } => {
+                if moved {
+                    state.suppress_click.set_value(true);
+                    dragging_node.set(None);
+                    state.save();
+                    state.settle_zone(lab, &name, from);
+                }
+            }
+            Drag::Pod { namespace, name, pointer, .. } => {
+                state.pod_offset.set(None);
+                let point = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+                if (point.0 - pointer.0).hypot(point.1 - pointer.1) < DRAG_THRESHOLD {
+                    return;
+                }
+                state.suppress_click.set_value(true);
+                if let Some(node) = node_at(point.0, point.1) {
+                    lab.bind(&namespace, &name, &node);
+                }
+            }
+        }
+    });
+    // A press outside an open menu closes it.
+    let press_handle = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest(".node-menu, .node-menu-button").ok().flatten())
+            .is_some();
+        if !inside && state.menu.with_untracked(Option::is_some) {
+            state.menu.set(None);
+        }
+    });
+    on_cleanup(move || {
+        move_handle.remove();
+        up_handle.remove();
+        press_handle.remove();
+    });
+
     view! {
         <section class="diagram-panel" aria-label="Cluster diagram">
-            <svg
-                class="diagram"
-                viewBox=move || {
-                    let (w, h, _) = canvas.get();
-                    format!("0 0 {w} {h}")
-                }
-                role="group"
-                aria-label="Cluster"
-            >
-                <For
-                    each=move || names.get().into_iter().enumerate()
-                    key=|entry| entry.clone()
-                    children=move |(index, name)| view! { <NodeBox index name rows /> }
-                />
-                <PendingTray tray_y=Signal::derive(move || canvas.get().2) width=Signal::derive(move || canvas.get().0) />
-            </svg>
+            <div class="diagram-toolbar" role="toolbar" aria-label="Diagram">
+                <button type="button" on:click=move |_| lab.add_node() title="A new worker joins the cluster (kubeadm join)">
+                    "Add node"
+                </button>
+                <button type="button" aria-label="Zoom out" title="Zoom out" on:click=move |_| zoom.update(|z| *z = (*z / ZOOM_STEP).max(1.0))>
+                    "−"
+                </button>
+                <button type="button" aria-label="Zoom in" title="Zoom in" on:click=move |_| zoom.update(|z| *z = (*z * ZOOM_STEP).min(MAX_ZOOM))>
+                    "+"
+                </button>
+                <button type="button" title="Fit the whole cluster in view" on:click=move |_| zoom.set(1.0)>
+                    "Fit"
+                </button>
+                <button
+                    type="button"
+                    title="Forget where nodes were moved"
+                    on:click=move |_| {
+                        saved.set(BTreeMap::new());
+                        state.save();
+                    }
+                >
+                    "Reset layout"
+                </button>
+                <Notice />
+            </div>
+            <div class="diagram-scroll">
+                <svg
+                    class="diagram"
+                    viewBox=move || {
+                        let (w, h, _, _) = canvas.get();
+                        format!("0 0 {w:.0} {h:.0}")
+                    }
+                    style=move || {
+                        let z = zoom.get();
+                        format!("width: {:.0}%; height: {:.0}%", z * 100.0, z * 100.0)
+                    }
+                    role="group"
+                    aria-label="Cluster"
+                >
+                    {move || {
+                        zones
+                            .get()
+                            .0
+                            .into_iter()
+                            .map(|region| view! { <ZoneRegion region fresh=false /> })
+                            .collect_view()
+                    }}
+                    {move || view! { <ZoneRegion region=zones.get().1 fresh=true /> }}
+                    <For
+                        each=move || members.get()
+                        key=|(name, _)| name.clone()
+                        children=move |(name, _)| view! { <NodeBox name /> }
+                    />
+                    <PendingTray
+                        tray_y=Signal::derive(move || canvas.get().2)
+                        width=Signal::derive(move || canvas.get().0)
+                        columns=Signal::derive(move || canvas.get().3)
+                    />
+                </svg>
+            </div>
+            <NodeMenu />
+            <TaintForm />
         </section>
     }
 }
 
+/// The answer to the last drag and drop or action: a refusal is an alert.
 #[component]
-fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
+fn Notice() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    let text = move |refused: bool| {
+        lab.notice.with(|n| n.as_ref().filter(|n| n.refused == refused).map(|n| n.text.clone()))
+    };
+    view! {
+        <p class="diagram-notice" role="status">{move || text(false)}</p>
+        <p class="diagram-notice refused" role="alert">{move || text(true)}</p>
+    }
+}
+
+#[component]
+fn ZoneRegion(region: Region, fresh: bool) -> impl IntoView {
+    let label =
+        if fresh { format!("{}: drop a node here", region.zone) } else { region.zone.clone() };
+    view! {
+        <g class="zone" class:zone-new=fresh role="group" aria-label=format!("Zone {}", region.zone)>
+            <rect x=region.x y=region.y width=region.width height=region.height rx="18" />
+            <text x=region.x + 14.0 y=region.y + 22.0>{label}</text>
+        </g>
+    }
+}
+
+#[component]
+fn NodeBox(name: String) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let state = expect_context::<DiagramState>();
     let node = Memo::new({
         let name = name.clone();
         move |_| lab.view.with(|v| v.nodes.iter().find(|n| n.name == name).cloned())
@@ -50,21 +365,118 @@ fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
     let read = move |f: fn(&NodeView) -> String| {
         move || node.with(|n| n.as_ref().map(f).unwrap_or_default())
     };
-    let (x, y) = layout::node_origin(index);
+    let origin = Memo::new({
+        let name = name.clone();
+        move |_| state.positions.with(|p| p.get(&name).copied().unwrap_or_default())
+    });
     let not_ready =
         move || node.with(|n| n.as_ref().is_some_and(|n| !n.status.starts_with("Ready")));
+    let cordoned =
+        move || node.with(|n| n.as_ref().is_some_and(|n| n.status.contains("SchedulingDisabled")));
+    let dragging = {
+        let name = name.clone();
+        move || state.dragging_node.with(|d| d.as_ref().is_some_and(|(n, _)| *n == name))
+    };
+    let selected = {
+        let name = name.clone();
+        move || lab.selected.with(|s| matches!(s, Some(Selected::Node(n)) if *n == name))
+    };
+
+    let on_pointerdown = {
+        let name = name.clone();
+        move |ev: leptos::ev::PointerEvent| {
+            if ev.button() != 0 {
+                return;
+            }
+            state.suppress_click.set_value(false);
+            let scale = canvas_scale(view_box());
+            state.drag.set_value(Some(Drag::Node {
+                name: name.clone(),
+                from: origin.get_untracked(),
+                pointer: (f64::from(ev.client_x()), f64::from(ev.client_y())),
+                scale,
+                moved: false,
+            }));
+        }
+    };
+    let on_click = {
+        let name = name.clone();
+        move |_| {
+            if !state.suppress_click.get_value() {
+                lab.selected.set(Some(Selected::Node(name.clone())));
+            }
+        }
+    };
+    let on_keydown = {
+        let name = name.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            let step = if ev.shift_key() { 4.0 * KEY_STEP } else { KEY_STEP };
+            let delta = match ev.key().as_str() {
+                "ArrowLeft" => (-step, 0.0),
+                "ArrowRight" => (step, 0.0),
+                "ArrowUp" => (0.0, -step),
+                "ArrowDown" => (0.0, step),
+                "Enter" | " " => {
+                    ev.prevent_default();
+                    lab.selected.set(Some(Selected::Node(name.clone())));
+                    return;
+                }
+                "ContextMenu" => {
+                    ev.prevent_default();
+                    open_menu(state, &name);
+                    return;
+                }
+                _ => return,
+            };
+            ev.prevent_default();
+            let (x, y) = origin.get_untracked();
+            let moved = layout::clamp((x + delta.0, y + delta.1));
+            state.saved.update(|saved| {
+                saved.insert(name.clone(), moved);
+            });
+            state.save();
+            state.settle_zone(lab, &name, (x, y));
+        }
+    };
+    let menu_open = {
+        let name = name.clone();
+        move || state.menu.with(|m| m.as_ref().is_some_and(|m| m.node == name)).to_string()
+    };
+    let open = {
+        let name = name.clone();
+        move || open_menu(state, &name)
+    };
+    let open_by_key = open.clone();
+
     view! {
         <g
             class="node"
             class:node-not-ready=not_ready
+            class:node-cordoned=cordoned
+            class:dragging=dragging
+            class:selected=selected
             role="region"
             aria-label=format!("Node {name}")
-            transform=format!("translate({x} {y})")
+            aria-roledescription="draggable node"
+            aria-description="Arrow keys move it; Enter shows it in the inspector; the Actions button opens its menu"
+            tabindex="0"
+            data-node=name.clone()
+            transform=move || {
+                let (x, y) = origin.get();
+                format!("translate({x:.0} {y:.0})")
+            }
+            on:pointerdown=on_pointerdown
+            on:click=on_click
+            on:keydown=on_keydown
         >
-            <rect class="node-box" width=NODE_WIDTH height=move || layout::node_height(rows.get()) rx="14" />
-            <text class="node-name" x="18" y="30">{name.clone()}</text>
+            <rect class="node-box" width=NODE_WIDTH height=move || state.height.get() rx="14" />
+            <text class="node-name" x="18" y="30">{layout::fit(&name, 22)}</text>
             <text class="node-meta" x="18" y="52">
-                {read(|n| format!("{} · {}", if n.roles == "<none>" { "worker" } else { &n.roles }, n.status))}
+                {read(|n| {
+                    let role = if n.roles == "<none>" { "worker" } else { &n.roles };
+                    let kubelet = if n.kubelet_running { "" } else { " · kubelet stopped" };
+                    format!("{role} · {}{kubelet}", n.status)
+                })}
             </text>
             <text class="node-taints" x="18" y="71">
                 <title>{read(|n| n.taints.join("\n"))}</title>
@@ -74,9 +486,110 @@ fn NodeBox(index: usize, name: String, rows: Memo<usize>) -> impl IntoView {
                     many => format!("{} taints", many.len()),
                 })}
             </text>
-            <PodChips pods label=format!("Pods on {name}") place=layout::chip_origin />
+            <ResourceBar y=84.0 label="CPU" node value=cpu describe=describe_cpu />
+            <ResourceBar y=104.0 label="Memory" node value=memory describe=describe_memory />
+            <g
+                class="node-menu-button"
+                role="button"
+                tabindex="0"
+                aria-label=format!("Actions for {name}")
+                aria-haspopup="menu"
+                aria-expanded=menu_open
+                transform=format!("translate({} 12)", NODE_WIDTH - 44.0)
+                on:pointerdown=|ev: leptos::ev::PointerEvent| ev.stop_propagation()
+                on:click=move |ev: leptos::ev::MouseEvent| {
+                    ev.stop_propagation();
+                    open();
+                }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if matches!(ev.key().as_str(), "Enter" | " " | "ArrowDown") {
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        open_by_key();
+                    }
+                }
+            >
+                <rect width="32" height="28" rx="8" />
+                <text x="16" y="19" text-anchor="middle" aria-hidden="true">"⋯"</text>
+            </g>
+            <PodChips pods label=format!("Pods on {name}") columns=Signal::stored(layout::CHIP_COLUMNS) in_tray=false />
         </g>
     }
+}
+
+/// The canvas size as the diagram's SVG declares it (its viewBox), for pointer scaling.
+fn view_box() -> (f64, f64) {
+    let view_box = document()
+        .query_selector("svg.diagram")
+        .ok()
+        .flatten()
+        .and_then(|svg| svg.get_attribute("viewBox"))
+        .unwrap_or_default();
+    let numbers: Vec<f64> = view_box.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    match numbers.as_slice() {
+        [_, _, w, h] => (*w, *h),
+        _ => (1.0, 1.0),
+    }
+}
+
+fn open_menu(state: DiagramState, node: &str) {
+    let selector = format!("[data-node='{node}'] .node-menu-button");
+    let rect = document()
+        .query_selector(&selector)
+        .ok()
+        .flatten()
+        .map(|button| button.get_bounding_client_rect());
+    let (left, top) = rect.map_or((0.0, 0.0), |r| (r.left(), r.bottom() + 4.0));
+    state.menu.set(Some(MenuAt { node: node.to_string(), left, top }));
+}
+
+/// A bar of requested against allocatable, with the percentage in words beside it.
+#[component]
+fn ResourceBar(
+    y: f64,
+    label: &'static str,
+    node: Memo<Option<NodeView>>,
+    value: fn(&NodeView) -> Allocation,
+    describe: fn(Allocation) -> String,
+) -> impl IntoView {
+    const X: f64 = 84.0;
+    const WIDTH: f64 = 140.0;
+    let allocation = Memo::new(move |_| node.with(|n| n.as_ref().map(value).unwrap_or_default()));
+    view! {
+        <g class="resource" transform=format!("translate(0 {y})")>
+            <title>{move || format!("{label}: {}", describe(allocation.get()))}</title>
+            <text class="resource-label" x="18" y="11">{label}</text>
+            <rect class="resource-track" x=X y="2" width=WIDTH height="10" rx="5" />
+            <rect
+                class="resource-fill"
+                class:resource-full={move || allocation.get().fraction() >= 0.9}
+                x=X
+                y="2"
+                width=move || WIDTH * allocation.get().fraction()
+                height="10"
+                rx="5"
+            />
+            <text class="resource-value" x=X + WIDTH + 10.0 y="11">
+                {move || format!("{}% req", allocation.get().percent())}
+            </text>
+        </g>
+    }
+}
+
+fn cpu(node: &NodeView) -> Allocation {
+    node.cpu
+}
+
+fn memory(node: &NodeView) -> Allocation {
+    node.memory
+}
+
+fn describe_cpu(a: Allocation) -> String {
+    format!("{}m of {}m requested", a.requested, a.allocatable)
+}
+
+fn describe_memory(a: Allocation) -> String {
+    format!("{}Mi of {}Mi requested", a.requested >> 20, a.allocatable >> 20)
 }
 
 /// The well-known taint keys are long; show their last segment.
@@ -89,23 +602,30 @@ fn short_taint(taint: &str) -> String {
 }
 
 #[component]
-fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>) -> impl IntoView {
+fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>, columns: Signal<usize>) -> impl IntoView {
     let lab = expect_context::<Lab>();
     let pods = Memo::new(move |_| lab.view.with(|v| v.unscheduled.clone()));
     let reason = Memo::new(move |_| {
         lab.view.with(|v| v.unscheduled.iter().find_map(|p| p.reason.clone()).unwrap_or_default())
     });
+    let height = move || layout::tray_height(pods.with(Vec::len), columns.get());
     view! {
-        <g class="tray" role="region" aria-label="Pending pods" transform=move || format!("translate(0 {})", tray_y.get())>
-            <rect class="tray-box" x=layout::GAP width=move || width.get() - 2.0 * layout::GAP height=layout::TRAY_HEIGHT rx="14" />
-            <text class="tray-title" x=layout::GAP + 18.0 y="30">"Waiting for a node"</text>
-            <text class="tray-reason" x=layout::GAP + 170.0 y="30">
+        <g class="tray" role="region" aria-label="Pending pods" transform=move || format!("translate(0 {:.0})", tray_y.get())>
+            <rect class="tray-box" x=layout::GAP width=move || width.get() - 2.0 * layout::GAP height=height rx="14" />
+            <text class="tray-title" x=layout::GAP + 18.0 y="30">"Pending"</text>
+            <text class="tray-reason" x=layout::GAP + 100.0 y="30">
                 <title>{move || reason.get()}</title>
                 {move || {
-                    if pods.with(Vec::is_empty) { "none".to_string() } else { layout::fit(&reason.get(), 90) }
+                    if pods.with(Vec::is_empty) {
+                        "no pod is waiting for a node".to_string()
+                    } else if reason.with(String::is_empty) {
+                        "waiting for the scheduler · drag a pod onto a node to bind it".to_string()
+                    } else {
+                        layout::fit(&reason.get(), ((width.get() - 160.0) / 6.5) as usize)
+                    }
                 }}
             </text>
-            <PodChips pods label="Pods waiting for a node".to_string() place=layout::tray_chip_origin />
+            <PodChips pods label="Pods waiting for a node".to_string() columns in_tray=true />
         </g>
     }
 }
@@ -116,25 +636,37 @@ fn PendingTray(tray_y: Signal<f64>, width: Signal<f64>) -> impl IntoView {
 fn PodChips(
     pods: Memo<Vec<PodView>>,
     label: String,
-    place: fn(usize) -> (f64, f64),
+    columns: Signal<usize>,
+    in_tray: bool,
 ) -> impl IntoView {
     let names = Memo::new(move |_| {
-        pods.with(|list| list.iter().map(|p| p.name.clone()).collect::<Vec<_>>())
+        pods.with(|list| {
+            list.iter().map(|p| (p.namespace.clone(), p.name.clone())).collect::<Vec<_>>()
+        })
     });
     view! {
         <g role="list" aria-label=label>
             <For
                 each=move || names.get()
-                key=|name| name.clone()
-                children=move |name| {
+                key=|key| key.clone()
+                children=move |key| {
                     let pod = Memo::new({
-                        let name = name.clone();
-                        move |_| pods.with(|list| list.iter().find(|p| p.name == name).cloned())
+                        let key = key.clone();
+                        move |_| {
+                            pods.with(|list| {
+                                list.iter().find(|p| p.namespace == key.0 && p.name == key.1).cloned()
+                            })
+                        }
                     });
                     let position = Signal::derive(move || {
-                        place(names.with(|list| list.iter().position(|n| *n == name).unwrap_or(0)))
+                        let index = names.with(|list| list.iter().position(|k| *k == key).unwrap_or(0));
+                        if in_tray {
+                            layout::tray_chip_origin(index, columns.get())
+                        } else {
+                            layout::chip_origin(index)
+                        }
                     });
-                    view! { <PodChip pod position /> }
+                    view! { <PodChip pod position in_tray /> }
                 }
             />
         </g>
@@ -153,24 +685,93 @@ fn symbol(tone: Tone) -> &'static str {
 }
 
 #[component]
-fn PodChip(pod: Memo<Option<PodView>>, position: Signal<(f64, f64)>) -> impl IntoView {
+fn PodChip(pod: Memo<Option<PodView>>, position: Signal<Point>, in_tray: bool) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let state = expect_context::<DiagramState>();
     let field = move |f: fn(&PodView) -> String| {
         move || pod.with(|p| p.as_ref().map(f).unwrap_or_default())
     };
     let name = field(|p| p.name.clone());
+    let tone = move || pod.with(|p| p.as_ref().map_or(Tone::Starting, |p| p.tone));
+    let key = field(|p| format!("{}/{}", p.namespace, p.name));
+    let offset = Memo::new(move |_| {
+        let key = key();
+        state.pod_offset.with(|o| o.as_ref().filter(|(k, _)| *k == key).map(|(_, d)| *d))
+    });
+    let select = move || {
+        if let Some(p) = pod.get_untracked() {
+            lab.selected.set(Some(Selected::Pod { namespace: p.namespace, name: p.name }));
+        }
+    };
+    let is_selected = move || {
+        pod.with(|p| {
+            lab.selected.with(|s| match (p, s) {
+                (Some(p), Some(Selected::Pod { namespace, name })) => {
+                    p.namespace == *namespace && p.name == *name
+                }
+                _ => false,
+            })
+        })
+    };
+    let description = field(|p| match &p.reason {
+        Some(reason) => format!("{}, {} restarts: {reason}", p.status, p.restarts),
+        None => format!("{}, {} ready, {} restarts", p.status, p.ready, p.restarts),
+    });
     view! {
         <g
-            class=move || format!("pod tone-{}", pod.with(|p| p.as_ref().map_or("starting", |p| p.tone.as_str())))
+            class="pod"
+            class:tone-running=move || tone() == Tone::Running
+            class:tone-starting=move || tone() == Tone::Starting
+            class:tone-failing=move || tone() == Tone::Failing
+            class:tone-completed=move || tone() == Tone::Completed
+            class:tone-terminating=move || tone() == Tone::Terminating
+            class:dragging=move || offset.with(Option::is_some)
+            class:selected=is_selected
+            class:pending=in_tray
             role="listitem"
+            tabindex="0"
             aria-label=move || format!("Pod {}", name())
-            aria-description=field(|p| format!("{}, {} ready, {} restarts", p.status, p.ready, p.restarts))
+            aria-description=description
             data-status=field(|p| p.status.clone())
             style=move || {
                 let (x, y) = position.get();
-                format!("transform: translate({x}px, {y}px)")
+                let (dx, dy) = offset.get().unwrap_or_default();
+                format!("transform: translate({:.0}px, {:.0}px)", x + dx, y + dy)
+            }
+            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                if !in_tray || ev.button() != 0 {
+                    return;
+                }
+                ev.stop_propagation();
+                ev.prevent_default();
+                state.suppress_click.set_value(false);
+                let Some(p) = pod.get_untracked() else { return };
+                let canvas = view_box();
+                state.drag.set_value(Some(Drag::Pod {
+                    namespace: p.namespace,
+                    name: p.name,
+                    pointer: (f64::from(ev.client_x()), f64::from(ev.client_y())),
+                    scale: canvas_scale(canvas),
+                }));
+            }
+            on:click=move |ev: leptos::ev::MouseEvent| {
+                ev.stop_propagation();
+                if !state.suppress_click.get_value() {
+                    select();
+                }
+            }
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if matches!(ev.key().as_str(), "Enter" | " ") {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    select();
+                }
             }
         >
-            <title>{field(|p| format!("{}/{} — {}", p.namespace, p.name, p.status))}</title>
+            <title>{field(|p| match &p.reason {
+                Some(reason) => format!("{}/{} — {}: {reason}", p.namespace, p.name, p.status),
+                None => format!("{}/{} — {}", p.namespace, p.name, p.status),
+            })}</title>
             <rect class="pod-box" width=CHIP_WIDTH height=CHIP_HEIGHT rx="9" />
             <text class="pod-name" x="12" y="20">{field(|p| layout::fit(&p.name, 15))}</text>
             <text class="pod-status" x="12" y="38">
@@ -180,10 +781,256 @@ fn PodChip(pod: Memo<Option<PodView>>, position: Signal<(f64, f64)>) -> impl Int
             </text>
             <Show when=move || pod.with(|p| p.as_ref().is_some_and(|p| p.restarts > 0))>
                 <g class="restart-badge" transform=format!("translate({} 0)", CHIP_WIDTH - 6.0)>
+                    <title>{field(|p| format!("restarted {} times", p.restarts))}</title>
                     <circle r="10" />
                     <text text-anchor="middle" y="4">{field(|p| p.restarts.to_string())}</text>
                 </g>
             </Show>
         </g>
+    }
+}
+
+/// The actions of a node, for its menu and the inspector: kubectl's where there is one.
+pub fn node_actions(node: &NodeView) -> Vec<(&'static str, NodeAction)> {
+    let mut actions = Vec::new();
+    if node.status.contains("SchedulingDisabled") {
+        actions.push(("Uncordon", NodeAction::Uncordon));
+    } else {
+        actions.push(("Cordon", NodeAction::Cordon));
+    }
+    actions.push(("Drain", NodeAction::Drain));
+    if node.kubelet_running {
+        actions.push(("Stop kubelet", NodeAction::StopKubelet));
+    } else {
+        actions.push(("Start kubelet", NodeAction::StartKubelet));
+    }
+    actions.push(("Remove node", NodeAction::Remove));
+    actions
+}
+
+/// The node menu: a list of actions, operated with the arrow keys, Enter and Escape.
+#[component]
+fn NodeMenu() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let state = expect_context::<DiagramState>();
+    let menu_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if state.menu.with(Option::is_some)
+            && let Some(menu) = menu_ref.get()
+            && let Ok(Some(first)) = menu.query_selector("[role=menuitem]")
+            && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = first.focus();
+        }
+    });
+    let close = move || {
+        let node = state.menu.with_untracked(|m| m.as_ref().map(|m| m.node.clone()));
+        state.menu.set(None);
+        if let Some(node) = node {
+            focus(&format!("[data-node='{node}'] .node-menu-button"));
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        if key == "Escape" || key == "Tab" {
+            ev.prevent_default();
+            close();
+            return;
+        }
+        if key != "ArrowDown" && key != "ArrowUp" {
+            return;
+        }
+        ev.prevent_default();
+        let Some(menu) = menu_ref.get_untracked() else { return };
+        let Ok(items) = menu.query_selector_all("[role=menuitem]") else { return };
+        let active = document().active_element();
+        let count = items.length();
+        let current = (0..count).find(|&i| {
+            items
+                .item(i)
+                .is_some_and(|item| active.as_ref().is_some_and(|a| a.is_same_node(Some(&item))))
+        });
+        let next = match (key.as_str(), current) {
+            ("ArrowDown", Some(i)) => (i + 1) % count,
+            ("ArrowUp", Some(i)) => (i + count - 1) % count,
+            _ => 0,
+        };
+        if let Some(item) = items.item(next).and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = item.focus();
+        }
+    };
+    view! {
+        <Show when=move || state.menu.with(Option::is_some)>
+            {move || {
+                let Some(at) = state.menu.get() else { return ().into_any() };
+                let node = lab.view.with_untracked(|v| v.nodes.iter().find(|n| n.name == at.node).cloned());
+                let Some(node) = node else { return ().into_any() };
+                let name = node.name.clone();
+                view! {
+                    <div
+                        class="node-menu"
+                        role="menu"
+                        aria-label=format!("Actions for {name}")
+                        style=format!("left: {:.0}px; top: {:.0}px", at.left, at.top)
+                        node_ref=menu_ref
+                        on:keydown=on_keydown
+                    >
+                        {node_actions(&node)
+                            .into_iter()
+                            .map(|(label, action)| {
+                                let name = name.clone();
+                                view! {
+                                    <button
+                                        type="button"
+                                        role="menuitem"
+                                        on:click=move |_| {
+                                            state.menu.set(None);
+                                            lab.node_action(&name, action);
+                                        }
+                                    >
+                                        {label}
+                                    </button>
+                                }
+                            })
+                            .collect_view()}
+                        <button
+                            type="button"
+                            role="menuitem"
+                            on:click={
+                                let name = name.clone();
+                                move |_| {
+                                    state.menu.set(None);
+                                    state.taint_form.set(Some(name.clone()));
+                                }
+                            }
+                        >
+                            "Taint…"
+                        </button>
+                    </div>
+                }
+                    .into_any()
+            }}
+        </Show>
+    }
+}
+
+fn focus(selector: &str) {
+    if let Some(element) = document()
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// A node's taints: add one (key, value, effect) or remove one, with `kubectl taint`.
+#[component]
+fn TaintForm() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let state = expect_context::<DiagramState>();
+    let key = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+    let effect = RwSignal::new("NoSchedule".to_string());
+    let taints = Memo::new(move |_| {
+        let node = state.taint_form.get();
+        lab.view.with(|v| {
+            v.nodes.iter().find(|n| Some(&n.name) == node.as_ref()).map(|n| n.taints.clone())
+        })
+    });
+    let close = move || {
+        if let Some(node) = state.taint_form.get_untracked() {
+            focus(&format!("[data-node='{node}']"));
+        }
+        state.taint_form.set(None);
+    };
+    let add = move || {
+        let Some(node) = state.taint_form.get_untracked() else { return };
+        let (k, v, e) = (key.get_untracked(), value.get_untracked(), effect.get_untracked());
+        if k.trim().is_empty() {
+            return;
+        }
+        let taint = if v.is_empty() { format!("{k}:{e}") } else { format!("{k}={v}:{e}") };
+        lab.run(&format!("kubectl taint node {node} {taint}"));
+        key.set(String::new());
+        value.set(String::new());
+    };
+    view! {
+        <Show when=move || state.taint_form.with(Option::is_some)>
+            <div class="editor-backdrop">
+                <form
+                    class="taint-form"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-label=move || format!("Taints of {}", state.taint_form.get().unwrap_or_default())
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        add();
+                    }
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        }
+                    }
+                >
+                    <h2>{move || format!("Taints of {}", state.taint_form.get().unwrap_or_default())}</h2>
+                    <ul class="taint-list">
+                        {move || {
+                            let node = state.taint_form.get().unwrap_or_default();
+                            let list = taints.get().unwrap_or_default();
+                            if list.is_empty() {
+                                return view! { <li>"No taints."</li> }.into_any();
+                            }
+                            list.into_iter()
+                                .map(|taint| {
+                                    let node = node.clone();
+                                    // `key=value:Effect-` removes it, as with kubectl.
+                                    let removal = match taint.split_once('=') {
+                                        Some((k, rest)) => format!("{k}:{}-", rest.rsplit(':').next().unwrap_or_default()),
+                                        None => format!("{taint}-"),
+                                    };
+                                    view! {
+                                        <li>
+                                            <code>{taint.clone()}</code>
+                                            <button
+                                                type="button"
+                                                aria-label=format!("Remove taint {taint}")
+                                                on:click=move |_| lab.run(&format!("kubectl taint node {node} {removal}"))
+                                            >
+                                                "Remove"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        }}
+                    </ul>
+                    <label>
+                        "Key"
+                        <input required prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev)) placeholder="dedicated" />
+                    </label>
+                    <label>
+                        "Value"
+                        <input prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) placeholder="gpu (optional)" />
+                    </label>
+                    <label>
+                        "Effect"
+                        <select on:change=move |ev| effect.set(event_target_value(&ev))>
+                            <option value="NoSchedule" selected=move || effect.get() == "NoSchedule">"NoSchedule"</option>
+                            <option value="PreferNoSchedule" selected=move || effect.get() == "PreferNoSchedule">"PreferNoSchedule"</option>
+                            <option value="NoExecute" selected=move || effect.get() == "NoExecute">"NoExecute"</option>
+                        </select>
+                    </label>
+                    <div class="editor-actions">
+                        <button type="button" on:click=move |_| close()>"Close"</button>
+                        <button type="submit" class="primary">"Add taint"</button>
+                    </div>
+                </form>
+            </div>
+        </Show>
     }
 }

@@ -6,11 +6,17 @@ use crate::console::Console;
 use crate::controls::TimeControls;
 use crate::diagram::Diagram;
 use crate::editor::Editor;
+use crate::inspector::Inspector;
 use crate::lesson::Lesson;
+use crate::timeline::{History, Mark, Timeline};
+use k8s_openapi::api::core::v1::{Event, Pod};
 use leptos::prelude::*;
 use sim_core::Simulation;
 use sim_core::kubectl::Saved;
+use sim_core::scheduler::explanation::Explanation;
 use sim_core::shell::{Shell, Stream};
+use sim_core::sim::SESSION_START;
+use sim_core::time::SimTime;
 use sim_core::view::ClusterView;
 use std::time::Duration;
 
@@ -22,6 +28,34 @@ const TICK: Duration = Duration::from_millis(100);
 const MAX_TICK_MS: f64 = 1000.0;
 /// What the Step button advances.
 pub const STEP: Duration = Duration::from_secs(1);
+/// How far "Next event" looks ahead before giving up on a quiet cluster.
+const NEXT_EVENT_LIMIT: Duration = Duration::from_secs(3600);
+
+/// What the inspector shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selected {
+    Node(String),
+    Pod { namespace: String, name: String },
+}
+
+/// A node menu's (or the inspector's) action on a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeAction {
+    Cordon,
+    Uncordon,
+    Drain,
+    StopKubelet,
+    StartKubelet,
+    Remove,
+}
+
+/// What an action on the diagram answered, shown over it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// A refusal (the scheduler said no): shown as an alert.
+    pub refused: bool,
+}
 
 /// One command typed in the console, with what it printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,11 +94,27 @@ pub struct Lab {
     pub editor: RwSignal<Option<String>>,
     /// What is being edited: the `kubectl edit` command line.
     pub editing: RwSignal<String>,
+    /// The node or pod the inspector shows.
+    pub selected: RwSignal<Option<Selected>>,
+    /// The answer to the last drag and drop or node action.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Snapshots of the cluster to go back in time to.
+    history: StoredValue<History, LocalStorage>,
+    /// The latest cluster time reached (the end of the timeline).
+    pub horizon: RwSignal<Duration>,
+    /// The cluster shown is a past moment: the next command or Play continues from it and
+    /// forgets what came after.
+    pub in_past: RwSignal<bool>,
+    /// The cluster's events, placed on the timeline.
+    pub marks: RwSignal<Vec<Mark>>,
+    /// The resourceVersion the marks were read at.
+    marks_version: StoredValue<u64>,
 }
 
 impl Lab {
     fn new() -> Self {
         let sim = Simulation::new(SEED);
+        let sim_for_history = sim.clone();
         let view = ClusterView::of(&sim);
         let elapsed = sim.elapsed();
         let version = sim.api().resource_version();
@@ -84,6 +134,13 @@ impl Lab {
             container_prompt: RwSignal::new(None),
             editor: RwSignal::new(None),
             editing: RwSignal::new(String::new()),
+            selected: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            history: StoredValue::new_local(History::new(&sim_for_history)),
+            horizon: RwSignal::new(elapsed),
+            in_past: RwSignal::new(false),
+            marks: RwSignal::new(Vec::new()),
+            marks_version: StoredValue::new(0),
         }
     }
 
@@ -102,6 +159,7 @@ impl Lab {
 
     /// Runs console input through the lab shell and shows what it printed.
     pub fn run(&self, input: &str) {
+        self.continue_from_here();
         let shell = self.shell;
         let ran = self
             .sim
@@ -132,7 +190,188 @@ impl Lab {
         self.container_prompt.set(shell.with_value(|shell| {
             (shell.exec.is_some() || shell.node.is_some()).then(|| shell.prompt())
         }));
+        self.snapshot();
         self.refresh();
+    }
+
+    /// A line in the console for something done on the diagram rather than typed.
+    fn note(&self, what: String, output: Vec<(Stream, String)>) {
+        let id = self.next_entry_id.get_value();
+        self.next_entry_id.set_value(id + 1);
+        let entry = ConsoleEntry { id, command: what, prompt: "# ".into(), output };
+        self.console.update(|entries| entries.push(entry));
+    }
+
+    /// A pending pod dropped on a node: the scheduler's filters for that node decide.
+    pub fn bind(&self, namespace: &str, name: &str, node: &str) {
+        self.continue_from_here();
+        let result = self.sim.try_update_value(|sim| sim.bind_pod(namespace, name, node));
+        let what = format!("bind pod {name} to {node} (dragged on the diagram)");
+        match result {
+            Some(Ok(())) => {
+                self.note(what, vec![(Stream::Stdout, format!("pod/{name} bound to {node}\n"))]);
+                self.notice.set(Some(Notice {
+                    text: format!("Pod {name} is bound to {node}."),
+                    refused: false,
+                }));
+            }
+            Some(Err(reasons)) => {
+                let text = format!("{node} refused pod {name}: {}", reasons.join("; "));
+                self.note(what, vec![(Stream::Stderr, format!("{text}\n"))]);
+                self.notice.set(Some(Notice { text, refused: true }));
+            }
+            None => {}
+        }
+        self.snapshot();
+        self.refresh();
+    }
+
+    /// A node menu's action: kubectl's where kubectl has one (so the console shows it), the
+    /// node's machine otherwise.
+    pub fn node_action(&self, node: &str, action: NodeAction) {
+        let command = match action {
+            NodeAction::Cordon => Some(format!("kubectl cordon {node}")),
+            NodeAction::Uncordon => Some(format!("kubectl uncordon {node}")),
+            NodeAction::Drain => Some(format!("kubectl drain {node} --ignore-daemonsets")),
+            _ => None,
+        };
+        if let Some(command) = command {
+            return self.run(&command);
+        }
+        self.continue_from_here();
+        let node = node.to_string();
+        let (what, done) = match action {
+            NodeAction::StopKubelet => (
+                format!("systemctl stop kubelet (on {node})"),
+                self.sim.try_update_value(|sim| sim.stop_kubelet(&node)),
+            ),
+            NodeAction::StartKubelet => (
+                format!("systemctl start kubelet (on {node})"),
+                self.sim.try_update_value(|sim| sim.start_kubelet(&node)),
+            ),
+            _ => (
+                format!("remove node {node} (its machine shuts down)"),
+                self.sim.try_update_value(|sim| sim.remove_node(&node)),
+            ),
+        };
+        let output = if done == Some(true) {
+            Vec::new()
+        } else {
+            vec![(Stream::Stderr, format!("no node named {node}\n"))]
+        };
+        self.note(what, output);
+        if action == NodeAction::Remove
+            && self.selected.get_untracked() == Some(Selected::Node(node))
+        {
+            self.selected.set(None);
+        }
+        self.snapshot();
+        self.refresh();
+    }
+
+    /// "Add node": a worker joins with the next free name (`node03`…).
+    pub fn add_node(&self) {
+        self.continue_from_here();
+        let taken = self.view.with_untracked(|v| {
+            v.nodes.iter().map(|n| n.name.clone()).collect::<std::collections::BTreeSet<_>>()
+        });
+        let Some(name) = (1..).map(|i| format!("node{i:02}")).find(|n| !taken.contains(n)) else {
+            return;
+        };
+        let joined = self.sim.try_update_value(|sim| sim.add_node(&name));
+        let output = match joined {
+            Some(Err(error)) => vec![(Stream::Stderr, format!("{error}\n"))],
+            _ => Vec::new(),
+        };
+        self.note(format!("kubeadm join (a new worker, {name})"), output);
+        self.snapshot();
+        self.refresh();
+    }
+
+    /// `kubectl describe` of the selected object, as the console would print it.
+    pub fn describe(&self, selected: &Selected) -> String {
+        let script = match selected {
+            Selected::Node(name) => format!("kubectl describe node {name}"),
+            Selected::Pod { namespace, name } => {
+                format!("kubectl describe pod {name} -n {namespace}")
+            }
+        };
+        let ran = self.sim.try_update_value(|sim| Shell::new().run_script(sim, &script));
+        ran.unwrap_or_default().into_iter().map(|ran| ran.output.combined()).collect()
+    }
+
+    /// The scheduler's latest attempt for a pod.
+    pub fn explanation(&self, namespace: &str, name: &str) -> Option<Explanation> {
+        self.sim.with_value(|sim| {
+            let pod = sim.api().get::<Pod>(namespace, name).ok()?;
+            sim.scheduler().explanation(sim_core::podutil::uid(pod))
+        })
+    }
+
+    /// The earliest cluster time the timeline can go back to.
+    pub fn history_start(&self) -> Duration {
+        self.history.with_value(History::start)
+    }
+
+    /// Keeps a snapshot of the cluster as it is now, for the timeline.
+    fn snapshot(&self) {
+        let sim = self.sim;
+        self.history.update_value(|history| sim.with_value(|sim| history.record(sim)));
+    }
+
+    /// Shows the cluster as it was at `at` (cluster time): the closest earlier snapshot, moved
+    /// on to `at`. The future is kept until something changes the cluster.
+    pub fn scrub_to(&self, at: Duration) {
+        self.playing.set(false);
+        if self.shell.try_update_value(|shell| shell.watch.take()).flatten().is_some() {
+            self.print_to_last_entry("^C\n".into());
+            self.watching.set(false);
+        }
+        let at = at.min(self.horizon.get_untracked());
+        let Some(past) = self.history.with_value(|history| history.at(at)) else { return };
+        self.sim.set_value(past);
+        self.in_past.set(at < self.horizon.get_untracked());
+        self.seen_version.set_value(u64::MAX);
+        self.refresh();
+    }
+
+    /// After going back in time, acting on the cluster forks its history: what came after
+    /// the moment shown is forgotten.
+    fn continue_from_here(&self) {
+        if self.in_past.get_untracked() {
+            let now = self.sim.with_value(Simulation::elapsed);
+            self.history.update_value(|history| history.forget_after(now));
+            self.in_past.set(false);
+            self.horizon.set(now);
+        }
+    }
+
+    /// "Next event": pauses, then lets time run to the next moment a pod changes or an
+    /// event is recorded (wake-ups that change nothing visible are passed through).
+    pub fn skip_to_next_event(&self) {
+        self.playing.set(false);
+        self.continue_from_here();
+        let start = self.sim.with_value(|sim| (sim.now(), sim.api().resource_version()));
+        loop {
+            let next = self.sim.with_value(|sim| sim.next_wakeup().map(|at| at.since(sim.now())));
+            let now = self.sim.with_value(Simulation::now);
+            let Some(by) = next.filter(|_| now.since(start.0) < NEXT_EVENT_LIMIT) else {
+                break;
+            };
+            self.advance(by.max(Duration::from_millis(1)));
+            let changed = self.sim.with_value(|sim| {
+                sim.api().kind_changed_since::<Pod>(start.1)
+                    || sim.api().kind_changed_since::<Event>(start.1)
+            });
+            if changed {
+                break;
+            }
+        }
+    }
+
+    /// Tab in the console: what the word before the cursor can become.
+    pub fn complete(&self, line: &str, cursor: usize) -> sim_core::shell::Completion {
+        self.sim.with_value(|sim| sim_core::shell::complete(sim, line, cursor))
     }
 
     /// Ctrl+D in a container's or a node's shell: leaves it, as `exit` would.
@@ -208,6 +447,7 @@ impl Lab {
 
     /// Lets virtual time pass; a running watch reports each change on the way.
     pub fn advance(&self, by: Duration) {
+        self.continue_from_here();
         let shell = self.shell;
         let watched = self.sim.try_update_value(|sim| {
             shell.try_update_value(|shell| match shell.watch.as_mut() {
@@ -232,6 +472,8 @@ impl Lab {
         if self.watching.get_untracked() && shell.with_value(|shell| shell.watch.is_none()) {
             self.watching.set(false);
         }
+        let sim = self.sim;
+        self.history.update_value(|history| sim.with_value(|sim| history.record_if_due(sim)));
         self.refresh();
     }
 
@@ -279,6 +521,44 @@ impl Lab {
         if elapsed != self.elapsed.get_untracked() {
             self.elapsed.set(elapsed);
         }
+        if !self.in_past.get_untracked() {
+            if elapsed > self.horizon.get_untracked() {
+                self.horizon.set(elapsed);
+            }
+            self.read_marks();
+        }
+    }
+
+    /// Puts the cluster's events on the timeline when new ones were recorded.
+    fn read_marks(&self) {
+        let seen = self.marks_version.get_value();
+        let marks = self.sim.with_value(|sim| {
+            let api = sim.api();
+            api.kind_changed_since::<Event>(seen).then(|| {
+                api.list::<Event>(None)
+                    .filter_map(|event| {
+                        let at =
+                            event.last_timestamp.as_ref().or(event.first_timestamp.as_ref())?;
+                        let at = SimTime::from_k8s(at);
+                        (at >= SESSION_START).then(|| Mark {
+                            at: at.since(SESSION_START),
+                            warning: event.type_.as_deref() == Some("Warning"),
+                            text: format!(
+                                "{} {}: {}",
+                                event.involved_object.kind.as_deref().unwrap_or_default(),
+                                event.involved_object.name.as_deref().unwrap_or_default(),
+                                event.reason.as_deref().unwrap_or_default()
+                            ),
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        self.marks_version.set_value(self.sim.with_value(|sim| sim.api().resource_version()));
+        if let Some(mut marks) = marks {
+            marks.sort_by_key(|m| m.at);
+            self.marks.set(marks);
+        }
     }
 }
 
@@ -325,9 +605,11 @@ pub fn App() -> impl IntoView {
             </a>
             <TimeControls />
         </header>
+        <Timeline />
         <main class="lab">
             <Lesson />
             <Diagram />
+            <Inspector />
             <Console />
         </main>
         <Editor />

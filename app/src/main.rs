@@ -4,9 +4,12 @@ mod console;
 mod controls;
 mod diagram;
 mod editor;
+mod inspector;
 mod lab;
 mod layout;
 mod lesson;
+mod storage;
+mod timeline;
 
 fn main() {
     console_error_panic_hook::set_once();

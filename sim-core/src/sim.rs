@@ -181,6 +181,11 @@ impl Simulation {
         self.now.since(SESSION_START)
     }
 
+    /// The next instant some component asked to be woken at (the page's "skip to next event").
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        self.wakeups.first().copied()
+    }
+
     /// Read access to the cluster, as any API client has it.
     pub fn api(&self) -> &ApiServer {
         &self.api

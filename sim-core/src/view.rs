@@ -4,7 +4,11 @@
 use crate::Simulation;
 use crate::kubectl::print;
 use crate::podutil;
+use crate::scheduler::framework::{PodRequests, Resources};
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Volume};
+
+/// The label the diagram draws zones from (and sets when a node is dropped in another zone).
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterView {
@@ -67,10 +71,42 @@ pub struct NodeView {
     /// `key=value:Effect` for each taint.
     pub taints: Vec<String>,
     pub pods: Vec<PodView>,
+    /// The node's `topology.kubernetes.io/zone` label.
+    pub zone: Option<String>,
+    /// CPU in millicores: what its pods request (as the scheduler counts) and what it offers.
+    pub cpu: Allocation,
+    /// Memory in bytes, likewise.
+    pub memory: Allocation,
+    /// Whether the node's kubelet service is running (the node menu stops or starts it).
+    pub kubelet_running: bool,
+}
+
+/// Requested against allocatable, for one resource of a node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Allocation {
+    pub requested: i64,
+    pub allocatable: i64,
+}
+
+impl Allocation {
+    /// The requested share of allocatable, from 0 to 1 (more when overcommitted is shown full).
+    pub fn fraction(self) -> f64 {
+        if self.allocatable <= 0 {
+            return 0.0;
+        }
+        (self.requested as f64 / self.allocatable as f64).clamp(0.0, 1.0)
+    }
+
+    /// The percentage `kubectl describe node` prints beside requests.
+    pub fn percent(self) -> i64 {
+        if self.allocatable <= 0 { 0 } else { self.requested * 100 / self.allocatable }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodView {
+    /// The scheduler's explanations are kept by uid.
+    pub uid: String,
     pub namespace: String,
     pub name: String,
     /// STATUS as `kubectl get pods` shows it.
@@ -138,15 +174,33 @@ impl ClusterView {
                         None => format!("{}:{}", t.key, t.effect),
                     })
                     .collect();
+                let on_node: Vec<&Pod> = pods
+                    .iter()
+                    .copied()
+                    .filter(|p| podutil::node_name(p) == Some(name.as_str()))
+                    .collect();
+                // Pods that finished hold no resources, as the scheduler counts them.
+                let requested = on_node
+                    .iter()
+                    .filter(|p| !podutil::is_terminal(p))
+                    .fold(Resources::default(), |sum, p| sum + PodRequests::of(p).fit);
+                let allocatable =
+                    Resources::from_list(node.status.as_ref().and_then(|s| s.allocatable.as_ref()));
                 NodeView {
                     roles: print::node::roles(node),
                     status: print::node::status(node),
                     taints,
-                    pods: pods
-                        .iter()
-                        .filter(|p| podutil::node_name(p) == Some(name.as_str()))
-                        .map(|p| pod_view(p))
-                        .collect(),
+                    pods: on_node.iter().map(|p| pod_view(p)).collect(),
+                    zone: node.metadata.labels.as_ref().and_then(|l| l.get(ZONE_LABEL)).cloned(),
+                    cpu: Allocation {
+                        requested: requested.milli_cpu,
+                        allocatable: allocatable.milli_cpu,
+                    },
+                    memory: Allocation {
+                        requested: requested.memory_bytes,
+                        allocatable: allocatable.memory_bytes,
+                    },
+                    kubelet_running: sim.machine(&name).is_some_and(|m| m.kubelet_running()),
                     name,
                 }
             })
@@ -244,6 +298,7 @@ fn pod_view(pod: &Pod) -> PodView {
         .and_then(|c| c.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False"))
         .and_then(|c| c.message.clone());
     PodView {
+        uid: podutil::uid(pod).to_string(),
         namespace: podutil::namespace(pod).to_string(),
         name: podutil::name(pod).to_string(),
         tone: Tone::of(&status),
@@ -293,6 +348,37 @@ mod tests {
         assert_eq!(names, ["controlplane", "node01", "node02"]);
         assert_eq!(view.nodes[0].taints, ["node-role.kubernetes.io/control-plane:NoSchedule"]);
         assert_eq!(view.nodes[0].roles, "control-plane");
+        assert_eq!(view.nodes[1].zone.as_deref(), Some("zone-a"));
+        assert!(view.nodes.iter().all(|n| n.kubelet_running));
+    }
+
+    #[test]
+    fn a_node_counts_what_its_pods_request_against_what_it_offers() {
+        let mut sim = Simulation::new(1);
+        Shell::new().run_script(
+            &mut sim,
+            "kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: big
+spec:
+  nodeName: node01
+  containers:
+  - name: big
+    image: nginx
+    resources:
+      requests:
+        cpu: 500m
+        memory: 256Mi
+EOF",
+        );
+        let view = ClusterView::of(&sim);
+        let node01 = view.nodes.iter().find(|n| n.name == "node01").unwrap();
+        assert_eq!(node01.cpu, Allocation { requested: 500, allocatable: 2000 });
+        assert_eq!(node01.cpu.percent(), 25);
+        assert_eq!(node01.memory.requested, 256 * 1024 * 1024);
+        assert!(node01.memory.fraction() > 0.0 && node01.memory.fraction() < 1.0);
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod edit;
 mod errors;
 mod exec;
 mod explain;
-mod flags;
+pub(crate) mod flags;
 mod get;
 mod info;
 mod label;
@@ -242,7 +242,12 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
     }
 }
 
-fn simulated_commands() -> Vec<&'static str> {
+/// A simulated command's definition and its subcommands' names, for the console's completion.
+pub(crate) fn command_def(name: &str) -> Option<&'static CommandDef> {
+    COMMANDS.iter().find(|(command, _, _)| *command == name).map(|(_, def, _)| *def)
+}
+
+pub(crate) fn simulated_commands() -> Vec<&'static str> {
     COMMANDS.iter().map(|(name, _, _)| *name).collect()
 }
 

@@ -14,7 +14,7 @@ pub struct Result {
     pub clear: bool,
 }
 
-const COMMANDS: &[(&str, &str)] = &[
+pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("kubectl", "talk to the simulated cluster (also: k)"),
     ("sleep", "let virtual time pass: sleep 30, sleep 2m, sleep 1h"),
     ("timeout", "run a command for at most a time: timeout 30s kubectl get pods -w"),

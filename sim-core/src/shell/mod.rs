@@ -2,12 +2,14 @@
 //! `sleep` (which advances virtual time), and a few file commands on the lesson's workspace.
 
 mod builtins;
+mod complete;
 mod expand;
 mod node;
 mod output;
 mod parse;
 pub(crate) mod text;
 
+pub use complete::{Completion, complete};
 pub use node::NodeSession;
 pub use output::{Output, Stream};
 pub use parse::{Entry, ParseError, is_complete};
