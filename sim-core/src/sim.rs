@@ -10,6 +10,7 @@ use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
 use crate::machine::Machine;
 use crate::metrics_server::MetricsServer;
+use crate::network::Network;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
 use crate::time::SimTime;
@@ -54,6 +55,9 @@ pub struct Simulation {
     /// Requests between pods, until the network is simulated (see `traffic.rs`).
     #[serde(default)]
     traffic: Traffic,
+    /// Each node's kube-proxy and the packets' way through them.
+    #[serde(default)]
+    network: Network,
 }
 
 impl Simulation {
@@ -98,6 +102,9 @@ impl Simulation {
                 let _ = api.create(service);
             }
             let _ = api.create(endpoints);
+            // Its uid comes from a stream of its own, so every later uid stays what it was.
+            let slice = crate::cluster::bootstrap_endpoint_slice(&control_plane.internal_ip);
+            let _ = api.create_with_uid(slice, root.fork("endpointslices").uuid());
         }
         let mut node_rng = root.fork("nodes");
         // The kubelets came up together and renew their leases in step (one wake-up renews
@@ -155,6 +162,7 @@ impl Simulation {
             wakeups: BTreeSet::new(),
             metrics_server: MetricsServer::default(),
             traffic: Traffic::default(),
+            network: Network::new(cluster.proxy_mode),
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -182,6 +190,11 @@ impl Simulation {
 
     pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
         self.kubelets.get_mut(node)
+    }
+
+    /// The cluster network: each node's kube-proxy rules.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The scheduler, for why it placed a pod where it did (`explanation`).
@@ -253,6 +266,7 @@ impl Simulation {
             let before = self.api.resource_version();
             let mut wake = Vec::new();
             wake.extend(self.controllers.reconcile(&mut self.api));
+            self.network.sync(&self.api, self.seed);
             wake.extend(self.scheduler.reconcile(&mut self.api));
             wake.extend(self.sync_machines());
             for (node, kubelet) in &mut self.kubelets {

@@ -6,6 +6,8 @@ mod cronjob;
 mod daemonset;
 pub mod deployment;
 mod disruption;
+pub mod endpoints;
+mod endpointslice;
 mod garbage_collector;
 pub mod history;
 mod horizontal;
@@ -56,6 +58,10 @@ pub struct ControllerManager {
     pod_gc: pod_gc::PodGarbageCollector,
     #[serde(default)]
     disruption: disruption::DisruptionController,
+    #[serde(default)]
+    endpoints: endpoints::EndpointsController,
+    #[serde(default)]
+    endpointslice: endpointslice::EndpointSliceController,
 }
 
 impl ControllerManager {
@@ -77,6 +83,8 @@ impl ControllerManager {
             self.taint_eviction.reconcile(api),
             self.pod_gc.reconcile(api),
             self.disruption.reconcile(api),
+            self.endpoints.reconcile(api),
+            self.endpointslice.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -136,6 +136,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "journalctl" => journalctl(sim, &session, args, &mut output),
         "crictl" => crictl(sim, &session, args, &mut output),
         "sysctl" => sysctl(&session, args, &mut output),
+        "iptables-save" | "ipvsadm" => proxy_rules(sim, &session, name, &mut output),
         "swapoff" | "swapon" => swap(sim, &session, name, args, &mut output),
         "kubectl" | "k" if session.node == "controlplane" => {
             return builtins::run(shell, sim, words, stdin);
@@ -622,6 +623,30 @@ fn sysctl(session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
         }
     }
     status
+}
+
+/// `iptables-save` and `ipvsadm -Ln`: the rules this node's kube-proxy programmed.
+fn proxy_rules(sim: &Simulation, session: &NodeSession, name: &str, out: &mut Output) -> i32 {
+    let Some(proxy) = sim.network().proxy(&session.node) else { return 0 };
+    if name == "iptables-save" {
+        out.out(proxy.iptables_save(&sim.now().strftime("%a %b %e %H:%M:%S %Y")));
+        return 0;
+    }
+    if proxy.mode() != crate::network::ProxyMode::Ipvs {
+        // Without IPVS mode the kernel has no virtual servers.
+        out.out("IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        return 0;
+    }
+    let node_ips: Vec<String> = sim
+        .api()
+        .get::<k8s_openapi::api::core::v1::Node>("", &session.node)
+        .ok()
+        .and_then(|n| crate::cluster::node_address(n, "InternalIP").map(str::to_string))
+        .into_iter()
+        .collect();
+    let node_ips: Vec<&str> = node_ips.iter().map(String::as_str).collect();
+    out.out(proxy.ipvsadm(&node_ips));
+    0
 }
 
 /// `swapoff -a`, `swapon -a`, `swapon --show`.
