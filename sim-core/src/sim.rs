@@ -260,6 +260,35 @@ impl Simulation {
         }
     }
 
+    /// Runs `argv` in a container of `pod` on `node` (`kubectl exec`), its programs within
+    /// reach of the network. `None` when the node has no kubelet.
+    pub fn exec(
+        &mut self,
+        node: &str,
+        pod: &k8s_openapi::api::core::v1::Pod,
+        container: &str,
+        argv: &[String],
+    ) -> Option<Result<crate::container::ExecOutcome, crate::kubelet::ContainerAccessError>> {
+        let now = self.now;
+        self.network.refresh_servers(&self.api, &self.kubelets);
+        let kubelet = self.kubelets.get_mut(node)?;
+        kubelet.lend_network(std::mem::take(&mut self.network));
+        let outcome = kubelet.exec(&mut self.api, pod, container, argv, now);
+        self.network = kubelet.return_network().unwrap_or_default();
+        self.deliver_requests();
+        self.settle();
+        Some(outcome)
+    }
+
+    /// The requests the network answered reach the real processes, which log them.
+    fn deliver_requests(&mut self) {
+        for delivery in self.network.take_deliveries() {
+            if let Some(kubelet) = self.kubelets.get_mut(&delivery.node) {
+                kubelet.deliver_http(&delivery, self.now);
+            }
+        }
+    }
+
     /// Reconciles every component until the cluster stops changing at this instant.
     fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_ROUNDS {
@@ -272,9 +301,14 @@ impl Simulation {
             for (node, kubelet) in &mut self.kubelets {
                 // A stopped kubelet does nothing; its containers run on unattended.
                 if self.machines.get(node).is_some_and(Machine::kubelet_running) {
+                    // Its containers reach the network during the pass.
+                    kubelet.lend_network(std::mem::take(&mut self.network));
                     wake.extend(kubelet.sync(&mut self.api));
+                    self.network = kubelet.return_network().unwrap_or_default();
                 }
             }
+            self.deliver_requests();
+            self.network.refresh_servers(&self.api, &self.kubelets);
             self.traffic.route(&self.api, &mut self.kubelets);
             wake.extend(self.metrics_server.scrape(&mut self.api, &self.kubelets));
             self.wakeups.extend(wake.into_iter().filter(|&at| at > self.now));

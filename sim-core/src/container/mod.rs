@@ -10,6 +10,7 @@
 mod clock;
 mod fs;
 mod image;
+pub mod net;
 mod pi;
 mod programs;
 mod shell;
@@ -356,7 +357,11 @@ impl Instance {
         out: &'a mut Vec<(SimTime, bool, String)>,
         ports: &'a [u16],
     ) -> Ctx<'a> {
+        let legacy_nslookup = self.profile.image == Image::Busybox
+            && (self.profile.tag.starts_with("1.2") || self.profile.tag.starts_with("1.1"));
         Ctx {
+            net: None,
+            legacy_nslookup,
             view: View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng },
             userland: self.profile.userland,
             hostname: &self.hostname,
@@ -412,6 +417,16 @@ impl Instance {
 
     /// Runs the process up to `now`.
     pub fn advance(&mut self, volumes: &mut Volumes, now: SimTime) -> State {
+        self.advance_on(volumes, None, now)
+    }
+
+    /// [`Instance::advance`] with the pod's network within reach of the process.
+    pub fn advance_on(
+        &mut self,
+        volumes: &mut Volumes,
+        mut net: Option<&mut dyn net::Network>,
+        now: SimTime,
+    ) -> State {
         if let Some((code, at)) = self.exited {
             return State::Exited { code, at };
         }
@@ -422,6 +437,10 @@ impl Instance {
                 let mut out = Vec::new();
                 let poll = {
                     let mut ctx = self.ctx(volumes, &mut out, &[]);
+                    ctx.net = match net.as_mut() {
+                        Some(net) => Some(&mut **net),
+                        None => None,
+                    };
                     machine.run(&mut ctx, now)
                 };
                 self.write_chunks(out);
@@ -508,6 +527,17 @@ impl Instance {
     /// Runs `argv` in the container at `now` (it sees and changes the same files). It runs to
     /// the end at once: a `sleep` inside takes no time for the caller.
     pub fn exec(&mut self, volumes: &mut Volumes, argv: &[String], now: SimTime) -> ExecOutcome {
+        self.exec_on(volumes, argv, None, now)
+    }
+
+    /// [`Instance::exec`] with the pod's network within reach of the command.
+    pub fn exec_on(
+        &mut self,
+        volumes: &mut Volumes,
+        argv: &[String],
+        mut net: Option<&mut dyn net::Network>,
+        now: SimTime,
+    ) -> ExecOutcome {
         let Some(first) = argv.first() else {
             return ExecOutcome::NotFound(
                 "exec: \"\": executable file not found in $PATH".to_string(),
@@ -530,6 +560,10 @@ impl Instance {
         let code = {
             let mut ctx = self.ctx(volumes, &mut out, &ports);
             ctx.budget = EXEC_BUDGET;
+            ctx.net = match net.as_mut() {
+                Some(net) => Some(&mut **net),
+                None => None,
+            };
             if is_shell(&name) {
                 shell_arguments(&mut machine, &mut ctx, &argv[1..]);
             } else {
@@ -600,6 +634,31 @@ impl Instance {
         }
         self.trim_log();
         answer
+    }
+
+    /// A copy of a serving process to answer requests with, without its log (the network
+    /// answers from it and the real process then logs the request); `None` for processes
+    /// that serve nothing.
+    pub fn server_copy(&self) -> Option<Instance> {
+        let Process::Program(program) = &self.process else { return None };
+        if self.exited.is_some() || matches!(program.server, Server::Quiet) {
+            return None;
+        }
+        Some(Instance {
+            started_at: self.started_at,
+            log: Vec::new(),
+            exited: None,
+            fs: self.fs.clone(),
+            profile: self.profile.clone(),
+            hostname: self.hostname.clone(),
+            mounts: self.mounts.clone(),
+            env: Vec::new(),
+            rng: self.rng.clone(),
+            process: self.process.clone(),
+            partial: [None, None],
+            served: self.served.clone(),
+            execs: 0,
+        })
     }
 
     /// Whether the process accepts TCP connections on `port` at `now`.

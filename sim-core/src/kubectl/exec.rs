@@ -110,9 +110,8 @@ fn run_in_container(
         ))
     };
     let node = podutil::node_name(pod).ok_or_else(not_found)?.to_string();
-    let now = sim.now();
-    let kubelet = sim.kubelet_mut(&node).ok_or_else(not_found)?;
-    match kubelet.exec(pod, container, argv, now).map_err(|e| CommandError::Plain(e.0))? {
+    let outcome = sim.exec(&node, pod, container, argv).ok_or_else(not_found)?;
+    match outcome.map_err(|e| CommandError::Plain(e.0))? {
         ExecOutcome::Ran { stdout, stderr, code, .. } => Ok((stdout, stderr, code)),
         ExecOutcome::NotFound(message) => Err(CommandError::Plain(format!(
             "Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: {message}: unknown"
