@@ -280,6 +280,25 @@ impl Simulation {
         Some(outcome)
     }
 
+    /// Lets a client outside the pods (the student's laptop, a node's shell) use the network
+    /// from `origin`; the cluster then reacts as after any request.
+    pub fn on_network<R>(
+        &mut self,
+        origin: crate::network::Origin,
+        client: impl FnOnce(&mut dyn crate::container::net::Network) -> R,
+    ) -> R {
+        self.network.refresh_servers(&self.api, &self.kubelets);
+        let mut link = crate::network::request::Link {
+            network: &mut self.network,
+            api: &mut self.api,
+            origin,
+        };
+        let result = client(&mut link);
+        self.deliver_requests();
+        self.settle();
+        result
+    }
+
     /// The requests the network answered reach the real processes, which log them.
     fn deliver_requests(&mut self) {
         for delivery in self.network.take_deliveries() {
@@ -296,6 +315,13 @@ impl Simulation {
             let mut wake = Vec::new();
             wake.extend(self.controllers.reconcile(&mut self.api));
             self.network.sync(&self.api, self.seed);
+            self.network.set_not_forwarding(
+                self.machines
+                    .iter()
+                    .filter(|(_, m)| m.sysctl("net.ipv4.ip_forward") == Some("0"))
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            );
             wake.extend(self.scheduler.reconcile(&mut self.api));
             wake.extend(self.sync_machines());
             for (node, kubelet) in &mut self.kubelets {

@@ -19,6 +19,7 @@ mod tests;
 
 pub(crate) use fs::normalize as normalize_path;
 pub use programs::load_generator_target;
+pub use shell::net_tools::{Call as ClientCall, client as network_client};
 
 use crate::rng::Rng;
 use crate::time::SimTime;

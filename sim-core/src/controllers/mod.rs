@@ -18,6 +18,7 @@ pub mod node_lifecycle;
 pub mod pod_control;
 mod pod_gc;
 mod replicaset;
+mod service_lb;
 mod statefulset;
 mod taint_eviction;
 mod ttl_after_finished;
@@ -62,6 +63,9 @@ pub struct ControllerManager {
     endpoints: endpoints::EndpointsController,
     #[serde(default)]
     endpointslice: endpointslice::EndpointSliceController,
+    /// The simulated cloud's part (cloud-controller-manager's service controller).
+    #[serde(default)]
+    service_lb: service_lb::ServiceLoadBalancerController,
 }
 
 impl ControllerManager {
@@ -85,6 +89,7 @@ impl ControllerManager {
             self.disruption.reconcile(api),
             self.endpoints.reconcile(api),
             self.endpointslice.reconcile(api),
+            self.service_lb.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

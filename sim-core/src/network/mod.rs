@@ -36,6 +36,10 @@ pub struct Network {
     /// Picks which node a load balancer sends a packet to.
     #[serde(default)]
     balancer_turn: usize,
+    /// Nodes whose kernel does not forward packets (`net.ipv4.ip_forward = 0`), as their
+    /// machines say at each settle.
+    #[serde(skip)]
+    not_forwarding: std::collections::BTreeSet<String>,
 }
 
 /// A running pod's serving containers.
@@ -63,6 +67,11 @@ pub struct Delivery {
 impl Network {
     pub fn new(mode: ProxyMode) -> Self {
         Network { mode, ..Default::default() }
+    }
+
+    /// Which nodes do not forward packets (`net.ipv4.ip_forward = 0`).
+    pub fn set_not_forwarding(&mut self, nodes: std::collections::BTreeSet<String>) {
+        self.not_forwarding = nodes;
     }
 
     /// Requests that reached containers since the last call.

@@ -187,7 +187,11 @@ impl Network {
                 ))
             })
             .collect();
-        let node_ips: Vec<&str> = nodes.iter().map(|(_, ip)| ip.as_str()).collect();
+        let mut node_ips: Vec<&str> = nodes.iter().map(|(_, ip)| ip.as_str()).collect();
+        if origin.node.is_some() {
+            // On a node, node ports answer on localhost too (kube-proxy's localhost nodeports).
+            node_ips.push("127.0.0.1");
+        }
         // The node whose rules the packet meets: where it starts, or for a packet from
         // outside, the node it is addressed to (or the one a load balancer picks).
         let mut at_node = origin.node.clone().or_else(|| {
@@ -252,6 +256,30 @@ impl Network {
             }
         }
         let (target_ip, target_port) = target;
+        // A packet routed through a node (arriving from elsewhere, or leaving one of its pods
+        // for another node) needs the node's kernel to forward it.
+        let target_node = api
+            .list::<k8s_openapi::api::core::v1::Pod>(None)
+            .find(|p| {
+                crate::controllers::endpoints::pod_ip(p) == Some(target_ip.as_str())
+                    && !p.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false)
+            })
+            .and_then(|p| crate::podutil::node_name(p).map(str::to_string));
+        if let (Some(node), Some(pod_node)) = (&at_node, &target_node) {
+            let from_elsewhere = origin.node.as_ref() != Some(node);
+            let from_local_pod = origin.namespace.is_some() && !from_elsewhere;
+            let forwards = from_elsewhere || (from_local_pod && pod_node != node);
+            if forwards && self.not_forwarding.contains(node) {
+                hops.push(Hop {
+                    kind: "dropped".into(),
+                    at: node.clone(),
+                    detail: format!(
+                        "{node} does not forward to {target_ip}:{target_port} (net.ipv4.ip_forward = 0)"
+                    ),
+                });
+                return (Connection::TimedOut { ip: ip.to_string() }, None);
+            }
+        }
         // The API server listens on the control plane's address, port 6443.
         if target_port == 6443
             && let Some((name, _)) = nodes.iter().find(|(_, a)| *a == target_ip)

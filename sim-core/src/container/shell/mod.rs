@@ -4,7 +4,7 @@
 
 mod commands;
 mod expand;
-mod net_tools;
+pub mod net_tools;
 pub(crate) mod parse;
 
 use super::Userland;

@@ -7,8 +7,41 @@ use crate::container::net::{Connection, HttpRequest, Lookup, Network, Record};
 /// The curl the images ship (curlimages/curl, Debian's).
 const CURL_USER_AGENT: &str = "curl/8.16.0";
 
-/// Runs one of the clients; `None` when `t.name` is not one.
+/// One run of a client: its arguments, what it prints, and where `-o FILE` goes.
+pub struct Call<'a> {
+    pub name: &'a str,
+    pub args: &'a [String],
+    pub out: String,
+    pub err: String,
+    /// busybox 1.28's `nslookup` format.
+    pub legacy_nslookup: bool,
+    /// Writes a downloaded file (name, text); false when it cannot.
+    pub save: &'a mut dyn FnMut(&str, &str) -> bool,
+}
+
+/// Runs one of the clients in a container shell; `None` when `t.name` is not one.
 pub(crate) fn run(t: &mut Tool, net: &mut dyn Network) -> Option<i32> {
+    let cwd = t.cwd.to_string();
+    let view = &mut t.ctx.view;
+    let mut save = |file: &str, text: &str| {
+        view.write(&crate::container::fs::normalize(&cwd, file), text, false).is_ok()
+    };
+    let mut call = Call {
+        name: t.name,
+        args: t.args,
+        out: String::new(),
+        err: String::new(),
+        legacy_nslookup: t.ctx.legacy_nslookup,
+        save: &mut save,
+    };
+    let code = client(&mut call, net);
+    t.out.push_str(&call.out);
+    t.err.push_str(&call.err);
+    code
+}
+
+/// Runs `curl`, `wget`, `nslookup` or `nc`; `None` for other names.
+pub fn client(t: &mut Call, net: &mut dyn Network) -> Option<i32> {
     Some(match t.name {
         "curl" => curl(t, net),
         "wget" => wget(t, net),
@@ -36,7 +69,7 @@ fn parse_url(url: &str) -> (bool, String, Option<u16>, String) {
     (https, host, port, path)
 }
 
-fn curl(t: &mut Tool, net: &mut dyn Network) -> i32 {
+fn curl(t: &mut Call, net: &mut dyn Network) -> i32 {
     let mut silent = false;
     let mut show_error = false;
     let mut verbose = false;
@@ -212,8 +245,7 @@ fn curl(t: &mut Tool, net: &mut dyn Network) -> i32 {
             }
             match output.filter(|o| o != "-") {
                 Some(file) => {
-                    let path = crate::container::fs::normalize(t.cwd, &file);
-                    if t.ctx.view.write(&path, &text, false).is_err() {
+                    if !(t.save)(&file, &text) {
                         if errors {
                             t.err.push_str(&format!(
                                 "curl: (23) Failure writing output to destination, passed {} returned 0\n",
@@ -251,7 +283,7 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// busybox wget.
-fn wget(t: &mut Tool, net: &mut dyn Network) -> i32 {
+fn wget(t: &mut Call, net: &mut dyn Network) -> i32 {
     let mut quiet = false;
     let mut output: Option<String> = None;
     let mut spider = false;
@@ -369,8 +401,7 @@ fn wget(t: &mut Tool, net: &mut dyn Network) -> i32 {
                 }
                 return 0;
             }
-            let path = crate::container::fs::normalize(t.cwd, &file);
-            if t.ctx.view.write(&path, &body, false).is_err() {
+            if !(t.save)(&file, &body) {
                 t.err.push_str(&format!("wget: can't open '{file}': Permission denied\n"));
                 return 1;
             }
@@ -384,14 +415,14 @@ fn wget(t: &mut Tool, net: &mut dyn Network) -> i32 {
 
 /// busybox nslookup: the 1.28 format the Kubernetes docs show for old busybox images, the
 /// newer one for the rest.
-fn nslookup(t: &mut Tool, net: &mut dyn Network) -> i32 {
+fn nslookup(t: &mut Call, net: &mut dyn Network) -> i32 {
     let srv = t.args.iter().any(|a| a == "-type=srv" || a == "-q=srv" || a == "-type=SRV");
     let Some(name) = t.args.iter().find(|a| !a.starts_with('-')).cloned() else {
         t.err.push_str("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n\nQuery DNS about HOST\n");
         return 1;
     };
     let lookup: Lookup = net.lookup(&name, srv);
-    let legacy = t.ctx.legacy_nslookup;
+    let legacy = t.legacy_nslookup;
     if lookup.timed_out {
         t.out.push_str(";; connection timed out; no servers could be reached\n\n");
         return 1;
@@ -449,7 +480,7 @@ fn nslookup(t: &mut Tool, net: &mut dyn Network) -> i32 {
 }
 
 /// `nc -z HOST PORT` (and `-v`): whether something accepts connections there.
-fn nc(t: &mut Tool, net: &mut dyn Network) -> i32 {
+fn nc(t: &mut Call, net: &mut dyn Network) -> i32 {
     let verbose = t.args.iter().any(|a| a.starts_with('-') && a.contains('v'));
     let operands: Vec<String> = t
         .args

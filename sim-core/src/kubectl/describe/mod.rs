@@ -865,6 +865,27 @@ fn describe_service(w: &mut Writer, api: &ApiServer, object: &Value) {
         w.line(0, format!("IP Families:\t{}", join("/spec/ipFamilies")));
         w.line(0, format!("IP:\t{}", text(object, "/spec/clusterIP")));
         w.line(0, format!("IPs:\t{}", join("/spec/clusterIPs")));
+        let external = join("/spec/externalIPs");
+        if !external.is_empty() {
+            w.line(0, format!("External IPs:\t{external}"));
+        }
+        let ingress: Vec<String> = object
+            .pointer("/status/loadBalancer/ingress")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                let address = i.get("ip").or_else(|| i.get("hostname"));
+                let address = address.and_then(Value::as_str).unwrap_or_default();
+                match i.get("ipMode").and_then(Value::as_str) {
+                    Some(mode) => format!("{address} ({mode})"),
+                    None => address.to_string(),
+                }
+            })
+            .collect();
+        if !ingress.is_empty() {
+            w.line(0, format!("LoadBalancer Ingress:\t{}", ingress.join(", ")));
+        }
     }
     let name = text(object, "/metadata/name");
     let namespace = text(object, "/metadata/namespace");
