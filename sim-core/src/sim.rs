@@ -192,6 +192,12 @@ impl Simulation {
         self.kubelets.get_mut(node)
     }
 
+    /// The latest requests through the network (at most 256), oldest first, each with its
+    /// hops: for the page to animate and count.
+    pub fn recent_requests(&self) -> impl Iterator<Item = &crate::network::Trace> {
+        self.network.recent_requests()
+    }
+
     /// The cluster network: each node's kube-proxy rules.
     pub fn network(&self) -> &Network {
         &self.network
