@@ -249,3 +249,131 @@ pub(crate) fn namespace_of(meta: &ObjectMeta) -> String {
 pub(crate) fn name_of(meta: &ObjectMeta) -> String {
     meta.name.clone().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Simulation;
+    use crate::shell::Shell;
+    use k8s_openapi::api::core::v1::{EndpointAddress, Endpoints};
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+
+    /// Two pods of `app: web` (one whose readiness probe fails) and a Service with a named
+    /// target port, after 30 s.
+    fn cluster(service_extra: &str) -> Simulation {
+        let mut sim = Simulation::new(3);
+        let script = format!(
+            "cat <<EOF | kubectl apply -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ready
+  labels: {{app: web}}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    ports: [{{name: http, containerPort: 80}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: unready
+  labels: {{app: web}}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    ports: [{{name: http, containerPort: 80}}]
+    readinessProbe:
+      exec: {{command: [cat, /tmp/nope]}}
+      periodSeconds: 5
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 8080, targetPort: http}}]
+{service_extra}
+EOF
+sleep 30"
+        );
+        Shell::new().run_script(&mut sim, &script);
+        sim
+    }
+
+    /// The pods under `addresses` and `notReadyAddresses`.
+    fn addresses(sim: &Simulation) -> (Vec<String>, Vec<String>) {
+        let endpoints = sim.api().get::<Endpoints>("default", "web").expect("Endpoints web");
+        let subset =
+            endpoints.subsets.as_ref().and_then(|s| s.first()).cloned().unwrap_or_default();
+        assert_eq!(subset.ports.unwrap_or_default()[0].port, 80, "the named port resolves");
+        let pods = |a: Option<Vec<EndpointAddress>>| -> Vec<String> {
+            a.unwrap_or_default()
+                .into_iter()
+                .filter_map(|a| a.target_ref.and_then(|r| r.name))
+                .collect()
+        };
+        (pods(subset.addresses), pods(subset.not_ready_addresses))
+    }
+
+    /// (pod, ready, serving, terminating) of each endpoint of the Service's slice.
+    fn slice_conditions(sim: &Simulation) -> Vec<(String, bool, bool, bool)> {
+        let slice = sim
+            .api()
+            .list::<EndpointSlice>(Some("default"))
+            .find(|s| s.metadata.name.as_deref().is_some_and(|n| n.starts_with("web-")))
+            .expect("a slice for web")
+            .clone();
+        slice
+            .endpoints
+            .iter()
+            .map(|e| {
+                let c = e.conditions.clone().unwrap_or_default();
+                let pod = e.target_ref.as_ref().and_then(|r| r.name.clone()).unwrap_or_default();
+                (pod, c.ready == Some(true), c.serving == Some(true), c.terminating == Some(true))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ready_pods_are_addresses_and_the_others_not_ready_addresses() {
+        let sim = cluster("");
+        assert_eq!(addresses(&sim), (vec!["ready".into()], vec!["unready".into()]));
+        assert_eq!(
+            slice_conditions(&sim),
+            [("ready".into(), true, true, false), ("unready".into(), false, false, false)]
+        );
+    }
+
+    #[test]
+    fn publish_not_ready_addresses_lists_every_pod_as_ready() {
+        let sim = cluster("  publishNotReadyAddresses: true");
+        assert_eq!(addresses(&sim), (vec!["ready".into(), "unready".into()], vec![]));
+        assert!(slice_conditions(&sim).iter().all(|(_, ready, _, _)| *ready));
+    }
+
+    #[test]
+    fn a_terminating_pod_leaves_the_endpoints_and_stays_in_the_slice_as_terminating() {
+        let mut sim = cluster("");
+        Shell::new().run_script(&mut sim, "kubectl delete pod ready --wait=false");
+        assert_eq!(addresses(&sim), (vec![], vec!["unready".into()]));
+        assert!(slice_conditions(&sim).contains(&("ready".into(), false, true, true)));
+    }
+
+    #[test]
+    fn deleting_the_service_deletes_its_endpoints_and_slices() {
+        let mut sim = cluster("");
+        Shell::new().run_script(&mut sim, "kubectl delete service web");
+        assert!(sim.api().get::<Endpoints>("default", "web").is_err());
+        let slices = sim.api().list::<EndpointSlice>(Some("default"));
+        assert!(
+            !slices.into_iter().any(|s| s
+                .metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("web-")))
+        );
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod kube_proxy;
+pub mod policy;
 pub mod request;
 
 use crate::api::ApiServer;

@@ -4,7 +4,7 @@
 //! IPs), DNAT to an endpoint, and the container listening there. Each step is a [`Hop`].
 
 use super::kube_proxy::Verdict;
-use super::{Delivery, Network, dns};
+use super::{Delivery, Network, dns, policy};
 use crate::api::ApiServer;
 use crate::api::http::ApiRequest;
 use crate::container::net::{Connection, HttpRequest, Lookup, Network as ContainerNetwork, Record};
@@ -315,6 +315,29 @@ impl Network {
                 None,
             );
         }
+        // NetworkPolicy: egress at the source pod, ingress at the destination pod.
+        let source_pod =
+            origin.namespace.as_ref().and_then(|_| policy::pod_with_ip(api, &origin.ip));
+        let target_pod = policy::pod_with_ip(api, &target_ip);
+        if let Err(denial) = policy::check(
+            api,
+            &policy::Endpoint { ip: &origin.ip, pod: source_pod },
+            &policy::Endpoint { ip: &target_ip, pod: target_pod },
+            target_port,
+            "TCP",
+        ) {
+            hops.push(Hop {
+                kind: "dropped".into(),
+                at: at_node.clone().unwrap_or_else(|| "outside".into()),
+                detail: format!(
+                    "NetworkPolicy {} isolates {} ({}): no rule allows {target_ip}:{target_port}",
+                    denial.policies.join(", "),
+                    denial.pod,
+                    denial.direction
+                ),
+            });
+            return (Connection::TimedOut { ip: ip.to_string() }, None);
+        }
         let served: Vec<String> = self
             .servers
             .iter()
@@ -392,8 +415,48 @@ pub struct Link<'a> {
     pub origin: Origin,
 }
 
+impl Link<'_> {
+    /// Whether the pod's egress policies let it reach CoreDNS (port 53/UDP of a
+    /// `k8s-app=kube-dns` pod in kube-system), the classic thing a default-deny egress breaks.
+    fn dns_allowed(&self) -> bool {
+        if self.origin.namespace.is_none() {
+            return true;
+        }
+        let Some(source) = policy::pod_with_ip(self.api, &self.origin.ip) else { return true };
+        let coredns = k8s_openapi::api::core::v1::Pod {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("coredns".into()),
+                namespace: Some("kube-system".into()),
+                labels: Some([("k8s-app".to_string(), "kube-dns".to_string())].into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        policy::check(
+            self.api,
+            &policy::Endpoint { ip: &self.origin.ip, pod: Some(source) },
+            &policy::Endpoint { ip: dns::CLUSTER_DNS_IP, pod: Some(&coredns) },
+            53,
+            "UDP",
+        )
+        .is_ok()
+    }
+}
+
 impl ContainerNetwork for Link<'_> {
     fn lookup(&mut self, name: &str, srv: bool) -> Lookup {
+        if !self.dns_allowed() {
+            let hops = vec![Hop {
+                kind: "dropped".into(),
+                at: self.origin.node.clone().unwrap_or_default(),
+                detail: format!(
+                    "a NetworkPolicy's egress rules do not allow DNS ({})",
+                    dns::CLUSTER_DNS_IP
+                ),
+            }];
+            self.network.record(self.api.now(), &self.origin, &format!("dns {name}"), hops, None);
+            return Lookup { server: dns::CLUSTER_DNS_IP.into(), answer: None, timed_out: true };
+        }
         let lookup = self.network.lookup(self.api, &self.origin, name, srv);
         let hops = vec![Hop {
             kind: "dns".into(),

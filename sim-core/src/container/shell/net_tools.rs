@@ -308,7 +308,7 @@ fn wget(t: &mut Call, net: &mut dyn Network) -> i32 {
                 }
             }
             a if a.starts_with("-O") => output = Some(a[2..].to_string()),
-            a if a.starts_with("-T") => timeout = true,
+            a if a.starts_with("-T") || a.starts_with("--timeout=") => timeout = true,
             a if a.starts_with('-') => {
                 if a.contains('q') {
                     quiet = true;
@@ -423,7 +423,7 @@ fn nslookup(t: &mut Call, net: &mut dyn Network) -> i32 {
     };
     let lookup: Lookup = net.lookup(&name, srv);
     let legacy = t.legacy_nslookup;
-    if lookup.timed_out {
+    if lookup.timed_out && !legacy {
         t.out.push_str(";; connection timed out; no servers could be reached\n\n");
         return 1;
     }
