@@ -19,6 +19,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A pod's resolved ports for a Service: (name, port, protocol).
+type PortSet = Vec<(String, i32, String)>;
+
 /// The label the controllers put on the Endpoints and EndpointSlices of headless Services.
 pub const HEADLESS_LABEL: &str = "service.kubernetes.io/headless";
 
@@ -65,17 +68,15 @@ fn sync(api: &mut ApiServer, rng: &mut Rng, service: &Service) {
     let publish_not_ready = spec.publish_not_ready_addresses.unwrap_or(false);
     let ports = spec.ports.clone().unwrap_or_default();
     // (ports, ready?) → addresses, so subsets come out repacked: one subset per port set.
-    let mut groups: BTreeMap<
-        Vec<(String, i32, String)>,
-        (Vec<EndpointAddress>, Vec<EndpointAddress>),
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<PortSet, (Vec<EndpointAddress>, Vec<EndpointAddress>)> =
+        BTreeMap::new();
     for pod in &pods {
         if !should_pod_be_in_endpoints(pod, publish_not_ready) {
             continue;
         }
         let Some(address) = pod_address(pod, service) else { continue };
         let ready = publish_not_ready || is_ready(pod);
-        let resolved: Vec<(String, i32, String)> = if ports.is_empty() {
+        let resolved: PortSet = if ports.is_empty() {
             // A headless Service without ports lists bare addresses.
             if !is_headless(service) {
                 continue;

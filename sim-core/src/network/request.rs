@@ -344,7 +344,7 @@ impl Network {
             .filter(|(_, pod)| pod.ip == target_ip)
             .map(|(uid, _)| uid.clone())
             .collect();
-        let pod_known = served.iter().next().is_some()
+        let pod_known = !served.is_empty()
             || api
                 .list::<k8s_openapi::api::core::v1::Pod>(None)
                 .any(|p| crate::controllers::endpoints::pod_ip(p) == Some(target_ip.as_str()));

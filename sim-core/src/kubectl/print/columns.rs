@@ -1049,6 +1049,15 @@ fn decorate(
     table
 }
 
+/// kubectl's `listWithMoreString`: three items, then `+ N more...`; `<unset>` for none.
+fn list_with_more(items: &[String]) -> String {
+    match items.len() {
+        0 => "<unset>".to_string(),
+        n if n > 3 => format!("{} + {} more...", items[..3].join(","), n - 3),
+        _ => items.join(","),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1081,14 +1090,5 @@ mod tests {
         for (name, hpa, want) in cases {
             assert_eq!(hpa_targets(&hpa), want, "{name}");
         }
-    }
-}
-
-/// kubectl's `listWithMoreString`: three items, then `+ N more...`; `<unset>` for none.
-fn list_with_more(items: &[String]) -> String {
-    match items.len() {
-        0 => "<unset>".to_string(),
-        n if n > 3 => format!("{} + {} more...", items[..3].join(","), n - 3),
-        _ => items.join(","),
     }
 }
