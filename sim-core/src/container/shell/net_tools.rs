@@ -457,13 +457,16 @@ fn nslookup(t: &mut Call, net: &mut dyn Network) -> i32 {
                 1
             }
             Some((fqdn, records)) => {
+                // After a CNAME, the addresses are the target's.
+                let mut owner = fqdn.clone();
                 for record in records {
                     match record {
                         Record::A(ip) => {
-                            t.out.push_str(&format!("Name:\t{fqdn}\nAddress: {ip}\n"));
+                            t.out.push_str(&format!("Name:\t{owner}\nAddress: {ip}\n"));
                         }
                         Record::Cname(target) => {
-                            t.out.push_str(&format!("{fqdn}\tcanonical name = {target}\n"));
+                            t.out.push_str(&format!("{owner}\tcanonical name = {target}\n"));
+                            owner = target;
                         }
                         Record::Srv(priority, weight, port, target) => {
                             t.out.push_str(&format!(
