@@ -34,7 +34,7 @@ fn cluster() -> ClusterSpec {
             internal_ip: format!("10.0.{}.{}", i / 250, i % 250 + 1),
         })
         .collect();
-    ClusterSpec { nodes }
+    ClusterSpec { nodes, proxy_mode: Default::default() }
 }
 
 /// A web pod asking for 100m CPU and 128 MiB, as most pods in a lab do.

@@ -8,6 +8,9 @@ use k8s_openapi::api::core::v1::{
     NodeSpec, NodeStatus, NodeSystemInfo, Service, ServicePort, ServiceSpec, Taint,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::api::discovery::v1::{
+    Endpoint, EndpointConditions, EndpointPort as DiscoveryPort, EndpointSlice,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -25,6 +28,9 @@ const EVICTION_HARD_MEMORY_KI: u64 = 100 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterSpec {
     pub nodes: Vec<NodeTemplate>,
+    /// kube-proxy's mode on every node (`iptables` unless the cluster says `ipvs`).
+    #[serde(default)]
+    pub proxy_mode: crate::network::ProxyMode,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +63,7 @@ impl ClusterSpec {
                 node("node01", false, "192.168.1.11"),
                 node("node02", false, "192.168.1.12"),
             ],
+            proxy_mode: Default::default(),
         }
     }
 }
@@ -291,6 +298,34 @@ pub fn bootstrap_services(api_server_ip: &str) -> (Vec<Service>, Endpoints) {
         }]),
     };
     (vec![kubernetes, kube_dns], endpoints)
+}
+
+/// The API server's own EndpointSlice for the `kubernetes` Service (its endpoint reconciler
+/// writes it, not the EndpointSlice controller).
+pub fn bootstrap_endpoint_slice(api_server_ip: &str) -> EndpointSlice {
+    EndpointSlice {
+        metadata: ObjectMeta {
+            name: Some("kubernetes".into()),
+            namespace: Some("default".into()),
+            labels: Some(BTreeMap::from([(
+                "kubernetes.io/service-name".to_string(),
+                "kubernetes".to_string(),
+            )])),
+            ..Default::default()
+        },
+        address_type: "IPv4".into(),
+        endpoints: vec![Endpoint {
+            addresses: vec![api_server_ip.into()],
+            conditions: Some(EndpointConditions { ready: Some(true), ..Default::default() }),
+            ..Default::default()
+        }],
+        ports: Some(vec![DiscoveryPort {
+            name: Some("https".into()),
+            port: Some(6443),
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }]),
+    }
 }
 
 /// A node's address of one type (`InternalIP`, `ExternalIP`, `Hostname`), as it reports it.

@@ -13,6 +13,7 @@ pub mod kubectl;
 pub mod kubelet;
 pub mod machine;
 pub mod metrics_server;
+pub mod network;
 pub mod podutil;
 pub mod quantity;
 pub mod rng;

@@ -10,6 +10,7 @@ use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
 use crate::machine::Machine;
 use crate::metrics_server::MetricsServer;
+use crate::network::Network;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
 use crate::storage::{Disks, NetworkStorage};
@@ -61,6 +62,9 @@ pub struct Simulation {
     /// Reads of the lab shell's `/dev/urandom` so far: each read draws from its own stream.
     #[serde(default)]
     urandom_reads: u64,
+    /// Each node's kube-proxy and the packets' way through them.
+    #[serde(default)]
+    network: Network,
 }
 
 impl Simulation {
@@ -107,6 +111,9 @@ impl Simulation {
                 let _ = api.create(service);
             }
             let _ = api.create(endpoints);
+            // Its uid comes from a stream of its own, so every later uid stays what it was.
+            let slice = crate::cluster::bootstrap_endpoint_slice(&control_plane.internal_ip);
+            let _ = api.create_with_uid(slice, root.fork("endpointslices").uuid());
         }
         let mut node_rng = root.fork("nodes");
         // The kubelets came up together and renew their leases in step (one wake-up renews
@@ -166,6 +173,7 @@ impl Simulation {
             traffic: Traffic::default(),
             network_storage: NetworkStorage::default(),
             urandom_reads: 0,
+            network: Network::new(cluster.proxy_mode),
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -203,22 +211,6 @@ impl Simulation {
         Some((kubelet, Disks { machine, network: &mut self.network_storage }))
     }
 
-    /// `kubectl exec` through the pod's kubelet; the cluster then reacts (the command may have
-    /// stopped the container's main process). `None` if there is no such node.
-    pub fn exec_in_container(
-        &mut self,
-        node: &str,
-        pod: &k8s_openapi::api::core::v1::Pod,
-        container: &str,
-        argv: &[String],
-    ) -> Option<Result<crate::container::ExecOutcome, crate::kubelet::ContainerAccessError>> {
-        let now = self.now;
-        let (kubelet, mut disks) = self.kubelet_mut(node)?;
-        let outcome = kubelet.exec(&mut disks, pod, container, argv, now);
-        self.settle();
-        Some(outcome)
-    }
-
     /// Bytes from the lab shell's `/dev/urandom`: the seed's `urandom` stream, one sub-stream
     /// per read, so the same seed and commands read the same bytes.
     pub fn urandom(&mut self, len: usize) -> Vec<u8> {
@@ -230,6 +222,17 @@ impl Simulation {
     /// The simulated network storage (what is on an NFS export or a cloud disk).
     pub fn network_storage(&self) -> &NetworkStorage {
         &self.network_storage
+    }
+
+    /// The latest requests through the network (at most 256), oldest first, each with its
+    /// hops: for the page to animate and count.
+    pub fn recent_requests(&self) -> impl Iterator<Item = &crate::network::Trace> {
+        self.network.recent_requests()
+    }
+
+    /// The cluster network: each node's kube-proxy rules.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The scheduler, for why it placed a pod where it did (`explanation`).
@@ -295,12 +298,70 @@ impl Simulation {
         }
     }
 
+    /// Runs `argv` in a container of `pod` on `node` (`kubectl exec`), its programs within
+    /// reach of the network. `None` when the node has no kubelet.
+    pub fn exec(
+        &mut self,
+        node: &str,
+        pod: &k8s_openapi::api::core::v1::Pod,
+        container: &str,
+        argv: &[String],
+    ) -> Option<Result<crate::container::ExecOutcome, crate::kubelet::ContainerAccessError>> {
+        let now = self.now;
+        self.network.refresh_servers(&self.api, &self.kubelets);
+        let kubelet = self.kubelets.get_mut(node)?;
+        let machine = self.machines.get_mut(node)?;
+        let mut disks = Disks { machine, network: &mut self.network_storage };
+        kubelet.lend_network(std::mem::take(&mut self.network));
+        let outcome = kubelet.exec(&mut self.api, &mut disks, pod, container, argv, now);
+        self.network = kubelet.return_network().unwrap_or_default();
+        self.deliver_requests();
+        self.settle();
+        Some(outcome)
+    }
+
+    /// Lets a client outside the pods (the student's laptop, a node's shell) use the network
+    /// from `origin`; the cluster then reacts as after any request.
+    pub fn on_network<R>(
+        &mut self,
+        origin: crate::network::Origin,
+        client: impl FnOnce(&mut dyn crate::container::net::Network) -> R,
+    ) -> R {
+        self.network.refresh_servers(&self.api, &self.kubelets);
+        let mut link = crate::network::request::Link {
+            network: &mut self.network,
+            api: &mut self.api,
+            origin,
+        };
+        let result = client(&mut link);
+        self.deliver_requests();
+        self.settle();
+        result
+    }
+
+    /// The requests the network answered reach the real processes, which log them.
+    fn deliver_requests(&mut self) {
+        for delivery in self.network.take_deliveries() {
+            if let Some(kubelet) = self.kubelets.get_mut(&delivery.node) {
+                kubelet.deliver_http(&delivery, self.now);
+            }
+        }
+    }
+
     /// Reconciles every component until the cluster stops changing at this instant.
     fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let before = self.api.resource_version();
             let mut wake = Vec::new();
             wake.extend(self.controllers.reconcile(&mut self.api));
+            self.network.sync(&self.api, self.seed);
+            self.network.set_not_forwarding(
+                self.machines
+                    .iter()
+                    .filter(|(_, m)| m.sysctl("net.ipv4.ip_forward") == Some("0"))
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            );
             wake.extend(self.scheduler.reconcile(&mut self.api));
             wake.extend(self.sync_machines());
             for (node, kubelet) in &mut self.kubelets {
@@ -309,9 +370,14 @@ impl Simulation {
                     && machine.kubelet_running()
                 {
                     let network = &mut self.network_storage;
+                    // Its containers reach the network during the pass.
+                    kubelet.lend_network(std::mem::take(&mut self.network));
                     wake.extend(kubelet.sync(&mut self.api, &mut Disks { machine, network }));
+                    self.network = kubelet.return_network().unwrap_or_default();
                 }
             }
+            self.deliver_requests();
+            self.network.refresh_servers(&self.api, &self.kubelets);
             self.traffic.route(&self.api, &mut self.kubelets);
             wake.extend(self.metrics_server.scrape(&mut self.api, &self.kubelets));
             self.wakeups.extend(wake.into_iter().filter(|&at| at > self.now));

@@ -18,6 +18,8 @@ pub struct ClusterView {
     /// PersistentVolumes, drawn beside the cluster with a line to their claim.
     pub persistent_volumes: Vec<PersistentVolumeView>,
     pub persistent_volume_claims: Vec<PersistentVolumeClaimView>,
+    /// Services with their endpoints, for drawing traffic from a Service to its pods.
+    pub services: Vec<ServiceView>,
 }
 
 /// A PersistentVolume as `kubectl get pv` shows it.
@@ -59,6 +61,32 @@ pub struct VolumeView {
     pub kind: String,
     /// What it refers to: the claim, ConfigMap or Secret name, the host or NFS path.
     pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceView {
+    pub namespace: String,
+    pub name: String,
+    /// TYPE as `kubectl get services` shows it (`ClusterIP`, `NodePort`…).
+    pub service_type: String,
+    /// The cluster IP (`None` for headless Services), empty for ExternalName.
+    pub cluster_ip: String,
+    /// The load balancer's address, once the cloud has given one.
+    pub external_ip: Option<String>,
+    /// PORT(S) as `kubectl get services` shows each (`80/TCP`, `80:30080/TCP`).
+    pub ports: Vec<String>,
+    pub endpoints: Vec<EndpointView>,
+}
+
+/// One address behind a Service, from its EndpointSlices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointView {
+    /// The pod (`NAME`) the address belongs to, when it is one.
+    pub pod: Option<String>,
+    pub ip: String,
+    /// Ready: traffic goes there.
+    pub ready: bool,
+    pub terminating: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,7 +242,13 @@ impl ClusterView {
             api.list::<PersistentVolume>(None).map(persistent_volume_view).collect();
         let persistent_volume_claims =
             api.list::<PersistentVolumeClaim>(None).map(claim_view).collect();
-        ClusterView { nodes, unscheduled, persistent_volumes, persistent_volume_claims }
+        ClusterView {
+            nodes,
+            unscheduled,
+            persistent_volumes,
+            persistent_volume_claims,
+            services: service_views(api),
+        }
     }
 }
 
@@ -288,6 +322,68 @@ fn volume_view(volume: &Volume) -> VolumeView {
     VolumeView { name: volume.name.clone(), kind, source }
 }
 
+fn service_views(api: &crate::api::ApiServer) -> Vec<ServiceView> {
+    use k8s_openapi::api::core::v1::Service;
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    api.list::<Service>(None)
+        .map(|service| {
+            let namespace = service.metadata.namespace.clone().unwrap_or_default();
+            let name = service.metadata.name.clone().unwrap_or_default();
+            let spec = service.spec.clone().unwrap_or_default();
+            let ports = spec
+                .ports
+                .iter()
+                .flatten()
+                .map(|p| {
+                    let protocol = p.protocol.as_deref().unwrap_or("TCP");
+                    match p.node_port {
+                        Some(node_port) => format!("{}:{node_port}/{protocol}", p.port),
+                        None => format!("{}/{protocol}", p.port),
+                    }
+                })
+                .collect();
+            let external_ip = service
+                .status
+                .as_ref()
+                .and_then(|s| s.load_balancer.as_ref())
+                .and_then(|lb| lb.ingress.as_ref())
+                .and_then(|i| i.first())
+                .and_then(|i| i.ip.clone());
+            let mut endpoints: Vec<EndpointView> = api
+                .list::<EndpointSlice>(Some(&namespace))
+                .filter(|s| {
+                    s.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name"))
+                        == Some(&name)
+                })
+                .flat_map(|s| s.endpoints.iter())
+                .filter_map(|e| {
+                    let conditions = e.conditions.clone().unwrap_or_default();
+                    Some(EndpointView {
+                        pod: e
+                            .target_ref
+                            .as_ref()
+                            .filter(|r| r.kind.as_deref() == Some("Pod"))
+                            .and_then(|r| r.name.clone()),
+                        ip: e.addresses.first()?.clone(),
+                        ready: conditions.ready.unwrap_or(true),
+                        terminating: conditions.terminating.unwrap_or(false),
+                    })
+                })
+                .collect();
+            endpoints.sort_by(|a, b| a.ip.cmp(&b.ip));
+            ServiceView {
+                namespace,
+                name,
+                service_type: spec.type_.unwrap_or_else(|| "ClusterIP".into()),
+                cluster_ip: spec.cluster_ip.unwrap_or_default(),
+                external_ip,
+                ports,
+                endpoints,
+            }
+        })
+        .collect()
+}
+
 fn pod_view(pod: &Pod) -> PodView {
     let status = print::pod::status(pod);
     let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
@@ -339,6 +435,42 @@ mod tests {
             (pod.status.as_str(), pod.tone, pod.ready.as_str()),
             ("Running", Tone::Running, "1/1")
         );
+    }
+
+    #[test]
+    fn services_show_their_ready_endpoints_and_requests_their_hops() {
+        let mut sim = Simulation::new(1);
+        Shell::new().run_script(
+            &mut sim,
+            "kubectl create deployment web --image=nginx --replicas=2\nsleep 20",
+        );
+        let service = k8s_openapi::api::core::v1::Service {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+            spec: Some(k8s_openapi::api::core::v1::ServiceSpec {
+                selector: Some([("app".to_string(), "web".to_string())].into()),
+                ports: Some(vec![k8s_openapi::api::core::v1::ServicePort {
+                    port: 80,
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            status: None,
+        };
+        sim.create(service).unwrap();
+        let view = ClusterView::of(&sim);
+        let web = view.services.iter().find(|s| s.name == "web").expect("the Service");
+        assert_eq!(web.ports, ["80/TCP"]);
+        assert_eq!(web.endpoints.len(), 2);
+        assert!(web.endpoints.iter().all(|e| e.ready && e.pod.is_some()));
+        Shell::new().run_script(&mut sim, "kubectl run client --image=busybox -- sleep 600\nsleep 10\nkubectl exec client -- wget -qO- http://web");
+        let trace = sim.recent_requests().last().expect("a request");
+        assert_eq!(trace.from, "pod/client");
+        let kinds: Vec<&str> = trace.hops.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(kinds, ["dns", "service", "kube-proxy", "pod"]);
+        assert!(trace.served_by.as_deref().is_some_and(|p| p.starts_with("default/web-")));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod clock;
 mod fs;
 mod image;
+pub mod net;
 mod pi;
 mod programs;
 mod shell;
@@ -18,6 +19,7 @@ mod tests;
 
 pub(crate) use fs::normalize as normalize_path;
 pub use programs::load_generator_target;
+pub use shell::net_tools::{Call as ClientCall, client as network_client};
 
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -214,12 +216,25 @@ fn runtime_not_found(name: &str) -> String {
 /// What a shell run sees of its container: the files, who it is, where its output goes.
 fn shell_ctx<'a>(
     view: View<'a>,
-    userland: Userland,
+    profile: &Profile,
     hostname: &'a str,
     out: &'a mut Vec<(SimTime, bool, String)>,
     ports: &'a [u16],
 ) -> Ctx<'a> {
-    Ctx { view, userland, hostname, out, ports, budget: STEP_BUDGET, depth: 0 }
+    // busybox before 1.30 prints nslookup's answers in the older layout.
+    let legacy_nslookup = profile.image == Image::Busybox
+        && (profile.tag.starts_with("1.2") || profile.tag.starts_with("1.1"));
+    Ctx {
+        net: None,
+        legacy_nslookup,
+        view,
+        userland: profile.userland,
+        hostname,
+        out,
+        ports,
+        budget: STEP_BUDGET,
+        depth: 0,
+    }
 }
 
 fn is_shell(name: &str) -> bool {
@@ -368,7 +383,7 @@ impl Instance {
         ports: &'a [u16],
     ) -> Ctx<'a> {
         let view = View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng };
-        shell_ctx(view, self.profile.userland, &self.hostname, out, ports)
+        shell_ctx(view, &self.profile, &self.hostname, out, ports)
     }
 
     /// Turns what the process wrote into log lines, a line per newline.
@@ -409,6 +424,16 @@ impl Instance {
 
     /// Runs the process up to `now`.
     pub fn advance(&mut self, volumes: &mut Volumes, now: SimTime) -> State {
+        self.advance_on(volumes, None, now)
+    }
+
+    /// [`Instance::advance`] with the pod's network within reach of the process.
+    pub fn advance_on(
+        &mut self,
+        volumes: &mut Volumes,
+        mut net: Option<&mut dyn net::Network>,
+        now: SimTime,
+    ) -> State {
         if let Some((code, at)) = self.exited {
             return State::Exited { code, at };
         }
@@ -424,7 +449,11 @@ impl Instance {
                         rng: &mut self.rng,
                     };
                     let mut ctx =
-                        shell_ctx(view, self.profile.userland, &self.hostname, &mut out, &[]);
+                        shell_ctx(view, &self.profile, &self.hostname, &mut out, &[]);
+                    ctx.net = match net.as_mut() {
+                        Some(net) => Some(&mut **net),
+                        None => None,
+                    };
                     machine.run(&mut ctx, now)
                 };
                 if poll == Poll::Busy {
@@ -507,6 +536,17 @@ impl Instance {
     /// Runs `argv` in the container at `now` (it sees and changes the same files). It runs to
     /// the end at once: a `sleep` inside takes no time for the caller.
     pub fn exec(&mut self, volumes: &mut Volumes, argv: &[String], now: SimTime) -> ExecOutcome {
+        self.exec_on(volumes, argv, None, now)
+    }
+
+    /// [`Instance::exec`] with the pod's network within reach of the command.
+    pub fn exec_on(
+        &mut self,
+        volumes: &mut Volumes,
+        argv: &[String],
+        mut net: Option<&mut dyn net::Network>,
+        now: SimTime,
+    ) -> ExecOutcome {
         let Some(first) = argv.first() else {
             return ExecOutcome::NotFound(
                 "exec: \"\": executable file not found in $PATH".to_string(),
@@ -529,6 +569,10 @@ impl Instance {
         let code = {
             let mut ctx = self.ctx(volumes, &mut out, &ports);
             ctx.budget = EXEC_BUDGET;
+            ctx.net = match net.as_mut() {
+                Some(net) => Some(&mut **net),
+                None => None,
+            };
             if is_shell(&name) {
                 shell_arguments(&mut machine, &mut ctx, &argv[1..]);
             } else {
@@ -604,6 +648,31 @@ impl Instance {
         }
         self.trim_log();
         answer
+    }
+
+    /// A copy of a serving process to answer requests with, without its log (the network
+    /// answers from it and the real process then logs the request); `None` for processes
+    /// that serve nothing.
+    pub fn server_copy(&self) -> Option<Instance> {
+        let Process::Program(program) = &self.process else { return None };
+        if self.exited.is_some() || matches!(program.server, Server::Quiet) {
+            return None;
+        }
+        Some(Instance {
+            started_at: self.started_at,
+            log: Vec::new(),
+            exited: None,
+            fs: self.fs.clone(),
+            profile: self.profile.clone(),
+            hostname: self.hostname.clone(),
+            mounts: self.mounts.clone(),
+            env: Vec::new(),
+            rng: self.rng.clone(),
+            process: self.process.clone(),
+            partial: [None, None],
+            served: self.served.clone(),
+            execs: 0,
+        })
     }
 
     /// Whether the process accepts TCP connections on `port` at `now`.

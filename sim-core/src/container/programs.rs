@@ -166,7 +166,6 @@ pub(crate) fn start(
         (Image::Etcd, "etcd") => etcd(&mut p, args, now),
         (Image::PolinuxStress, "stress") => polinux_stress(&mut p, args, now),
         (Image::VishStress, "stress") => vish_stress(&mut p, args, now),
-        (Image::Curl, "curl") => curl(&mut p, args, now),
         (Image::HpaExample, "apache2-foreground" | "apache2") => php_apache(&mut p, now),
         (
             Image::ControlPlane,
@@ -1297,34 +1296,6 @@ fn vish_stress(p: &mut Program, args: &[String], now: SimTime) {
             &format!("{}Allocated \"{total_text}\" memory", glog(done, "main.go:29")),
         );
     }
-}
-
-fn curl(p: &mut Program, args: &[String], now: SimTime) {
-    p.memory = vec![(0, 3 * MIB)];
-    let silent = args.iter().any(|a| {
-        a == "-s"
-            || a == "--silent"
-            || (a.starts_with('-') && !a.starts_with("--") && a.contains('s') && !a.contains('S'))
-    });
-    let url = args.iter().find(|a| {
-        !a.starts_with('-')
-            && (a.contains('.')
-                || a.contains("://")
-                || a.contains(':')
-                || a.chars().all(char::is_alphanumeric))
-    });
-    let Some(url) = url else {
-        p.line(now, true, "curl: try 'curl --help' or 'curl --manual' for more information");
-        p.exit(now, 2);
-        return;
-    };
-    let host = url.split("://").last().unwrap_or(url);
-    let host = host.split(['/', ':', '?']).next().unwrap_or(host);
-    if !silent {
-        p.line(now, true, &format!("curl: (6) Could not resolve host: {host}"));
-    }
-    p.line(now, true, "kubelab: networking inside pods is not simulated yet");
-    p.exit(ms(now, 5), 6);
 }
 
 #[cfg(test)]

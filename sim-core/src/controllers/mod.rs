@@ -7,6 +7,8 @@ mod cronjob;
 mod daemonset;
 pub mod deployment;
 mod disruption;
+pub mod endpoints;
+mod endpointslice;
 mod garbage_collector;
 pub mod history;
 mod horizontal;
@@ -19,6 +21,7 @@ pub mod pod_control;
 mod pod_gc;
 pub mod provisioner;
 mod replicaset;
+mod service_lb;
 mod statefulset;
 mod storage_protection;
 mod taint_eviction;
@@ -68,6 +71,13 @@ pub struct ControllerManager {
     storage_protection: storage_protection::StorageProtectionController,
     #[serde(default)]
     attach_detach: attach_detach::AttachDetachController,
+    #[serde(default)]
+    endpoints: endpoints::EndpointsController,
+    #[serde(default)]
+    endpointslice: endpointslice::EndpointSliceController,
+    /// The simulated cloud's part (cloud-controller-manager's service controller).
+    #[serde(default)]
+    service_lb: service_lb::ServiceLoadBalancerController,
 }
 
 impl ControllerManager {
@@ -93,6 +103,9 @@ impl ControllerManager {
             self.provisioner.reconcile(api),
             self.storage_protection.reconcile(api),
             self.attach_detach.reconcile(api),
+            self.endpoints.reconcile(api),
+            self.endpointslice.reconcile(api),
+            self.service_lb.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -111,7 +111,7 @@ fn run_in_container(
     };
     let node = podutil::node_name(pod).ok_or_else(not_found)?.to_string();
     match sim
-        .exec_in_container(&node, pod, container, argv)
+        .exec(&node, pod, container, argv)
         .ok_or_else(not_found)?
         .map_err(|e| CommandError::Plain(e.0))?
     {

@@ -34,7 +34,8 @@ pub fn read_sources(
             return Err(CommandError::Plain(format!(
                 "kubelab cannot download {path}: the lab has no internet. Save the manifest in the workspace (cat <<EOF > file.yaml) and apply that file."
             )));
-        } else if let Some(text) = inv.files.get(path.as_str()) {
+        } else if let Some(text) = inv.files.get(path.strip_prefix("./").unwrap_or(path)) {
+            // `./file.yaml` names the same workspace file as `file.yaml`.
             sources.push((path.clone(), text.clone()));
         } else {
             let folder = format!("{}/", path.trim_end_matches('/'));

@@ -18,6 +18,7 @@ mod edit;
 mod errors;
 mod exec;
 mod explain;
+mod expose;
 pub(crate) mod flags;
 mod get;
 mod info;
@@ -130,6 +131,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("edit", &edit::DEF, edit::run),
     ("exec", &exec::DEF, exec::run),
     ("explain", &explain::DEF, explain::run),
+    ("expose", &expose::DEF, expose::run),
     ("get", &get::DEF, get::run),
     ("label", &label::LABEL, label::label),
     ("logs", &logs::DEF, logs::run),

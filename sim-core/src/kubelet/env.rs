@@ -1,6 +1,6 @@
 //! A container's environment as the kubelet assembles it: `envFrom` sources, then `env` entries
 //! (later ones win), with `$(VAR)` references expanded and the service variables of the
-//! `kubernetes` Service, or the error that stops the container from being created.
+//! Services (`MY_SVC_SERVICE_HOST`…), or the error that stops the container from being created.
 
 use crate::api::ApiServer;
 use crate::podutil;
@@ -91,19 +91,12 @@ pub(super) fn resolve(
         };
         set(&mut env, var.name.clone(), value);
     }
-    // The service links of the `kubernetes` Service every pod gets.
-    for (name, value) in [
-        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
-        ("KUBERNETES_SERVICE_PORT", "443"),
-        ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
-        ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
-        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
-        ("KUBERNETES_PORT_443_TCP_PORT", "443"),
-        ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
-    ] {
-        if !env.iter().any(|(n, _)| n == name) {
-            env.push((name.to_string(), value.to_string()));
+    // The service links: the `kubernetes` Service's for every pod, and those of the Services
+    // in the pod's namespace when `enableServiceLinks` (the default) allows.
+    let links = pod.spec.as_ref().and_then(|s| s.enable_service_links).unwrap_or(true);
+    for (name, value) in crate::network::service_links(api, namespace, links) {
+        if !env.iter().any(|(n, _)| *n == name) {
+            env.push((name, value));
         }
     }
     Ok(env)

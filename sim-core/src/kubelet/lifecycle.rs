@@ -531,8 +531,10 @@ impl Kubelet {
             }
             let kill_at = stopping.kill_at;
             let sigterm_at = stopping.sigterm_at;
-            if let State::Exited { code, at } =
-                running.instance.advance(&mut runtime.volumes, now.min(kill_at))
+            let mut link = super::network_link(&mut self.network, api, pod, &self.node_name);
+            let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
+            let state = running.instance.advance_on(&mut runtime.volumes, net, now.min(kill_at));
+            if let State::Exited { code, at } = state
                 && at <= kill_at
             {
                 return Err(ended(running, code, Termination::reason_for(code), at, restart));
@@ -553,7 +555,9 @@ impl Kubelet {
         loop {
             let probe_at = running.probes.earliest_due(now);
             let at = probe_at.unwrap_or(now);
-            let state = running.instance.advance(&mut runtime.volumes, at);
+            let mut link = super::network_link(&mut self.network, api, pod, &self.node_name);
+            let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
+            let state = running.instance.advance_on(&mut runtime.volumes, net, at);
             if let Some(oom_at) = oom_at.filter(|&t| t <= at) {
                 let exited_first = matches!(state, State::Exited { at, .. } if at < oom_at);
                 if !exited_first {

@@ -90,6 +90,10 @@ pub struct Kubelet {
     eviction: eviction::EvictionManager,
     /// Whether the kubelet process is running (systemd's unit is active).
     up: bool,
+    /// The cluster network, lent by the simulation for a pass or an exec so the node's
+    /// containers can reach it (`curl`, `nslookup`); the kubelet never keeps it.
+    #[serde(skip)]
+    network: Option<crate::network::Network>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +143,7 @@ impl Kubelet {
             lease_micros,
             eviction: Default::default(),
             up: true,
+            network: None,
         }
     }
 
@@ -519,6 +524,7 @@ impl Kubelet {
     /// Runs `argv` in a running container (`kubectl exec`).
     pub fn exec(
         &mut self,
+        api: &mut ApiServer,
         disks: &mut Disks,
         pod: &Pod,
         container: &str,
@@ -537,7 +543,9 @@ impl Kubelet {
             Some(container_runtime) => match container_runtime.running_mut() {
                 Some(running) => {
                     running.instance.advance(volumes, now);
-                    let outcome = running.instance.exec(volumes, argv, now);
+                    let mut link = network_link(&mut self.network, api, pod, &self.node_name);
+                    let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
+                    let outcome = running.instance.exec_on(volumes, argv, net, now);
                     // The command may have signalled the main process: look when it next acts.
                     let wake = match running.instance.advance(volumes, now) {
                         crate::container::State::Exited { at, .. } => Some(at),
@@ -556,6 +564,43 @@ impl Kubelet {
         };
         volumes::take_back(disks, runtime, now);
         outcome
+    }
+
+    /// Takes the cluster network for a pass or an exec (see the `network` field).
+    pub fn lend_network(&mut self, network: crate::network::Network) {
+        self.network = Some(network);
+    }
+
+    /// Gives the lent network back.
+    pub fn return_network(&mut self) -> Option<crate::network::Network> {
+        self.network.take()
+    }
+
+    /// Copies of a pod's serving processes, for the network to answer requests with.
+    pub fn server_copies(&self, pod_uid: &str) -> Vec<(String, crate::container::Instance)> {
+        let Some(runtime) = self.pods.get(pod_uid) else { return Vec::new() };
+        runtime
+            .containers
+            .iter()
+            .filter_map(|(name, c)| Some((name.clone(), c.current_instance()?.server_copy()?)))
+            .collect()
+    }
+
+    /// Hands a request the network answered to the real process, which logs it.
+    pub fn deliver_http(&mut self, delivery: &crate::network::Delivery, now: SimTime) {
+        let Some(runtime) = self.pods.get_mut(&delivery.pod_uid) else { return };
+        let volumes = &runtime.volumes;
+        if let Some(running) =
+            runtime.containers.get_mut(&delivery.container).and_then(ContainerRuntime::running_mut)
+        {
+            let _ = running.instance.http_get_with_volumes(
+                volumes,
+                delivery.port,
+                &delivery.path,
+                &delivery.user_agent,
+                now,
+            );
+        }
     }
 
     /// Hands each running container of a pod the CPU its incoming requests ask for (the
@@ -599,4 +644,17 @@ fn not_started(container: &str, pod: &str) -> ContainerAccessError {
     ContainerAccessError(format!(
         "container {container:?} in pod {pod:?} is waiting to start: ContainerCreating"
     ))
+}
+
+/// A pod's way onto the lent network, as the pod it is (its address, namespace and node).
+pub(super) fn network_link<'a>(
+    network: &'a mut Option<crate::network::Network>,
+    api: &'a mut ApiServer,
+    pod: &Pod,
+    node: &str,
+) -> Option<crate::network::request::Link<'a>> {
+    let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
+    let origin =
+        crate::network::Origin::pod(podutil::namespace(pod), podutil::name(pod), &ip, node);
+    Some(crate::network::request::Link { network: network.as_mut()?, api, origin })
 }

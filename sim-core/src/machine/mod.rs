@@ -89,6 +89,10 @@ pub struct Machine {
     /// disk keeps them, empty or not.
     #[serde(default)]
     directories: BTreeSet<String>,
+    /// Kernel parameters changed at runtime (`sysctl -w`), over the node's defaults; a reboot
+    /// forgets them, as the kernel does.
+    #[serde(default)]
+    sysctls: BTreeMap<String, String>,
 }
 
 /// What happened to the kubelet process during [`Machine::tick`] or a `systemctl` command.
@@ -141,6 +145,7 @@ impl Machine {
             next_pid: 700 + hostname.len() as u32 * 17,
             manifests_generation: 1,
             directories: BTreeSet::new(),
+            sysctls: BTreeMap::new(),
         };
         machine.journal.new_boot(boot_id);
         machine.try_start(kubelet_started_at);
@@ -342,10 +347,21 @@ impl Machine {
         });
         self.boot_id = boot_id.clone();
         self.booted_at = now;
+        self.sysctls.clear();
         self.journal.new_boot(boot_id);
         self.next_pid = 700 + self.hostname.len() as u32 * 17;
         self.try_start(now + BOOT_TO_KUBELET);
         stopped
+    }
+
+    /// A kernel parameter set at runtime, if one was (`None`: the node's default).
+    pub fn sysctl(&self, key: &str) -> Option<&str> {
+        self.sysctls.get(key).map(String::as_str)
+    }
+
+    /// `sysctl -w KEY=VALUE` (and a scenario's node settings).
+    pub fn set_sysctl(&mut self, key: &str, value: &str) {
+        self.sysctls.insert(key.to_string(), value.to_string());
     }
 
     /// `swapoff -a`.

@@ -28,6 +28,7 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("wc", "count lines, words and bytes: wc [-l] [FILE]"),
     ("tr", "translate or delete characters: tr -cd 'a-zA-Z0-9'"),
     ("base64", "encode, or decode with -d: echo -n admin | base64"),
+    ("curl", "fetch a URL from your laptop: node ports, load balancer addresses"),
     ("clear", "clear the console"),
     ("help", "this list"),
 ];
@@ -66,6 +67,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "base64" => super::text::base64(shell, sim, args, stdin, &mut output),
         "tail" => head_or_tail(shell, "tail", args, stdin, &mut output),
         "wc" => wc(shell, args, stdin, &mut output),
+        "curl" => curl(shell, sim, args, &mut output),
         "help" => help(&mut output),
         "clear" => {
             return Result { output, status: 0, clear: true };
@@ -76,6 +78,34 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         }
     };
     Result { output, status, clear: false }
+}
+
+/// curl on the student's laptop: it reaches what is visible from outside the cluster (node
+/// ports on the nodes' addresses, load balancer IPs, ports `kubectl port-forward` opened on
+/// localhost); `-o FILE` saves into the workspace.
+fn curl(shell: &mut Shell, sim: &mut Simulation, args: &[String], out: &mut Output) -> i32 {
+    let files = &mut shell.files;
+    let mut save = |name: &str, text: &str| {
+        files.insert(name.to_string(), text.to_string());
+        true
+    };
+    let (stdout, stderr, code) = sim.on_network(crate::network::Origin::outside(), |net| {
+        let mut call = crate::container::ClientCall {
+            name: "curl",
+            args,
+            out: String::new(),
+            err: String::new(),
+            legacy_nslookup: false,
+            save: &mut save,
+        };
+        let code = crate::container::network_client(&mut call, net).unwrap_or(0);
+        (call.out, call.err, code)
+    });
+    out.out(stdout);
+    if !stderr.is_empty() {
+        out.err(stderr);
+    }
+    code
 }
 
 /// GNU sleep: the operands are added up; here the time is virtual and passes at once.

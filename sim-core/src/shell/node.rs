@@ -146,7 +146,9 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "systemctl" => systemctl(sim, &session, args, &mut output),
         "journalctl" => journalctl(sim, &session, args, &mut output),
         "crictl" => crictl(sim, &session, args, &mut output),
-        "sysctl" => sysctl(&session, args, &mut output),
+        "sysctl" => sysctl(sim, &session, args, &mut output),
+        "iptables-save" | "ipvsadm" => proxy_rules(sim, &session, name, &mut output),
+        "curl" => curl(sim, &session, args, &mut output),
         "swapoff" | "swapon" => swap(sim, &session, name, args, &mut output),
         "kubectl" | "k" if session.node == "controlplane" => {
             return builtins::run(shell, sim, words, stdin);
@@ -610,29 +612,45 @@ fn docker_duration(d: std::time::Duration) -> String {
     }
 }
 
-/// `sysctl KEY…`, `sysctl -a`, `sysctl -w KEY=VALUE`.
-fn sysctl(session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
+/// `sysctl KEY…`, `sysctl -a`, `sysctl -w KEY=VALUE` (runtime values, until the next reboot).
+fn sysctl(sim: &mut Simulation, session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
+    let machine = sim.machine(&session.node);
+    let value_of = |key: &str, default: &str| -> String {
+        machine.and_then(|m| m.sysctl(key)).unwrap_or(default).to_string()
+    };
     let hostname = ("kernel.hostname", session.node.as_str());
     let known = |key: &str| -> Option<String> {
+        let key = key.replace('/', ".");
         SYSCTLS
             .iter()
             .copied()
             .chain([hostname])
-            .find(|(k, _)| *k == key.replace('/', "."))
-            .map(|(_, v)| v.to_string())
+            .find(|(k, _)| *k == key)
+            .map(|(k, v)| value_of(k, v))
     };
     if args.iter().any(|a| a == "-a" || a == "--all") {
         let mut all: Vec<(&str, &str)> = SYSCTLS.iter().copied().chain([hostname]).collect();
         all.sort();
         for (key, value) in all {
-            out.out(format!("{key} = {value}\n"));
+            out.out(format!("{key} = {}\n", value_of(key, value)));
         }
         return 0;
     }
     let mut status = 0;
+    let mut writes = Vec::new();
     for arg in args.iter().filter(|a| !a.starts_with('-')) {
         if let Some((key, value)) = arg.split_once('=') {
+            let (key, value) = (key.trim(), value.trim());
+            if known(key).is_none() {
+                out.err_line(format!(
+                    "sysctl: cannot stat /proc/sys/{}: No such file or directory",
+                    key.replace('.', "/")
+                ));
+                status = 255;
+                continue;
+            }
             out.out(format!("{key} = {value}\n"));
+            writes.push((key.replace('/', "."), value.to_string()));
             continue;
         }
         match known(arg) {
@@ -646,7 +664,68 @@ fn sysctl(session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
             }
         }
     }
+    if !writes.is_empty() {
+        sim.on_machine(&session.node, |machine, _| {
+            for (key, value) in &writes {
+                machine.set_sysctl(key, value);
+            }
+        });
+    }
     status
+}
+
+/// curl on the node: the node's own address and its kube-proxy rules, without the cluster DNS
+/// (a node's resolver does not know Service names).
+fn curl(sim: &mut Simulation, session: &NodeSession, args: &[String], out: &mut Output) -> i32 {
+    let ip = sim
+        .api()
+        .get::<k8s_openapi::api::core::v1::Node>("", &session.node)
+        .ok()
+        .and_then(|n| crate::cluster::node_address(n, "InternalIP").map(str::to_string))
+        .unwrap_or_default();
+    let origin = crate::network::Origin::node(&session.node, &ip);
+    let mut save = |_: &str, _: &str| true;
+    let (stdout, stderr, code) = sim.on_network(origin, |net| {
+        let mut call = crate::container::ClientCall {
+            name: "curl",
+            args,
+            out: String::new(),
+            err: String::new(),
+            legacy_nslookup: false,
+            save: &mut save,
+        };
+        let code = crate::container::network_client(&mut call, net).unwrap_or(0);
+        (call.out, call.err, code)
+    });
+    out.out(stdout);
+    if !stderr.is_empty() {
+        out.err(stderr);
+    }
+    code
+}
+
+/// `iptables-save` and `ipvsadm -Ln`: the rules this node's kube-proxy programmed.
+fn proxy_rules(sim: &Simulation, session: &NodeSession, name: &str, out: &mut Output) -> i32 {
+    let Some(proxy) = sim.network().proxy(&session.node) else { return 0 };
+    if name == "iptables-save" {
+        out.out(proxy.iptables_save(&sim.now().strftime("%a %b %e %H:%M:%S %Y")));
+        return 0;
+    }
+    if proxy.mode() != crate::network::ProxyMode::Ipvs {
+        // Without IPVS mode the kernel has no virtual servers.
+        out.out("IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        return 0;
+    }
+    let node_ips: Vec<String> = sim
+        .api()
+        .get::<k8s_openapi::api::core::v1::Node>("", &session.node)
+        .ok()
+        .and_then(|n| crate::cluster::node_address(n, "InternalIP").map(str::to_string))
+        .into_iter()
+        .collect();
+    let node_ips: Vec<&str> = node_ips.iter().map(String::as_str).collect();
+    out.out(proxy.ipvsadm(&node_ips));
+    0
 }
 
 /// `swapoff -a`, `swapon -a`, `swapon --show`.

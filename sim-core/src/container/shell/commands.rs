@@ -1307,6 +1307,13 @@ fn tee(t: &mut Tool) -> i32 {
 // ----- the network -----
 
 fn network(t: &mut Tool) -> i32 {
+    if let Some(net) = t.ctx.net.take() {
+        let code = super::net_tools::run(t, &mut *net);
+        t.ctx.net = Some(net);
+        if let Some(code) = code {
+            return code;
+        }
+    }
     let target = t
         .args
         .iter()

@@ -4,6 +4,7 @@
 
 mod commands;
 mod expand;
+pub mod net_tools;
 pub(crate) mod parse;
 
 use super::Userland;
@@ -68,6 +69,10 @@ pub(crate) struct Ctx<'a> {
     pub ports: &'a [u16],
     pub budget: u64,
     pub depth: u32,
+    /// The pod's network, when the kubelet lent it for this run (`curl`, `wget`, `nslookup`).
+    pub net: Option<&'a mut dyn crate::container::net::Network>,
+    /// busybox 1.28 and older print `nslookup` answers in the old format.
+    pub legacy_nslookup: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -868,11 +868,38 @@ fn describe_service(w: &mut Writer, api: &ApiServer, object: &Value) {
         w.line(0, format!("IP Families:\t{}", join("/spec/ipFamilies")));
         w.line(0, format!("IP:\t{}", text(object, "/spec/clusterIP")));
         w.line(0, format!("IPs:\t{}", join("/spec/clusterIPs")));
+        let external = join("/spec/externalIPs");
+        if !external.is_empty() {
+            w.line(0, format!("External IPs:\t{external}"));
+        }
+        let ingress: Vec<String> = object
+            .pointer("/status/loadBalancer/ingress")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                let address = i.get("ip").or_else(|| i.get("hostname"));
+                let address = address.and_then(Value::as_str).unwrap_or_default();
+                match i.get("ipMode").and_then(Value::as_str) {
+                    Some(mode) => format!("{address} ({mode})"),
+                    None => address.to_string(),
+                }
+            })
+            .collect();
+        if !ingress.is_empty() {
+            w.line(0, format!("LoadBalancer Ingress:\t{}", ingress.join(", ")));
+        }
     }
     let name = text(object, "/metadata/name");
     let namespace = text(object, "/metadata/namespace");
-    let endpoints =
-        api.get::<k8s_openapi::api::core::v1::Endpoints>(&namespace, &name).ok().cloned();
+    // kubectl reads the Service's EndpointSlices (not the deprecated Endpoints).
+    let slices: Vec<&k8s_openapi::api::discovery::v1::EndpointSlice> = api
+        .list::<k8s_openapi::api::discovery::v1::EndpointSlice>(Some(&namespace))
+        .filter(|s| {
+            s.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name"))
+                == Some(&name)
+        })
+        .collect();
     for port in object.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
         let port_name = or_none(text(port, "/name")).replace("<none>", "<unset>");
         let protocol = text(port, "/protocol");
@@ -881,17 +908,8 @@ fn describe_service(w: &mut Writer, api: &ApiServer, object: &Value) {
         if let Some(node_port) = port.get("nodePort").and_then(Value::as_i64) {
             w.line(0, format!("NodePort:\t{port_name}  {node_port}/{protocol}"));
         }
-        let addresses: Vec<String> = endpoints
-            .iter()
-            .flat_map(|e| e.subsets.iter().flatten())
-            .flat_map(|subset| {
-                let ports: Vec<i32> = subset.ports.iter().flatten().map(|p| p.port).collect();
-                subset.addresses.iter().flatten().flat_map(move |a| {
-                    ports.clone().into_iter().map(move |p| format!("{}:{p}", a.ip))
-                })
-            })
-            .collect();
-        w.line(0, format!("Endpoints:\t{}", addresses.join(",")));
+        let endpoints = format_endpoint_slices(&slices, &text(port, "/name"));
+        w.line(0, format!("Endpoints:\t{endpoints}"));
     }
     if service_type != "ExternalName" {
         w.line(0, format!("Session Affinity:\t{}", text(object, "/spec/sessionAffinity")));
@@ -1088,4 +1106,45 @@ fn events(w: &mut Writer, api: &ApiServer, object: &Value, now: SimTime) {
             ),
         );
     }
+}
+
+/// kubectl's `formatEndpointSlices` for one port name: ready addresses as `ip:port`, three at
+/// most and then `+ N more...`; `<none>` when the Service has no slices at all.
+fn format_endpoint_slices(
+    slices: &[&k8s_openapi::api::discovery::v1::EndpointSlice],
+    port_name: &str,
+) -> String {
+    if slices.is_empty() {
+        return "<none>".to_string();
+    }
+    const MAX: usize = 3;
+    let mut list = Vec::new();
+    let mut count = 0;
+    for slice in slices {
+        let ready = slice.endpoints.iter().filter(|e| {
+            e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true) && !e.addresses.is_empty()
+        });
+        let ports: Vec<Option<i32>> = match &slice.ports {
+            Some(ports) if !ports.is_empty() => ports
+                .iter()
+                .filter(|p| p.name.as_deref().unwrap_or_default() == port_name)
+                .map(|p| p.port)
+                .collect(),
+            _ => vec![None],
+        };
+        for port in ports {
+            for endpoint in ready.clone() {
+                if list.len() < MAX {
+                    let address = &endpoint.addresses[0];
+                    list.push(match port {
+                        Some(port) => format!("{address}:{port}"),
+                        None => address.clone(),
+                    });
+                }
+                count += 1;
+            }
+        }
+    }
+    let shown = list.join(",");
+    if count > MAX { format!("{shown} + {} more...", count - MAX) } else { shown }
 }

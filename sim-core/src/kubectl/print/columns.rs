@@ -608,6 +608,16 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 let mut endpoints = Vec::new();
                 for subset in o.pointer("/subsets").and_then(Value::as_array).into_iter().flatten()
                 {
+                    let ports = subset.get("ports").and_then(Value::as_array);
+                    if ports.is_none_or(|p| p.is_empty()) {
+                        // A headless Service may have no ports: bare addresses.
+                        for address in
+                            subset.get("addresses").and_then(Value::as_array).into_iter().flatten()
+                        {
+                            endpoints.push(text(address, "/ip"));
+                        }
+                        continue;
+                    }
                     for address in
                         subset.get("addresses").and_then(Value::as_array).into_iter().flatten()
                     {
@@ -860,7 +870,10 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .map(|p| number(p, "/port").to_string())
+                    .map(|p| match p.get("port").and_then(Value::as_i64) {
+                        Some(port) => port.to_string(),
+                        None => p.get("name").and_then(Value::as_str).unwrap_or("*").to_string(),
+                    })
                     .collect();
                 let addresses: Vec<String> = o
                     .pointer("/endpoints")
@@ -876,8 +889,8 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                     vec![
                         name(o),
                         text(o, "/addressType"),
-                        or_none(ports.join(",")),
-                        or_none(addresses.join(",")),
+                        list_with_more(&ports),
+                        list_with_more(&addresses),
                         age_of(o, "/metadata/creationTimestamp", now),
                     ],
                     vec![],
@@ -1052,6 +1065,15 @@ fn phase_or_terminating(o: &Value) -> String {
         "Terminating".to_string()
     } else {
         text(o, "/status/phase")
+    }
+}
+
+/// kubectl's `listWithMoreString`: three items, then `+ N more...`; `<unset>` for none.
+fn list_with_more(items: &[String]) -> String {
+    match items.len() {
+        0 => "<unset>".to_string(),
+        n if n > 3 => format!("{} + {} more...", items[..3].join(","), n - 3),
+        _ => items.join(","),
     }
 }
 
