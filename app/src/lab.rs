@@ -242,6 +242,31 @@ impl Lab {
         self.advance(Duration::from_millis(virtual_ms.round() as u64));
     }
 
+    /// Reads the simulation (the lesson pane evaluates its checks against it).
+    pub fn with_sim<R>(&self, read: impl FnOnce(&Simulation) -> R) -> R {
+        self.sim.with_value(read)
+    }
+
+    /// The lab shell's workspace files (saved with a lesson).
+    pub fn files(&self) -> std::collections::BTreeMap<String, String> {
+        self.shell.with_value(|shell| shell.files.clone())
+    }
+
+    /// Continues on another cluster (a lesson's, fresh or saved): a new shell session with
+    /// `files` in its workspace, an empty console.
+    pub fn reset(&self, sim: Simulation, files: std::collections::BTreeMap<String, String>) {
+        let schema = self.shell.with_value(|shell| shell.schema.clone());
+        self.shell.set_value(Shell { interactive: true, files, schema, ..Shell::new() });
+        self.sim.set_value(sim);
+        // Whatever the new cluster's resourceVersion, the view is derived again.
+        self.seen_version.set_value(u64::MAX);
+        self.console.set(Vec::new());
+        self.watching.set(false);
+        self.container_prompt.set(None);
+        self.editor.set(None);
+        self.refresh();
+    }
+
     /// Re-derives what the page shows, touching the signals only when something changed.
     fn refresh(&self) {
         let (version, elapsed) =
