@@ -4,8 +4,8 @@
 
 use crate::lab::Lab;
 use leptos::prelude::*;
-use lessons::markdown::{self, Block, Inline};
 use lessons::Recorder;
+use lessons::markdown::{self, Block, Inline};
 use serde::{Deserialize, Serialize};
 use sim_core::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,6 +93,9 @@ struct Pane {
     missing: RwSignal<Option<String>>,
     done: RwSignal<BTreeSet<usize>>,
     hints: RwSignal<BTreeSet<usize>>,
+    /// The cluster's resourceVersion, time and console length when last saved: nothing to
+    /// save while they stand still.
+    saved_at: StoredValue<Option<(u64, Duration, usize)>>,
 }
 
 impl Pane {
@@ -117,6 +120,7 @@ impl Pane {
     /// Shows a lesson on its saved cluster, or on a fresh one.
     fn open(&self, index: usize) {
         self.save();
+        self.saved_at.set_value(None);
         let lesson = self.catalogue.with_value(|lessons| lessons[index].clone());
         let recorder = match load_saved(&lesson.id) {
             Some(saved) => {
@@ -146,6 +150,7 @@ impl Pane {
             return;
         }
         self.save();
+        self.saved_at.set_value(None);
         self.active.set_value(None);
         self.shown.set(None);
         self.lab.reset(Simulation::new(1), BTreeMap::new());
@@ -166,6 +171,12 @@ impl Pane {
 
     fn save(&self) {
         let lab = self.lab;
+        let (version, elapsed) = lab.with_sim(|sim| (sim.api().resource_version(), sim.elapsed()));
+        let moment = Some((version, elapsed, lab.console.with_untracked(Vec::len)));
+        if self.saved_at.get_value() == moment {
+            return;
+        }
+        self.saved_at.set_value(moment);
         self.active.with_value(|active| {
             let Some(active) = active else { return };
             let id = self.catalogue.with_value(|lessons| lessons[active.index].id.clone());
@@ -217,6 +228,7 @@ impl Pane {
         });
         if changed {
             self.done.set(done);
+            self.saved_at.set_value(None);
             self.save();
         }
     }
@@ -235,6 +247,7 @@ pub fn Lesson() -> impl IntoView {
         missing: RwSignal::new(None),
         done: RwSignal::new(BTreeSet::new()),
         hints: RwSignal::new(BTreeSet::new()),
+        saved_at: StoredValue::new(None),
     };
     pane.follow_route();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| pane.follow_route());
@@ -393,15 +406,15 @@ fn markdown_view(text: &str) -> AnyView {
 fn block_view(block: Block) -> AnyView {
     match block {
         // Steps are the pane's second level: headings inside them start at the third.
-        Block::Heading(level, text) if level <= 3 => view! { <h3>{inline_view(text)}</h3> }.into_any(),
+        Block::Heading(level, text) if level <= 3 => {
+            view! { <h3>{inline_view(text)}</h3> }.into_any()
+        }
         Block::Heading(_, text) => view! { <h4>{inline_view(text)}</h4> }.into_any(),
         Block::Paragraph(text) => view! { <p>{inline_view(text)}</p> }.into_any(),
         Block::Quote(text) => view! { <blockquote>{inline_view(text)}</blockquote> }.into_any(),
         Block::List { ordered, items } => {
-            let items = items
-                .into_iter()
-                .map(|item| view! { <li>{inline_view(item)}</li> })
-                .collect_view();
+            let items =
+                items.into_iter().map(|item| view! { <li>{inline_view(item)}</li> }).collect_view();
             if ordered {
                 view! { <ol>{items}</ol> }.into_any()
             } else {

@@ -102,3 +102,18 @@ fn in_order(order: &str, mut folders: Vec<(String, BTreeMap<String, String>)>) -
     }
     loaded
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_lessons_parse_in_their_listed_order() {
+        let loaded = builtin();
+        let ids: Vec<&str> = loaded.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["architecture", "pod-lifecycle", "probes", "deployments", "scheduling"]);
+        for (id, lesson) in &loaded {
+            assert!(lesson.is_ok(), "{id}: {:?}", lesson.as_ref().err());
+        }
+    }
+}
