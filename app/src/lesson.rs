@@ -273,7 +273,10 @@ pub fn Lesson() -> impl IntoView {
         <aside class="lesson" role="region" aria-label="Lesson">
             {move || match pane.shown.get() {
                 Some(index) => lesson_view(pane, index),
-                None => list_view(pane),
+                None => {
+                    pane.missing.track();
+                    list_view(pane)
+                }
             }}
         </aside>
     }
