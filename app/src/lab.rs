@@ -247,11 +247,6 @@ impl Lab {
         self.sim.with_value(read)
     }
 
-    /// The lab shell's workspace files (saved with a lesson).
-    pub fn files(&self) -> std::collections::BTreeMap<String, String> {
-        self.shell.with_value(|shell| shell.files.clone())
-    }
-
     /// Continues on another cluster (a lesson's, fresh or saved): a new shell session with
     /// `files` in its workspace, an empty console.
     pub fn reset(&self, sim: Simulation, files: std::collections::BTreeMap<String, String>) {

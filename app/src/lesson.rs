@@ -1,6 +1,6 @@
 //! The lesson pane: the list of lessons (`#/lessons`) and a lesson (`#/lessons/ID`) with its
 //! steps, each step's check re-evaluated after every command and tick (✓ once met), hints,
-//! "Run solution", and the lesson's cluster and progress kept in localStorage.
+//! "Run solution", and the lesson's progress kept in localStorage (its cluster rebuilt from it).
 
 use crate::lab::Lab;
 use leptos::prelude::*;
@@ -11,7 +11,7 @@ use sim_core::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-/// How often a lesson's cluster is saved while time passes (commands save at once).
+/// How often a lesson's history is saved while time passes (commands save at once).
 const SAVE_EVERY: Duration = Duration::from_secs(3);
 
 /// What the URL's fragment shows: hash routes keep the site hostable under any path.
@@ -38,18 +38,12 @@ struct Active {
     last_entry: Option<usize>,
 }
 
-/// What is saved of a lesson besides its progress.
-#[derive(Serialize)]
-struct SavedRef<'a> {
-    sim: &'a Simulation,
-    files: &'a BTreeMap<String, String>,
-    recorder: &'a Recorder,
-}
-
-#[derive(Deserialize)]
-struct Saved {
-    sim: Simulation,
-    files: BTreeMap<String, String>,
+/// What is saved of a lesson: the steps done and the recorder's history. The cluster is
+/// rebuilt from them (the reference solutions of the steps done, replayed): serializing a
+/// `Simulation` would add ~160 KB (brotli) of serde code to the page.
+#[derive(Default, Serialize, Deserialize)]
+struct Progress {
+    done: BTreeSet<usize>,
     recorder: Recorder,
 }
 
@@ -57,28 +51,16 @@ fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
-fn done_key(id: &str) -> String {
-    format!("kubelab.lessons.{id}.done")
+fn progress_key(id: &str) -> String {
+    format!("kubelab.lessons.{id}.progress")
 }
 
-fn cluster_key(id: &str) -> String {
-    format!("kubelab.lessons.{id}.cluster")
-}
-
-fn load_done(id: &str) -> BTreeSet<usize> {
-    storage()
-        .and_then(|s| s.get_item(&done_key(id)).ok().flatten())
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|value| BTreeSet::deserialize(&value).ok())
-        .unwrap_or_default()
-}
-
-/// A saved cluster, decoded through `&Value` as every object is (another deserializer would
-/// grow the WebAssembly by the decoders of every Kubernetes type).
-fn load_saved(id: &str) -> Option<Saved> {
-    let text = storage()?.get_item(&cluster_key(id)).ok()??;
+/// Saved progress, decoded through `&Value` as every object is (another deserializer would
+/// grow the WebAssembly by its own copy of the decoders).
+fn load_progress(id: &str) -> Option<Progress> {
+    let text = storage()?.get_item(&progress_key(id)).ok()??;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Saved::deserialize(&value).ok()
+    Progress::deserialize(&value).ok()
 }
 
 /// The pane's state and what it does.
@@ -93,9 +75,6 @@ struct Pane {
     missing: RwSignal<Option<String>>,
     done: RwSignal<BTreeSet<usize>>,
     hints: RwSignal<BTreeSet<usize>>,
-    /// The cluster's resourceVersion, time and console length when last saved: nothing to
-    /// save while they stand still.
-    saved_at: StoredValue<Option<(u64, Duration, usize)>>,
 }
 
 impl Pane {
@@ -117,26 +96,18 @@ impl Pane {
         }
     }
 
-    /// Shows a lesson on its saved cluster, or on a fresh one.
+    /// Shows a lesson: on a fresh cluster, or with its saved progress on the cluster the steps
+    /// done leave.
     fn open(&self, index: usize) {
         self.save();
-        self.saved_at.set_value(None);
         let lesson = self.catalogue.with_value(|lessons| lessons[index].clone());
-        let recorder = match load_saved(&lesson.id) {
-            Some(saved) => {
-                self.lab.reset(saved.sim, saved.files);
-                saved.recorder
-            }
-            None => {
-                let (sim, shell, _) = lessons::runner::prepare(&lesson);
-                self.lab.reset(sim, shell.files);
-                let mut recorder = Recorder::default();
-                recorder.start_step(0);
-                recorder
-            }
-        };
+        let progress = load_progress(&lesson.id).unwrap_or_default();
+        let (sim, shell) = lessons::runner::replay(&lesson, progress.done.iter().copied());
+        self.lab.reset(sim, shell.files);
+        let mut recorder = progress.recorder;
+        recorder.start_step(0);
         self.active.set_value(Some(Active { index, recorder, last_entry: None }));
-        self.done.set(load_done(&lesson.id));
+        self.done.set(progress.done);
         self.hints.set(BTreeSet::new());
         self.missing.set(None);
         self.shown.set(Some(index));
@@ -150,7 +121,6 @@ impl Pane {
             return;
         }
         self.save();
-        self.saved_at.set_value(None);
         self.active.set_value(None);
         self.shown.set(None);
         self.lab.reset(Simulation::new(1), BTreeMap::new());
@@ -161,8 +131,7 @@ impl Pane {
         let Some(index) = self.shown.get_untracked() else { return };
         let id = self.catalogue.with_value(|lessons| lessons[index].id.clone());
         if let Some(storage) = storage() {
-            let _ = storage.remove_item(&done_key(&id));
-            let _ = storage.remove_item(&cluster_key(&id));
+            let _ = storage.remove_item(&progress_key(&id));
         }
         self.active.set_value(None);
         self.shown.set(None);
@@ -170,24 +139,13 @@ impl Pane {
     }
 
     fn save(&self) {
-        let lab = self.lab;
-        let (version, elapsed) = lab.with_sim(|sim| (sim.api().resource_version(), sim.elapsed()));
-        let moment = Some((version, elapsed, lab.console.with_untracked(Vec::len)));
-        if self.saved_at.get_value() == moment {
-            return;
-        }
-        self.saved_at.set_value(moment);
         self.active.with_value(|active| {
             let Some(active) = active else { return };
             let id = self.catalogue.with_value(|lessons| lessons[active.index].id.clone());
-            let files = lab.files();
-            let json = lab.with_sim(|sim| {
-                serde_json::to_string(&SavedRef { sim, files: &files, recorder: &active.recorder })
-            });
-            if let (Some(storage), Ok(json)) = (storage(), json) {
-                let _ = storage.set_item(&cluster_key(&id), &json);
-                let done = serde_json::to_string(&self.done.get_untracked()).unwrap_or_default();
-                let _ = storage.set_item(&done_key(&id), &done);
+            let progress =
+                Progress { done: self.done.get_untracked(), recorder: active.recorder.clone() };
+            if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&progress)) {
+                let _ = storage.set_item(&progress_key(&id), &json);
             }
         });
     }
@@ -228,7 +186,6 @@ impl Pane {
         });
         if changed {
             self.done.set(done);
-            self.saved_at.set_value(None);
             self.save();
         }
     }
@@ -247,7 +204,6 @@ pub fn Lesson() -> impl IntoView {
         missing: RwSignal::new(None),
         done: RwSignal::new(BTreeSet::new()),
         hints: RwSignal::new(BTreeSet::new()),
-        saved_at: StoredValue::new(None),
     };
     pane.follow_route();
     let listener = window_event_listener(leptos::ev::hashchange, move |_| pane.follow_route());
@@ -288,7 +244,7 @@ fn list_view(pane: Pane) -> AnyView {
         lessons
             .iter()
             .map(|lesson| {
-                let done = load_done(&lesson.id).len();
+                let done = load_progress(&lesson.id).map_or(0, |p| p.done.len());
                 let total = lesson.steps.len();
                 let progress = if done == 0 {
                     format!("{total} steps")

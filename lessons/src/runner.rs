@@ -103,6 +103,19 @@ pub fn prepare(lesson: &Lesson) -> (Simulation, Shell, Vec<String>) {
     (sim, shell, failures)
 }
 
+/// The cluster as the reference solutions of `steps` leave it, after the lesson's setup: how
+/// the page rebuilds a lesson's cluster from its saved progress (a saved `Simulation` would
+/// cost the page its serialization code).
+pub fn replay(lesson: &Lesson, steps: impl IntoIterator<Item = usize>) -> (Simulation, Shell) {
+    let (mut sim, mut shell, _) = prepare(lesson);
+    for step in steps {
+        if let Some(step) = lesson.steps.get(step) {
+            shell.run_script(&mut sim, &step.solution);
+        }
+    }
+    (sim, shell)
+}
+
 /// Splits input into the lab shell's entries: lines up to one that completes an entry (an
 /// open here-document continues), as the console and the REPL read them.
 pub fn entries(script: &str) -> Vec<String> {
