@@ -70,7 +70,7 @@ struct RawCondition {
     on: Option<String>,
     namespace: Option<String>,
     exists: Option<bool>,
-    equals: Option<serde_yaml::Value>,
+    equals: Option<serde_json::Value>,
     matches: Option<String>,
     contains: Option<String>,
     at_least: Option<f64>,
@@ -80,8 +80,11 @@ struct RawCondition {
 
 impl Check {
     pub fn parse(text: &str) -> Result<Check, String> {
-        let raw: Vec<RawCondition> =
+        // Through a JSON value, as the front matter (see `format.rs`).
+        let raw: serde_json::Value =
             serde_yaml::from_str(text).map_err(|error| format!("check: {error}"))?;
+        let raw =
+            Vec::<RawCondition>::deserialize(&raw).map_err(|error| format!("check: {error}"))?;
         if raw.is_empty() {
             return Err("check: an empty check would always pass".into());
         }
@@ -260,11 +263,11 @@ fn namespace_note(namespace: &str) -> String {
 }
 
 /// A YAML scalar as text (`equals: 3` and `equals: "3"` mean the same).
-fn scalar(value: &serde_yaml::Value) -> Result<String, String> {
+fn scalar(value: &serde_json::Value) -> Result<String, String> {
     match value {
-        serde_yaml::Value::String(s) => Ok(s.clone()),
-        serde_yaml::Value::Number(n) => Ok(n.to_string()),
-        serde_yaml::Value::Bool(b) => Ok(b.to_string()),
+        serde_json::Value::String(s) => Ok(s.clone()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
         _ => Err("check: equals takes a string, a number or a boolean".into()),
     }
 }

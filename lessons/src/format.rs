@@ -75,8 +75,12 @@ impl Lesson {
         let Some(end) = rest.find("\n---\n") else {
             return Err("the front matter has no closing `---` line".into());
         };
-        let front: FrontMatter =
+        // YAML to a JSON value, then the value to the type: the page already carries both
+        // steps' code, and a YAML decoder for this type would add its own.
+        let front: serde_json::Value =
             serde_yaml::from_str(&rest[..end]).map_err(|error| format!("front matter: {error}"))?;
+        let front =
+            FrontMatter::deserialize(&front).map_err(|error| format!("front matter: {error}"))?;
         if front.format != FORMAT {
             return Err(format!(
                 "front matter: format {} is not supported (this kubelab reads format {FORMAT})",
