@@ -509,6 +509,34 @@ impl Lab {
         self.advance(Duration::from_millis(virtual_ms.round() as u64));
     }
 
+    /// Reads the simulation (the lesson pane evaluates its checks against it).
+    pub fn with_sim<R>(&self, read: impl FnOnce(&Simulation) -> R) -> R {
+        self.sim.with_value(read)
+    }
+
+    /// Continues on another cluster (a lesson's, fresh or saved): a new shell session with
+    /// `files` in its workspace, an empty console.
+    pub fn reset(&self, sim: Simulation, files: std::collections::BTreeMap<String, String>) {
+        let schema = self.shell.with_value(|shell| shell.schema.clone());
+        self.shell.set_value(Shell { interactive: true, files, schema, ..Shell::new() });
+        // The timeline starts again with the new cluster: its past is not this one's.
+        self.history.set_value(History::new(&sim));
+        self.horizon.set(sim.elapsed());
+        self.in_past.set(false);
+        self.marks.set(Vec::new());
+        self.marks_version.set_value(0);
+        self.selected.set(None);
+        self.notice.set(None);
+        self.sim.set_value(sim);
+        // Whatever the new cluster's resourceVersion, the view is derived again.
+        self.seen_version.set_value(u64::MAX);
+        self.console.set(Vec::new());
+        self.watching.set(false);
+        self.container_prompt.set(None);
+        self.editor.set(None);
+        self.refresh();
+    }
+
     /// Re-derives what the page shows, touching the signals only when something changed.
     fn refresh(&self) {
         let (version, elapsed) =

@@ -1,6 +1,8 @@
 //! `kubelab`: runs lab scripts against a simulated cluster (`kubelab run FILE`), or opens an
 //! interactive lab shell (`kubelab`).
 
+mod lessons_check;
+
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 use sim_core::Simulation;
@@ -18,6 +20,8 @@ Usage:
   kubelab                      open an interactive lab shell
   kubelab run FILE             run a lab script (FILE or - for stdin), echoing each command after
                                its prompt (`$ `, or a node's after `ssh NODE`)
+  kubelab lessons check [DIR]  run every lesson's solutions in a fresh cluster and check each
+                               step (DIR defaults to content/lessons)
   kubelab help                 show this help
 
 Options:
@@ -54,6 +58,12 @@ fn main() -> ExitCode {
     match rest.as_slice() {
         [] => repl(seed),
         [run, file] if run == "run" => run_script(file, seed),
+        [lessons, check] if lessons == "lessons" && check == "check" => {
+            lessons_check::run(std::path::Path::new("content/lessons"))
+        }
+        [lessons, check, dir] if lessons == "lessons" && check == "check" => {
+            lessons_check::run(std::path::Path::new(dir))
+        }
         _ => usage_error(&format!("unexpected arguments: {}", rest.join(" "))),
     }
 }

@@ -44,6 +44,9 @@ pub fn run() -> ExitCode {
     section("native tests (cargo test)");
     native_tests(&mut tally);
 
+    section("lessons (kubelab lessons check: every step's solution against its check)");
+    lesson_checks(&mut tally);
+
     section("release build of the site");
     let site = tools::build_site();
     if let Err(error) = &site {
@@ -104,6 +107,43 @@ fn native_tests(tally: &mut Tally) {
         // It failed before running tests (a compile error): count that as one failure.
         tally.check("cargo test (did not run)", false);
     }
+}
+
+/// Runs `kubelab lessons check`, streaming its lines and counting its steps.
+fn lesson_checks(tally: &mut Tally) {
+    let child = Command::new("cargo")
+        .args(["run", "--quiet", "-p", "kubelab", "--", "lessons", "check", "content/lessons"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        return tally.check("kubelab lessons check (could not start)", false);
+    };
+    let mut totals = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(name) = line.strip_prefix("FAILED ") {
+                tally.failures.push(format!("lesson {}", name.trim_end_matches(':')));
+            } else if let Some(found) = lesson_totals(&line) {
+                totals = Some(found);
+            }
+        }
+    }
+    let _ = child.wait();
+    match totals {
+        Some((passed, failed)) => {
+            tally.passed += passed;
+            tally.failed += failed;
+        }
+        None => tally.check("kubelab lessons check (did not run)", false),
+    }
+}
+
+/// `31 passed, 2 failed`: the last line of `kubelab lessons check`.
+fn lesson_totals(line: &str) -> Option<(u64, u64)> {
+    let (passed, failed) = line.split_once(" passed, ")?;
+    Some((passed.parse().ok()?, failed.strip_suffix(" failed")?.parse().ok()?))
 }
 
 /// The number before `label` in `ok. 12 passed; 0 failed; ...`.
@@ -177,6 +217,8 @@ mod tests {
             "ok. 41 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
         assert_eq!((count(line, " passed"), count(line, " failed")), (41, 2));
         assert_eq!(count("FAILED. 3 passed; 1 failed; 0 ignored", " failed"), 1);
+        assert_eq!(lesson_totals("31 passed, 2 failed"), Some((31, 2)));
+        assert_eq!(lesson_totals("ok pods step 2 \"2 passed, 1 failed\""), None);
     }
 
     #[test]
