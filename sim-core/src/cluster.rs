@@ -7,10 +7,10 @@ use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Node, NodeAddress, NodeCondition,
     NodeSpec, NodeStatus, NodeSystemInfo, Service, ServicePort, ServiceSpec, Taint,
 };
-use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::api::discovery::v1::{
     Endpoint, EndpointConditions, EndpointPort as DiscoveryPort, EndpointSlice,
 };
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;

@@ -448,8 +448,7 @@ impl Instance {
                         mounts: &self.mounts,
                         rng: &mut self.rng,
                     };
-                    let mut ctx =
-                        shell_ctx(view, &self.profile, &self.hostname, &mut out, &[]);
+                    let mut ctx = shell_ctx(view, &self.profile, &self.hostname, &mut out, &[]);
                     ctx.net = match net.as_mut() {
                         Some(net) => Some(&mut **net),
                         None => None,

@@ -649,7 +649,7 @@ fn unescape_heredoc(body: &str) -> String {
 }
 
 fn unsupported_expansion() -> Fail {
-    (false, "variables ($VAR) and backquotes (`...`) are not supported yet; $(...) is".to_string())
+    (false, "variables ($VAR) and backquotes (`...`) are not supported yet (use $(...) for command substitution)".to_string())
 }
 
 fn unexpected(token: &Token) -> Fail {
