@@ -4,8 +4,8 @@
 //! targetPorts look up the pod's container ports). The helpers here are shared with the
 //! EndpointSlice controller, as Kubernetes shares `pkg/controller/util/endpoint`.
 
-use crate::api::ApiServer;
 use crate::api::selector::Selector;
+use crate::api::{ApiServer, Kind};
 use crate::controllers::pod_control::is_ready;
 use crate::podutil;
 use crate::rng::Rng;
@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A pod's resolved ports for a Service: (name, port, protocol).
 type PortSet = Vec<(String, i32, String)>;
@@ -52,8 +52,7 @@ impl EndpointsController {
             let _ = api.delete::<Endpoints>(&namespace, &name, Default::default());
         }
         let rng = self.rng.get_or_insert_with(|| api.rng_mut().fork("endpoints-controller"));
-        let services: Vec<Service> = api.list::<Service>(None).cloned().collect();
-        for service in &services {
+        for service in &services_to_sync::<Endpoints>(api, seen) {
             sync(api, rng, service);
         }
         self.seen_api_version = api.resource_version();
@@ -150,6 +149,29 @@ fn sync(api: &mut ApiServer, rng: &mut Rng, service: &Service) {
         // Forbidden in a terminating namespace: nothing to do, as the real controller drops it.
         let _ = api.create_with_uid(endpoints, rng.uuid());
     }
+}
+
+/// The Services whose endpoints may have moved since `seen`: every one when a Service or an
+/// endpoints object `E` changed; otherwise those with a selector in the namespace of a pod that
+/// changed (a pod's old labels are not at hand, so all of that namespace's Services look again).
+pub(crate) fn services_to_sync<E: Kind>(api: &ApiServer, seen: u64) -> Vec<Service> {
+    let all =
+        seen == 0 || api.kind_changed_since::<Service>(seen) || api.kind_changed_since::<E>(seen);
+    let namespaces: BTreeSet<&str> = if all {
+        BTreeSet::new()
+    } else {
+        api.changed_since::<Pod>(seen)
+            .chain(api.deleted_since::<Pod>(seen))
+            .map(podutil::namespace)
+            .collect()
+    };
+    api.list::<Service>(None)
+        .filter(|service| {
+            all || (service.spec.as_ref().is_some_and(|s| s.selector.is_some())
+                && namespaces.contains(service.metadata.namespace.as_deref().unwrap_or_default()))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The pods a Service selects, or `None` when the controllers leave its endpoints alone (no

@@ -7,7 +7,7 @@
 
 use super::endpoints::{
     HEADLESS_LABEL, find_port, is_headless, name_of, namespace_of, pod_ip, pod_reference,
-    selected_pods, should_pod_be_in_endpoints, should_set_hostname,
+    selected_pods, services_to_sync, should_pod_be_in_endpoints, should_set_hostname,
 };
 use crate::api::ApiServer;
 use crate::controllers::pod_control::is_ready;
@@ -63,8 +63,7 @@ impl EndpointSliceController {
         for (namespace, name) in orphans {
             let _ = api.delete::<EndpointSlice>(&namespace, &name, Default::default());
         }
-        let services: Vec<Service> = api.list::<Service>(None).cloned().collect();
-        for service in &services {
+        for service in &services_to_sync::<EndpointSlice>(api, seen) {
             sync(api, rng, service);
         }
         self.seen_api_version = api.resource_version();
