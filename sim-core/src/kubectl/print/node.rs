@@ -2,19 +2,16 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-/// STATUS: the Ready condition (`Ready`, `NotReady`, `Unknown`), plus `SchedulingDisabled`
-/// when cordoned.
+/// STATUS as kubectl's `printNode` gives it: `Ready` when the Ready condition is True,
+/// `NotReady` when it is False or Unknown (a node that stopped reporting), `Unknown` only
+/// without one; plus `SchedulingDisabled` when cordoned.
 pub fn status(node: &Node) -> String {
     let ready = node
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
-        .map(|c| match c.status.as_str() {
-            "True" => "Ready",
-            "False" => "NotReady",
-            _ => "Unknown",
-        })
+        .map(|c| if c.status == "True" { "Ready" } else { "NotReady" })
         .unwrap_or("Unknown");
     let mut status = ready.to_string();
     if node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false) {
