@@ -67,6 +67,9 @@ test('field names and values are completed, and hovering a field describes it', 
   await page.keyboard.type('On');
   const offered = page.locator('.cm-tooltip-autocomplete');
   await expect(offered.locator('li[aria-selected="true"]')).toContainText('OnFailure');
+  // CodeMirror ignores Enter for its interactionDelay (75 ms) after the list opens, so that a
+  // key already on its way does not pick an option; a person is never that quick.
+  await page.waitForTimeout(150);
   await page.keyboard.press('Enter');
   await expect.poll(() => editorText(page)).toContain('restartPolicy: OnFailure');
 
@@ -76,6 +79,7 @@ test('field names and values are completed, and hovering a field describes it', 
   // person would pick is the highlighted one.
   await expect(offered).not.toContainText('hostIPC');
   await expect(offered.locator('li[aria-selected="true"]')).toContainText('hostNetwork');
+  await page.waitForTimeout(150);
   await page.keyboard.press('Enter');
   await expect.poll(() => editorText(page)).toContain('\n  hostNetwork: ');
 
