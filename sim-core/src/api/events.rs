@@ -76,6 +76,21 @@ fn aggregation_key(
         .join("\u{0}")
 }
 
+/// How an event refers to the object it is about (optionally one of its parts, e.g.
+/// `spec.containers{web}`).
+pub(crate) fn event_reference<K: Kind>(object: &K, field_path: Option<String>) -> ObjectReference {
+    let meta = object.meta();
+    ObjectReference {
+        api_version: Some(K::API_VERSION.to_string()),
+        kind: Some(K::KIND.to_string()),
+        name: meta.name.clone(),
+        namespace: meta.namespace.clone(),
+        uid: meta.uid.clone(),
+        resource_version: meta.resource_version.clone(),
+        field_path,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventType {
     Normal,
@@ -110,16 +125,7 @@ impl ApiServer {
         reason: &str,
         message: String,
     ) {
-        let meta = regarding.meta();
-        let involved = ObjectReference {
-            api_version: Some(K::API_VERSION.to_string()),
-            kind: Some(K::KIND.to_string()),
-            name: meta.name.clone(),
-            namespace: meta.namespace.clone(),
-            uid: meta.uid.clone(),
-            resource_version: meta.resource_version.clone(),
-            field_path,
-        };
+        let involved = event_reference(regarding, field_path);
         self.record_event_about(involved, source, event_type, reason, message);
     }
 
@@ -136,19 +142,16 @@ impl ApiServer {
     ) {
         // The spam filter drops what a source says about an object beyond its budget.
         let now_instant = self.now;
-        let bucket_key = spam_key(&involved, &source);
         let bucket = self
             .event_buckets
-            .get(&bucket_key)
-            .map_or_else(|| TokenBucket::full(now_instant), |b| b.at(now_instant));
-        if bucket.tokens_milli < 1000 {
-            self.event_buckets.insert(bucket_key, bucket);
+            .entry(spam_key(&involved, &source))
+            .or_insert_with(|| TokenBucket::full(now_instant));
+        let refilled = bucket.at(now_instant);
+        if refilled.tokens_milli < 1000 {
+            *bucket = refilled;
             return;
         }
-        self.event_buckets.insert(
-            bucket_key,
-            TokenBucket { tokens_milli: bucket.tokens_milli - 1000, at: bucket.at },
-        );
+        *bucket = TokenBucket { tokens_milli: refilled.tokens_milli - 1000, at: refilled.at };
         // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
         let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
         let now = self.now.to_k8s();
@@ -176,7 +179,6 @@ impl ApiServer {
             if bumped {
                 self.resource_version = version;
             }
-            self.event_names_mut().insert(key, name);
             return;
         }
         // The recorder names events `<object>.<unix nanoseconds in hex>`; the counter keeps two

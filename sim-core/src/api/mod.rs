@@ -21,6 +21,7 @@ mod store;
 
 pub use custom::{CustomKind, CustomObject};
 pub use error::{ApiError, FieldError, FieldErrorKind};
+pub(crate) use events::event_reference;
 pub use events::{EventSource, EventType};
 pub use eviction::DISRUPTION_BUDGET_VIOLATED;
 pub use kinds::{DynamicKind, Kind, KindRef};

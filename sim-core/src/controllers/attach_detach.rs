@@ -49,10 +49,11 @@ impl AttachDetachController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
         let seen = self.seen_api_version;
-        let changed = api.kind_changed_since::<Pod>(seen)
-            || api.kind_changed_since::<PersistentVolume>(seen)
+        // Only pods with claims need disks: the others' writes (most of them) change nothing.
+        let changed = api.kind_changed_since::<PersistentVolume>(seen)
             || api.kind_changed_since::<PersistentVolumeClaim>(seen)
-            || api.last_removal() > seen;
+            || api.changed_since::<Pod>(seen).any(uses_claims)
+            || api.deleted_since::<Pod>(seen).any(uses_claims);
         if !changed && self.retry_at.is_none_or(|at| at > now) {
             self.seen_api_version = api.resource_version();
             return self.retry_at;
@@ -150,6 +151,13 @@ impl AttachDetachController {
         self.seen_api_version = api.resource_version();
         self.retry_at
     }
+}
+
+fn uses_claims(pod: &Pod) -> bool {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .any(|v| v.persistent_volume_claim.is_some())
 }
 
 /// The disks pods on nodes need, in pod order: a pod keeps its disk until it has stopped.

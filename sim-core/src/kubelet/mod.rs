@@ -225,10 +225,13 @@ impl Kubelet {
         // Like the kubelet's pod workers: look again only at this node's pods that changed
         // since the last sync (a watch from that resourceVersion, in write order) and at pods
         // whose time has come; the rest are as the last sync left them.
+        // Whether any of this node's pods moved: if none did, the running containers and the
+        // pods' next syncs are as the last pass left them.
+        let mut touched = false;
         for gone in api.deleted_since::<Pod>(self.seen_api_version) {
             // Removed without the kubelet finishing it (a forced delete): the containers are
             // killed with the sandbox and its IP is free again.
-            self.pods.remove(podutil::uid(gone));
+            touched |= self.pods.remove(podutil::uid(gone)).is_some();
         }
         let mut to_sync: Vec<Rc<Pod>> =
             self.sync_mirror_pods(api).into_iter().map(Rc::new).collect();
@@ -255,6 +258,7 @@ impl Kubelet {
             .filter(|(uid, r)| r.next_sync.is_some_and(|at| at <= now) && !seen.contains(*uid))
             .map(|(uid, _)| uid.clone())
             .collect();
+        touched |= !due.is_empty() || !to_sync.is_empty();
         for uid in due {
             if let Some(next_sync) = self.report_back_offs(api, &uid) {
                 if let Some(runtime) = self.pods.get_mut(&uid) {
@@ -291,7 +295,7 @@ impl Kubelet {
         });
         // Containers started or stopped, or a program's memory changed course: the eviction
         // manager looks again (and the node's status says what it found).
-        let running = self.running_containers();
+        let running = if touched { self.running_containers() } else { self.eviction.running };
         if running != self.eviction.running
             || self.eviction.memory_pressure
             || self.eviction.next_check.is_some_and(|at| at <= now)
@@ -301,7 +305,9 @@ impl Kubelet {
         }
         let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
         self.seen_api_version = api.resource_version();
-        self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
+        if touched {
+            self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
+        }
         Some(self.earliest_wake(report_due))
     }
 

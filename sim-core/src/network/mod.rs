@@ -131,14 +131,17 @@ impl Network {
     /// Starts a kube-proxy on every node that joined, stops those of nodes that left, and
     /// lets each re-read what changed. Each draws from its own stream (`kube-proxy/NODE`).
     pub fn sync(&mut self, api: &ApiServer, seed: u64) {
-        let nodes: Vec<String> =
-            api.list::<Node>(None).filter_map(|n| n.metadata.name.clone()).collect();
-        self.proxies.retain(|name, _| nodes.contains(name));
-        for node in nodes {
-            let mode = self.mode;
-            let proxy = self.proxies.entry(node.clone()).or_insert_with(|| {
-                KubeProxy::new(&node, mode, Rng::new(seed).fork(&format!("kube-proxy/{node}")))
-            });
+        self.proxies.retain(|name, _| api.get::<Node>("", name).is_ok());
+        for node in api.list::<Node>(None) {
+            let node = node.metadata.name.as_deref().unwrap_or_default();
+            let proxy = match self.proxies.get_mut(node) {
+                Some(proxy) => proxy,
+                None => {
+                    let rng = Rng::new(seed).fork(&format!("kube-proxy/{node}"));
+                    let proxy = KubeProxy::new(node, self.mode, rng);
+                    self.proxies.entry(node.to_string()).or_insert(proxy)
+                }
+            };
             proxy.sync(api);
         }
     }

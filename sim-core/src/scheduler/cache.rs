@@ -18,6 +18,10 @@ pub struct Snapshot {
     pod_nodes: BTreeMap<String, String>,
     /// Image name → how many nodes hold it (`ImageStateSummary.NumNodes`).
     pub image_nodes: BTreeMap<String, usize>,
+    /// Bound pods with (anti-)affinity terms, and with required anti-affinity terms, over
+    /// all nodes: most cycles learn from these that no placed pod constrains them.
+    pods_with_affinity: usize,
+    pods_with_required_anti_affinity: usize,
     /// Namespace labels, for affinity terms' namespaceSelector.
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     /// Every node name seen, by id (kept across rebuilds: explanations refer to them).
@@ -66,7 +70,23 @@ impl Snapshot {
 
     /// Whether any bound pod has (anti-)affinity terms of its own.
     pub fn has_pods_with_affinity(&self) -> bool {
-        self.nodes.iter().any(|n| n.pods_with_affinity > 0)
+        self.pods_with_affinity > 0
+    }
+
+    /// Whether any bound pod has required anti-affinity terms.
+    pub fn has_pods_with_required_anti_affinity(&self) -> bool {
+        self.pods_with_required_anti_affinity > 0
+    }
+
+    /// Changes the pods of node `i`, keeping the cluster-wide affinity counts.
+    fn change_node<R>(&mut self, i: usize, change: impl FnOnce(&mut NodeInfo) -> R) -> R {
+        let node = &mut self.nodes[i];
+        self.pods_with_affinity -= node.pods_with_affinity;
+        self.pods_with_required_anti_affinity -= node.pods_with_required_anti_affinity;
+        let result = change(node);
+        self.pods_with_affinity += node.pods_with_affinity;
+        self.pods_with_required_anti_affinity += node.pods_with_required_anti_affinity;
+        result
     }
 
     /// Brings the cache up to date with the API; returns the events (bits of
@@ -126,6 +146,9 @@ impl Snapshot {
     fn reindex(&mut self) {
         self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
         self.index = self.nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
+        self.pods_with_affinity = self.nodes.iter().map(|n| n.pods_with_affinity).sum();
+        self.pods_with_required_anti_affinity =
+            self.nodes.iter().map(|n| n.pods_with_required_anti_affinity).sum();
         self.image_nodes.clear();
         for node in &self.nodes {
             for image in node.images.keys() {
@@ -203,7 +226,7 @@ impl Snapshot {
     /// A bound pod changed in place (status, labels, deletion started).
     fn update_pod(&mut self, pod: &Pod, node: &str) -> u32 {
         let Some(&i) = self.index.get(node) else { return 0 };
-        let info = &mut self.nodes[i];
+        let info = &self.nodes[i];
         let Some(held) = info.pods.iter().find(|p| p.uid == podutil::uid(pod)) else { return 0 };
         if Some(held.resource_version.as_str()) == pod.metadata.resource_version.as_deref() {
             return 0;
@@ -211,8 +234,10 @@ impl Snapshot {
         let labels_changed = pod.metadata.labels.as_ref().is_some_and(|l| *l != held.labels)
             || (pod.metadata.labels.is_none() && !held.labels.is_empty());
         let fresh = PodInfo::new(pod);
-        info.remove_pod(&fresh.uid);
-        info.add_pod(fresh);
+        self.change_node(i, |info| {
+            info.remove_pod(&fresh.uid);
+            info.add_pod(fresh);
+        });
         if labels_changed { events::ASSIGNED_POD_UPDATE } else { 0 }
     }
 
@@ -221,13 +246,13 @@ impl Snapshot {
     pub fn add_pod(&mut self, pod: PodInfo, node: &str) {
         let Some(&i) = self.index.get(node) else { return };
         self.pod_nodes.insert(pod.uid.clone(), node.to_string());
-        self.nodes[i].add_pod(pod);
+        self.change_node(i, |info| info.add_pod(pod));
     }
 
     fn remove_pod(&mut self, uid: &str, node: &str) {
         self.pod_nodes.remove(uid);
         if let Some(&i) = self.index.get(node) {
-            self.nodes[i].remove_pod(uid);
+            self.change_node(i, |info| info.remove_pod(uid));
         }
     }
 }

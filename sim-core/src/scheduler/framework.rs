@@ -342,6 +342,12 @@ pub struct NodeInfo {
     pub pods_with_required_anti_affinity: usize,
     /// Image names the node holds (as its status lists them) and their sizes.
     pub images: BTreeMap<String, i64>,
+    /// Read from the Node once, so the filters and scores that run for every node and pod
+    /// look at a flag: cordoned, and whether it has taints that keep pods out
+    /// (NoSchedule, NoExecute) or only lower its score (PreferNoSchedule).
+    pub unschedulable: bool,
+    pub has_hard_taints: bool,
+    pub has_soft_taints: bool,
 }
 
 impl NodeInfo {
@@ -359,6 +365,9 @@ impl NodeInfo {
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
             images: BTreeMap::new(),
+            unschedulable: false,
+            has_hard_taints: false,
+            has_soft_taints: false,
         };
         info.read_node();
         info
@@ -387,6 +396,12 @@ impl NodeInfo {
                 image.names.iter().flatten().map(move |name| (name.clone(), size))
             })
             .collect();
+        let spec = self.node.spec.as_ref();
+        self.unschedulable = spec.and_then(|s| s.unschedulable).unwrap_or(false);
+        let taints = spec.and_then(|s| s.taints.as_deref()).unwrap_or_default();
+        self.has_hard_taints =
+            taints.iter().any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute");
+        self.has_soft_taints = taints.iter().any(|t| t.effect == "PreferNoSchedule");
     }
 
     pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
@@ -556,6 +571,17 @@ pub trait ScorePlugin: Sync {
     ) -> Option<ScoreState>;
     /// The raw score of one feasible node.
     fn score(&self, state: &CycleState<'_>, data: &ScoreState, node: &NodeInfo) -> i64;
+    /// The raw scores of the feasible nodes, in their order. One dynamic call per plugin and
+    /// pod: compiled for each plugin, the loop calls its `score` directly.
+    fn scores(
+        &self,
+        state: &CycleState<'_>,
+        data: &ScoreState,
+        snapshot: &Snapshot,
+        feasible: &[usize],
+    ) -> Vec<i64> {
+        feasible.iter().map(|&i| self.score(state, data, &snapshot.nodes[i])).collect()
+    }
     /// Maps raw scores onto 0..=100; most plugins already score in that range.
     fn normalize(&self, _data: &ScoreState, _scores: &mut [i64]) {}
 }

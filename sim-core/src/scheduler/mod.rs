@@ -12,7 +12,7 @@ pub use plugins::node_affinity::requirement_matches;
 pub use plugins::{tolerates, toleration_matches};
 
 use crate::api::selector::{Operator, Requirement, Selector};
-use crate::api::{ApiServer, DeleteOptions, EventSource, EventType};
+use crate::api::{ApiServer, DeleteOptions, EventSource, EventType, event_reference};
 use crate::podutil::{self, set_condition};
 use crate::rng::Rng;
 use crate::time::SimTime;
@@ -30,6 +30,7 @@ use plugins::{FILTERS, SCORES, volume_binding};
 use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 const SCHEDULER_NAME: &str = "default-scheduler";
 
@@ -121,15 +122,15 @@ impl Scheduler {
         let mut happened = self.finish_volume_binding(api);
         for uid in self.queue.active() {
             let Some(queued) = self.queue.get(&uid) else { continue };
-            let Ok(pod) = api.get::<Pod>(&queued.namespace, &queued.name) else {
+            // Shared, not copied: dropped before the binding writes the pod.
+            let Ok(pod) = api.get_shared::<Pod>(&queued.namespace, &queued.name) else {
                 self.queue.remove(&uid);
                 continue;
             };
-            if !is_pending(pod) || podutil::uid(pod) != uid {
+            if !is_pending(&pod) || podutil::uid(&pod) != uid {
                 self.queue.remove(&uid);
                 continue;
             }
-            let pod = pod.clone();
             match self.schedule_one(api, &pod) {
                 Decision::Bind(node, _) if volume_binding::pre_bind(api, &pod, &node) => {
                     // PreBind waits for the claims to be bound before the pod is.
@@ -142,7 +143,7 @@ impl Scheduler {
                     self.waiting_on_volumes.insert(uid.clone(), key);
                 }
                 Decision::Bind(node, info) => {
-                    self.bind(api, &pod, &node, *info);
+                    self.bind(api, pod, &node, *info);
                     happened |= events::ASSIGNED_POD_ADD;
                 }
                 Decision::Unschedulable { message, events, nominate } => {
@@ -225,7 +226,7 @@ impl Scheduler {
     fn finish_volume_binding(&mut self, api: &mut ApiServer) -> u32 {
         let mut happened = 0;
         for (uid, (namespace, name, node)) in std::mem::take(&mut self.waiting_on_volumes) {
-            let Ok(pod) = api.get::<Pod>(&namespace, &name).cloned() else { continue };
+            let Ok(pod) = api.get_shared::<Pod>(&namespace, &name) else { continue };
             if podutil::uid(&pod) != uid || !is_pending(&pod) {
                 continue;
             }
@@ -235,7 +236,7 @@ impl Scheduler {
                 }
                 _ => {
                     let info = PodInfo::new(&pod);
-                    self.bind(api, &pod, &node, info);
+                    self.bind(api, pod, &node, info);
                     happened |= events::ASSIGNED_POD_ADD;
                 }
             }
@@ -397,12 +398,15 @@ impl Scheduler {
 
     /// Binds as the scheduler binds: `spec.nodeName`, PodScheduled=True, the Scheduled event;
     /// the cache counts the pod on its node at once ("assumed").
-    fn bind(&mut self, api: &mut ApiServer, pod: &Pod, node: &str, mut info: PodInfo) {
+    fn bind(&mut self, api: &mut ApiServer, pod: Rc<Pod>, node: &str, mut info: PodInfo) {
+        self.queue.remove(&info.uid);
+        self.nominations.remove(&info.uid);
         bind(api, pod, node);
-        let uid = podutil::uid(pod);
-        self.queue.remove(uid);
-        self.nominations.remove(uid);
-        info.resource_version = current_version(api, pod);
+        info.resource_version = api
+            .get::<Pod>(&info.namespace, &info.name)
+            .ok()
+            .and_then(|p| p.metadata.resource_version.clone())
+            .unwrap_or_default();
         self.cache.add_pod(info, node);
     }
 
@@ -450,7 +454,7 @@ impl Scheduler {
     ) -> Result<(), Vec<String>> {
         self.observe(api);
         self.seen_api_version = api.resource_version();
-        let pod = api.get::<Pod>(namespace, name).map_err(|e| vec![e.to_string()])?.clone();
+        let pod = api.get_shared::<Pod>(namespace, name).map_err(|e| vec![e.to_string()])?;
         if let Some(bound) = podutil::node_name(&pod) {
             return Err(vec![format!(
                 "Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{bound}\""
@@ -489,7 +493,7 @@ impl Scheduler {
                     self.seen_api_version = api.resource_version();
                     return Ok(());
                 }
-                self.bind(api, &pod, node, pod_info);
+                self.bind(api, pod, node, pod_info);
                 self.queue.move_for_events(events::ASSIGNED_POD_ADD, api.now());
                 self.seen_api_version = api.resource_version();
                 Ok(())
@@ -535,8 +539,7 @@ fn score_nodes(
     let mut totals = vec![0; feasible.len()];
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
-        let raw: Vec<i64> =
-            feasible.iter().map(|&i| plugin.score(state, &data, &snapshot.nodes[i])).collect();
+        let raw = plugin.scores(state, &data, snapshot, feasible);
         let mut normalized = raw.clone();
         plugin.normalize(&data, &mut normalized);
         let weight = plugin.weight();
@@ -679,11 +682,14 @@ fn current_version(api: &ApiServer, pod: &Pod) -> String {
 
 const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, host: None };
 
-fn bind(api: &mut ApiServer, pod: &Pod, node: &str) {
-    let (namespace, name) = (podutil::namespace(pod), podutil::name(pod));
+fn bind(api: &mut ApiServer, pod: Rc<Pod>, node: &str) {
+    let involved = event_reference(&*pod, None);
+    let (namespace, name) = (podutil::namespace(&pod).to_string(), podutil::name(&pod).to_string());
+    // The store's copy is written in place only when no one else holds it.
+    drop(pod);
     let now = api.now().to_k8s();
     // A binding always changes the pod (it had no node): no copy to compare against.
-    let _ = api.write::<Pod>(namespace, name, |pod| {
+    let _ = api.write::<Pod>(&namespace, &name, |pod| {
         if let Some(spec) = pod.spec.as_mut() {
             spec.node_name = Some(node.to_string());
         }
@@ -698,7 +704,7 @@ fn bind(api: &mut ApiServer, pod: &Pod, node: &str) {
         );
     });
     let message = format!("Successfully assigned {namespace}/{name} to {node}");
-    api.record_event(pod, None, SOURCE, EventType::Normal, "Scheduled", message);
+    api.record_event_about(involved, SOURCE, EventType::Normal, "Scheduled", message);
 }
 
 fn record_unschedulable(api: &mut ApiServer, pod: &Pod, message: String) {

@@ -133,7 +133,32 @@ enum Tok {
     Eof,
 }
 
+/// Parses a script. Containers run the same few scripts over and over (every restart of a
+/// crash-looping pod parses its command again), so the last scripts' trees are kept: a cache of
+/// a pure function, which cannot make two runs differ.
 pub(crate) fn parse(text: &str) -> Result<Cmd, ParseError> {
+    thread_local! {
+        static PARSED: std::cell::RefCell<Vec<(String, Result<Cmd, ParseError>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    const KEPT: usize = 64;
+    if let Some(parsed) = PARSED.with(|parsed| {
+        parsed.borrow().iter().find(|(script, _)| script == text).map(|(_, tree)| tree.clone())
+    }) {
+        return parsed;
+    }
+    let tree = parse_script(text);
+    PARSED.with(|parsed| {
+        let mut parsed = parsed.borrow_mut();
+        if parsed.len() == KEPT {
+            drop(parsed.remove(0));
+        }
+        parsed.push((text.to_string(), tree.clone()));
+    });
+    tree
+}
+
+fn parse_script(text: &str) -> Result<Cmd, ParseError> {
     let mut parser =
         Parser { chars: text.chars().collect(), pos: 0, line: 1, peeked: None, depth: 0 };
     let list = parser.list()?;

@@ -70,16 +70,39 @@ impl ScorePlugin for ImageLocality {
 
     fn score(&self, _: &CycleState<'_>, data: &ScoreState, node: &NodeInfo) -> i64 {
         let Some(images) = data.downcast_ref::<Images>() else { return 0 };
-        let sum: i64 = images
+        images.score(node)
+    }
+
+    fn scores(
+        &self,
+        _: &CycleState<'_>,
+        data: &ScoreState,
+        snapshot: &Snapshot,
+        feasible: &[usize],
+    ) -> Vec<i64> {
+        match data.downcast_ref::<Images>() {
+            // No node holds any of the pod's images (the usual case): every sum is 0, below
+            // the threshold.
+            Some(images) if !images.held.is_empty() => {
+                feasible.iter().map(|&i| images.score(&snapshot.nodes[i])).collect()
+            }
+            _ => vec![0; feasible.len()],
+        }
+    }
+}
+
+impl Images {
+    fn score(&self, node: &NodeInfo) -> i64 {
+        let sum: i64 = self
             .held
             .iter()
             .filter_map(|(name, holders)| {
                 let size = *node.images.get(name)?;
-                let spread = *holders as f64 / images.total_nodes.max(1) as f64;
+                let spread = *holders as f64 / self.total_nodes.max(1) as f64;
                 Some((size as f64 * spread) as i64)
             })
             .sum();
-        calculate_priority(sum, images.containers)
+        calculate_priority(sum, self.containers)
     }
 }
 

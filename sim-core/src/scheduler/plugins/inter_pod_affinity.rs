@@ -44,7 +44,7 @@ pub fn pre_filter(
     ignore: &dyn Fn(&PodInfo) -> bool,
 ) -> Option<PreFilterState> {
     let has_terms = !pod.required_affinity.is_empty() || !pod.required_anti_affinity.is_empty();
-    let existing_anti = snapshot.nodes.iter().any(|n| n.pods_with_required_anti_affinity > 0);
+    let existing_anti = snapshot.has_pods_with_required_anti_affinity();
     if !has_terms && !existing_anti {
         return None;
     }
@@ -194,6 +194,9 @@ impl ScorePlugin for InterPodAffinity {
         let pod = &state.info;
         let has_preferred =
             !pod.preferred_affinity.is_empty() || !pod.preferred_anti_affinity.is_empty();
+        if !has_preferred && !snapshot.has_pods_with_affinity() {
+            return None;
+        }
         let mut scores = BTreeMap::new();
         for node in &snapshot.nodes {
             // Without preferred terms of its own, only placed pods' terms can say anything.

@@ -38,15 +38,23 @@ impl FilterPlugin for NodeResourcesFit {
 
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         // Pods nominated here that outrank this one keep their room (preemption made it).
-        let nominated = state.nominated.get(&node.name).copied().unwrap_or_default();
+        let nominated = if state.nominated.is_empty() {
+            Resources::default()
+        } else {
+            state.nominated.get(&node.name).copied().unwrap_or_default()
+        };
         let free = node.allocatable - node.requested - nominated;
         let pods_free = node.allowed_pod_number - node.pods.len() as i64;
-        let reasons = insufficient(state.info.requests.fit, free, pods_free);
-        if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(Rejection { plugin: NAME, code: Code::Unschedulable, reasons })
+        let wanted = state.info.requests.fit;
+        let fits = |wanted: i64, free: i64| wanted <= 0 || wanted <= free;
+        if pods_free >= 1
+            && fits(wanted.milli_cpu, free.milli_cpu)
+            && fits(wanted.memory_bytes, free.memory_bytes)
+        {
+            return Ok(());
         }
+        let reasons = insufficient(wanted, free, pods_free);
+        Err(Rejection { plugin: NAME, code: Code::Unschedulable, reasons })
     }
 }
 

@@ -19,8 +19,7 @@ impl FilterPlugin for NodeUnschedulable {
     }
 
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
-        let cordoned = node.node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false);
-        if !cordoned {
+        if !node.unschedulable {
             return Ok(());
         }
         let taint = Taint {

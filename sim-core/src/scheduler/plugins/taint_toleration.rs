@@ -63,6 +63,9 @@ impl FilterPlugin for TaintToleration {
     }
 
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
+        if !node.has_hard_taints {
+            return Ok(());
+        }
         let untolerated = taints(node)
             .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
             .find(|t| !tolerates(state.pod, t));
@@ -90,6 +93,9 @@ impl ScorePlugin for TaintToleration {
 
     /// How many PreferNoSchedule taints the pod does not tolerate.
     fn score(&self, state: &CycleState<'_>, _: &ScoreState, node: &NodeInfo) -> i64 {
+        if !node.has_soft_taints {
+            return 0;
+        }
         taints(node).filter(|t| t.effect == "PreferNoSchedule" && !tolerates(state.pod, t)).count()
             as i64
     }
