@@ -502,6 +502,9 @@ pub struct CycleState<'a> {
     /// The filters that have something to check for this pod (the others' PreFilter said
     /// Skip), in the profile's order.
     pub filters: Vec<&'static dyn FilterPlugin>,
+    /// The same without the filters that only ever turn down cordoned or NoSchedule/NoExecute
+    /// tainted nodes: what the other nodes (most of them) go through.
+    pub unflagged_filters: Vec<&'static dyn FilterPlugin>,
 }
 
 impl<'a> CycleState<'a> {
@@ -524,6 +527,7 @@ impl<'a> CycleState<'a> {
             default_spread_selector,
             volume_binding,
             filters: Vec::new(),
+            unflagged_filters: Vec::new(),
         };
         state.pre_filter(&|_| false);
         state
@@ -535,12 +539,19 @@ impl<'a> CycleState<'a> {
         self.inter_pod_affinity = inter_pod_affinity::pre_filter(&self.info, self.snapshot, ignore);
         self.topology_spread = pod_topology_spread::pre_filter(self, self.snapshot, ignore);
         self.filters = super::plugins::FILTERS.iter().copied().filter(|f| !f.skip(self)).collect();
+        self.unflagged_filters =
+            self.filters.iter().copied().filter(|f| !f.only_rejects_flagged_nodes()).collect();
     }
 
     /// Runs the filters in order; a node fails on the first that rejects it, as in the
     /// framework.
     pub fn run_filters(&self, node: &NodeInfo) -> Verdict {
-        self.filters.iter().try_for_each(|plugin| plugin.filter(self, node))
+        let filters = if node.unschedulable || node.has_hard_taints {
+            &self.filters
+        } else {
+            &self.unflagged_filters
+        };
+        filters.iter().try_for_each(|plugin| plugin.filter(self, node))
     }
 }
 
@@ -553,6 +564,11 @@ pub trait FilterPlugin: Sync {
         false
     }
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict;
+    /// Whether the plugin can turn down only nodes that are cordoned or have NoSchedule or
+    /// NoExecute taints (NodeInfo's flags), so the others need not ask it.
+    fn only_rejects_flagged_nodes(&self) -> bool {
+        false
+    }
 }
 
 /// Per-cycle data a score plugin computes over the feasible nodes before scoring them.

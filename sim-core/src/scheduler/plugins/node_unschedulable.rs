@@ -18,6 +18,10 @@ impl FilterPlugin for NodeUnschedulable {
         events::NODE_ADD | events::NODE_TAINT
     }
 
+    fn only_rejects_flagged_nodes(&self) -> bool {
+        true
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         if !node.unschedulable {
             return Ok(());

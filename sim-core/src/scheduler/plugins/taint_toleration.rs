@@ -62,6 +62,10 @@ impl FilterPlugin for TaintToleration {
         events::NODE_ADD | events::NODE_TAINT
     }
 
+    fn only_rejects_flagged_nodes(&self) -> bool {
+        true
+    }
+
     fn filter(&self, state: &CycleState<'_>, node: &NodeInfo) -> Verdict {
         if !node.has_hard_taints {
             return Ok(());
