@@ -15,9 +15,11 @@ pub mod http;
 pub mod kinds;
 pub mod metrics;
 mod names;
+pub mod rbac;
 mod schema;
 pub mod selector;
 mod store;
+pub mod tokens;
 
 pub use custom::{CustomKind, CustomObject};
 pub use error::{ApiError, FieldError, FieldErrorKind};
@@ -100,6 +102,9 @@ pub struct ApiServer {
     /// The resource metrics API's answers, by namespace and pod (see `metrics.rs`).
     #[serde(default)]
     pod_metrics: BTreeMap<String, BTreeMap<String, metrics::PodMetrics>>,
+    /// The key service account tokens are signed with (see `tokens.rs`).
+    #[serde(default)]
+    service_account_key: String,
 }
 
 impl ApiServer {
@@ -114,6 +119,7 @@ impl ApiServer {
             event_names: Some(BTreeMap::new()),
             event_buckets: BTreeMap::new(),
             pod_metrics: BTreeMap::new(),
+            service_account_key: String::new(),
         }
     }
 

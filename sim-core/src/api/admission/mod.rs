@@ -5,6 +5,7 @@
 mod config;
 mod extensions;
 mod pod;
+mod rbac;
 mod scheduling;
 mod service;
 mod storage;

@@ -5,6 +5,7 @@
 
 mod autoscaling;
 mod batch;
+pub(crate) mod rbac;
 mod sets;
 mod storage;
 mod workloads;
@@ -254,10 +255,14 @@ fn describe(
         "CronJob" => batch::describe_cronjob(&mut w, object),
         "PersistentVolume" => storage::describe_persistent_volume(&mut w, object),
         "PersistentVolumeClaim" => storage::describe_persistent_volume_claim(&mut w, api, object),
+        "Role" | "ClusterRole" => rbac::describe_role(&mut w, object),
+        "RoleBinding" | "ClusterRoleBinding" => rbac::describe_binding(&mut w, object),
         _ => describe_generic(&mut w, kind, object),
     }
-    // kubectl's Namespace and Secret describers print no events.
-    if show_events && !["Namespace", "Secret"].contains(&kind.kind()) {
+    // kubectl's Namespace, Secret and RBAC describers print no events.
+    const WITHOUT_EVENTS: &[&str] =
+        &["Namespace", "Secret", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+    if show_events && !WITHOUT_EVENTS.contains(&kind.kind()) {
         events(&mut w, api, object, now);
     }
     w.finish()
