@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 
 /// The 5 random characters of `generateName` names come from this alphabet (no vowels, so no
 /// words; no confusable characters), as in apimachinery's `rand.String`.
-const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub(crate) const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// What happens to the dependents of a deleted object (`propagationPolicy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

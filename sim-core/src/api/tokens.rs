@@ -76,8 +76,11 @@ impl ApiServer {
                 expires = now + EXTENDED_EXPIRATION_SECONDS;
             }
         }
-        let audiences =
-            if request.audiences.is_empty() { vec![ISSUER.to_string()] } else { request.audiences.clone() };
+        let audiences = if request.audiences.is_empty() {
+            vec![ISSUER.to_string()]
+        } else {
+            request.audiences.clone()
+        };
         let subject =
             format!("system:serviceaccount:{}:{}", request.namespace, request.service_account);
         let jti = uuid_of(&self.digest(&[&subject, &now.to_string(), &claims.to_string()]));

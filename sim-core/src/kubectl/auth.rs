@@ -23,8 +23,22 @@ const AS_GROUP: Flag = Flag::values(
 
 /// The verbs kubectl knows without a warning.
 const KNOWN_VERBS: &[&str] = &[
-    "*", "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
-    "use", "bind", "impersonate", "escalate", "approve", "sign", "proxy",
+    "*",
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "impersonate",
+    "escalate",
+    "approve",
+    "sign",
+    "proxy",
 ];
 
 pub const DEF: CommandDef = CommandDef {
@@ -41,7 +55,11 @@ pub const CAN_I: CommandDef = CommandDef {
     examples: "  # Check to see if I can create pods in any namespace\n  kubectl auth can-i create pods --all-namespaces\n\n  # Check to see if I can list deployments in my current namespace\n  kubectl auth can-i list deployments.apps\n\n  # Check to see if service account \"foo\" of namespace \"dev\" can list pods in the namespace \"prod\"\n  # You must be allowed to use impersonation for the global option \"--as\"\n  kubectl auth can-i list pods --as=system:serviceaccount:dev:foo -n prod\n\n  # Check to see if I can do everything in my current namespace (\"*\" means all)\n  kubectl auth can-i '*' '*'\n\n  # Check to see if I can get the job named \"bar\" in namespace \"foo\"\n  kubectl auth can-i list jobs.batch/bar -n foo\n\n  # Check to see if I can read pod logs\n  kubectl auth can-i get pods --subresource=log\n\n  # Check to see if I can access the URL /logs/\n  kubectl auth can-i get /logs/\n\n  # List all allowed actions in namespace \"foo\"\n  kubectl auth can-i --list --namespace=foo",
     usage: "kubectl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]",
     flags: &[
-        Flag::bool("all-namespaces", Some('A'), "If true, check the specified action in all namespaces."),
+        Flag::bool(
+            "all-namespaces",
+            Some('A'),
+            "If true, check the specified action in all namespaces.",
+        ),
         AS,
         AS_GROUP,
         Flag::bool("list", None, "If true, prints all allowed actions."),
@@ -72,15 +90,31 @@ fn user(parsed: &Parsed) -> UserInfo {
 
 fn can_i(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let user = user(parsed);
-    let namespace = if parsed.bool("all-namespaces") { String::new() } else { inv.namespace.clone() };
+    let namespace =
+        if parsed.bool("all-namespaces") { String::new() } else { inv.namespace.clone() };
     if parsed.bool("list") {
         return list(parsed, inv, &user, &namespace);
     }
     let (verb, target) = match parsed.args.as_slice() {
         [verb, target] => (verb.clone(), target.clone()),
-        [_] => return Err(CommandError::Usage("you must specify two arguments: verb resource or verb resource/resourceName.".into())),
-        [] => return Err(CommandError::Usage("you must specify two arguments: verb resource or verb resource/resourceName.".into())),
-        _ => return Err(CommandError::Usage("you must specify two arguments: verb resource or verb resource/resourceName.".into())),
+        [_] => {
+            return Err(CommandError::Usage(
+                "you must specify two arguments: verb resource or verb resource/resourceName."
+                    .into(),
+            ));
+        }
+        [] => {
+            return Err(CommandError::Usage(
+                "you must specify two arguments: verb resource or verb resource/resourceName."
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(CommandError::Usage(
+                "you must specify two arguments: verb resource or verb resource/resourceName."
+                    .into(),
+            ));
+        }
     };
     if !KNOWN_VERBS.contains(&verb.as_str()) {
         inv.out.err_line(format!("Warning: verb '{verb}' is not a known verb"));
@@ -137,7 +171,12 @@ fn can_i(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
 }
 
 /// `--list`: every rule that applies in the namespace, as a SelfSubjectRulesReview returns them.
-fn list(parsed: &Parsed, inv: &mut Invocation<'_>, user: &UserInfo, namespace: &str) -> CommandResult {
+fn list(
+    parsed: &Parsed,
+    inv: &mut Invocation<'_>,
+    user: &UserInfo,
+    namespace: &str,
+) -> CommandResult {
     let mut errors = Vec::new();
     let rules: Vec<_> =
         inv.sim.api().rules_for(user, namespace, &mut errors).into_iter().flatten().collect();

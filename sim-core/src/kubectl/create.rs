@@ -1,8 +1,8 @@
 //! `kubectl create`: objects from manifests (`-f`), or one object from flags with a
 //! subcommand (`create deployment`, `create configmap`, `create secret generic`, …).
 
-use super::flags::{Flag, Parsed};
 use super::create_rbac;
+use super::flags::{Flag, Parsed};
 use super::manifest;
 use super::{
     CommandDef, CommandError, CommandResult, DryRun, Invocation, OutputFormat, errors, print,

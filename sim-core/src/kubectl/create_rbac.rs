@@ -15,22 +15,49 @@ use std::collections::BTreeMap;
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 /// The verbs kubectl knows; others get a warning, not an error.
 const RESOURCE_VERBS: &[&str] = &[
-    "*", "get", "delete", "list", "create", "update", "patch", "watch", "proxy",
-    "deletecollection", "use", "bind", "escalate", "impersonate", "approve", "sign",
+    "*",
+    "get",
+    "delete",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "watch",
+    "proxy",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+    "approve",
+    "sign",
 ];
 
-const VERB: Flag = Flag::values("verb", None, "Verb that applies to the resources contained in the rule");
+const VERB: Flag =
+    Flag::values("verb", None, "Verb that applies to the resources contained in the rule");
 const RESOURCE: Flag = Flag::values("resource", None, "Resource that the rule applies to");
-const RESOURCE_NAME: Flag =
-    Flag::values("resource-name", None, "Resource in the white list that the rule applies to, repeat this flag for multiple items");
-const USER: Flag = Flag::values("user", None, "Usernames to bind to the clusterrole. The flag can be repeated to add multiple users.");
-const GROUP: Flag = Flag::values("group", None, "Groups to bind to the clusterrole. The flag can be repeated to add multiple groups.");
+const RESOURCE_NAME: Flag = Flag::values(
+    "resource-name",
+    None,
+    "Resource in the white list that the rule applies to, repeat this flag for multiple items",
+);
+const USER: Flag = Flag::values(
+    "user",
+    None,
+    "Usernames to bind to the clusterrole. The flag can be repeated to add multiple users.",
+);
+const GROUP: Flag = Flag::values(
+    "group",
+    None,
+    "Groups to bind to the clusterrole. The flag can be repeated to add multiple groups.",
+);
 const SERVICE_ACCOUNT: Flag = Flag::values(
     "serviceaccount",
     None,
     "Service accounts to bind to the clusterrole, in the format <namespace>:<name>. The flag can be repeated to add\n\tmultiple service accounts.",
 );
-const CLUSTER_ROLE: Flag = Flag::value("clusterrole", None, "''", "ClusterRole this ClusterRoleBinding should reference");
+const CLUSTER_ROLE: Flag =
+    Flag::value("clusterrole", None, "''", "ClusterRole this ClusterRoleBinding should reference");
 
 pub const ROLE: CommandDef = CommandDef {
     long: "Create a role with single rule.",
@@ -90,10 +117,29 @@ pub const TOKEN: CommandDef = CommandDef {
     examples: "  # Request a token to authenticate to the kube-apiserver as the service account \"myapp\" in the current namespace\n  kubectl create token myapp\n\n  # Request a token for a service account in a custom namespace\n  kubectl create token myapp --namespace myns\n\n  # Request a token with a custom expiration\n  kubectl create token myapp --duration 10m\n\n  # Request a token with a custom audience\n  kubectl create token myapp --audience https://example.com\n\n  # Request a token bound to an instance of a Pod object\n  kubectl create token myapp --bound-object-kind Pod --bound-object-name mypod",
     usage: "kubectl create token SERVICE_ACCOUNT_NAME [options]",
     flags: &[
-        Flag::values("audience", None, "Audience of the requested token. If unset, defaults to requesting a token for use with the Kubernetes API\n\tserver. May be repeated to request a token valid for multiple audiences."),
-        Flag::value("bound-object-kind", None, "''", "Kind of an object to bind the token to. Supported kinds are Node, Pod, Secret. If set, --bound-object-name must be\n\tprovided."),
-        Flag::value("bound-object-name", None, "''", "Name of an object to bind the token to. The token will expire when the object is deleted. Requires\n\t--bound-object-kind."),
-        Flag::value("duration", None, "0s", "Requested lifetime of the issued token. If not set or if set to 0, the lifetime will be determined by the\n\tserver automatically. The server may return a token with a longer or shorter lifetime."),
+        Flag::values(
+            "audience",
+            None,
+            "Audience of the requested token. If unset, defaults to requesting a token for use with the Kubernetes API\n\tserver. May be repeated to request a token valid for multiple audiences.",
+        ),
+        Flag::value(
+            "bound-object-kind",
+            None,
+            "''",
+            "Kind of an object to bind the token to. Supported kinds are Node, Pod, Secret. If set, --bound-object-name must be\n\tprovided.",
+        ),
+        Flag::value(
+            "bound-object-name",
+            None,
+            "''",
+            "Name of an object to bind the token to. The token will expire when the object is deleted. Requires\n\t--bound-object-kind.",
+        ),
+        Flag::value(
+            "duration",
+            None,
+            "0s",
+            "Requested lifetime of the issued token. If not set or if set to 0, the lifetime will be determined by the\n\tserver automatically. The server may return a token with a longer or shorter lifetime.",
+        ),
         OUTPUT,
     ],
     required: &[],
@@ -125,7 +171,8 @@ fn rules(
         return Err(CommandError::Plain("at least one verb must be specified".into()));
     }
     if typed.is_empty() && urls.is_empty() {
-        let what = if cluster { "one of resource or nonResourceURL" } else { "at least one resource" };
+        let what =
+            if cluster { "one of resource or nonResourceURL" } else { "at least one resource" };
         return Err(CommandError::Plain(format!("{what} must be specified")));
     }
     for verb in verbs.iter().filter(|v| !RESOURCE_VERBS.contains(&v.as_str())) {
@@ -205,7 +252,8 @@ fn subjects(parsed: &Parsed) -> Result<Vec<Subject>, CommandError> {
         }
     }
     for account in list(parsed, "serviceaccount") {
-        let Some((namespace, name)) = account.split_once(':').filter(|(n, a)| !n.is_empty() && !a.is_empty())
+        let Some((namespace, name)) =
+            account.split_once(':').filter(|(n, a)| !n.is_empty() && !a.is_empty())
         else {
             return Err(CommandError::Plain("serviceaccount must be <namespace>:<name>".into()));
         };
@@ -270,13 +318,21 @@ pub fn token(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let pod = match (bound_kind, bound_name) {
         ("", "") => None,
         ("", _) => {
-            return Err(CommandError::Plain("--bound-object-name can only be set if --bound-object-kind is provided".into()));
+            return Err(CommandError::Plain(
+                "--bound-object-name can only be set if --bound-object-kind is provided".into(),
+            ));
         }
         (_, "") => {
-            return Err(CommandError::Plain("--bound-object-name is required if --bound-object-kind is provided".into()));
+            return Err(CommandError::Plain(
+                "--bound-object-name is required if --bound-object-kind is provided".into(),
+            ));
         }
         ("Pod", pod) => Some(
-            inv.sim.api().get::<Pod>(&inv.namespace, pod).map_err(|e| CommandError::Plain(format!("failed to create token: {e}")))?.clone(),
+            inv.sim
+                .api()
+                .get::<Pod>(&inv.namespace, pod)
+                .map_err(|e| CommandError::Plain(format!("failed to create token: {e}")))?
+                .clone(),
         ),
         (other, _) => {
             return Err(CommandError::Plain(format!(

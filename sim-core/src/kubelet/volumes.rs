@@ -7,6 +7,7 @@
 use super::Kubelet;
 use super::env;
 use super::runtime::PodRuntime;
+use crate::api::tokens::TokenRequest;
 use crate::api::{ApiServer, EventType};
 use crate::container::{Filesystem, normalize_path};
 use crate::controllers::attach_detach::attachment_name;
@@ -15,7 +16,7 @@ use crate::storage::Disks;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{
     ConfigMap, DownwardAPIVolumeFile, KeyToPath, Node, PersistentVolume, PersistentVolumeClaim,
-    Pod, Secret, Volume,
+    Pod, Secret, ServiceAccountTokenProjection, Volume,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -317,36 +318,40 @@ fn check_host_path(
 fn project(api: &ApiServer, pod: &Pod, volume: &Volume) -> Result<Option<Filesystem>, String> {
     let namespace = podutil::namespace(pod);
     let mut files = Filesystem::empty();
+    let keys = |files: &mut Filesystem,
+                source,
+                name: &str,
+                items: &Option<Vec<KeyToPath>>,
+                optional: Option<bool>| {
+        let optional = optional == Some(true);
+        key_source_files(api, namespace, source, name, items.as_deref(), optional, files)
+    };
     if let Some(source) = &volume.config_map {
-        let optional = source.optional == Some(true);
-        config_map_files(
-            api,
-            namespace,
-            &source.name,
-            source.items.as_deref(),
-            optional,
-            &mut files,
-        )?;
+        keys(&mut files, KeySource::ConfigMap, &source.name, &source.items, source.optional)?;
     } else if let Some(source) = &volume.secret {
         let name = source.secret_name.as_deref().unwrap_or_default();
-        let optional = source.optional == Some(true);
-        secret_files(api, namespace, name, source.items.as_deref(), optional, &mut files)?;
+        keys(&mut files, KeySource::Secret, name, &source.items, source.optional)?;
     } else if let Some(source) = &volume.downward_api {
         downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
     } else if let Some(source) = &volume.projected {
         for projection in source.sources.iter().flatten() {
             if let Some(source) = &projection.config_map {
-                let optional = source.optional == Some(true);
-                let items = source.items.as_deref();
-                config_map_files(api, namespace, &source.name, items, optional, &mut files)?;
+                keys(
+                    &mut files,
+                    KeySource::ConfigMap,
+                    &source.name,
+                    &source.items,
+                    source.optional,
+                )?;
             }
             if let Some(source) = &projection.secret {
-                let optional = source.optional == Some(true);
-                let items = source.items.as_deref();
-                secret_files(api, namespace, &source.name, items, optional, &mut files)?;
+                keys(&mut files, KeySource::Secret, &source.name, &source.items, source.optional)?;
             }
             if let Some(source) = &projection.downward_api {
                 downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+            }
+            if let Some(source) = &projection.service_account_token {
+                token_file(api, pod, source, &mut files)?;
             }
         }
     } else {
@@ -382,41 +387,71 @@ fn key_files(
     Ok(())
 }
 
-fn config_map_files(
+/// The API objects whose keys become files.
+#[derive(Clone, Copy)]
+enum KeySource {
+    ConfigMap,
+    Secret,
+}
+
+/// Writes the keys of a ConfigMap or Secret as files (all, or only `items`); a missing object
+/// or key fails the mount unless the source is optional.
+fn key_source_files(
     api: &ApiServer,
     namespace: &str,
+    source: KeySource,
     name: &str,
     items: Option<&[KeyToPath]>,
     optional: bool,
     files: &mut Filesystem,
 ) -> Result<(), String> {
-    let map = match api.get::<ConfigMap>(namespace, name) {
-        Ok(map) => map,
-        Err(_) if optional => return Ok(()),
-        Err(_) => return Err(format!("configmap {name:?} not found")),
+    let (values, noun, missing_key) = match source {
+        KeySource::ConfigMap => (
+            api.get::<ConfigMap>(namespace, name).ok().map(config_map_values),
+            "configmap",
+            "configmap references non-existent config key",
+        ),
+        KeySource::Secret => (
+            api.get::<Secret>(namespace, name).ok().map(env::secret_values),
+            "secret",
+            "secret references non-existent secret key",
+        ),
     };
+    match values {
+        Some(values) => key_files(values, items, optional, missing_key, files),
+        None if optional => Ok(()),
+        None => Err(format!("{noun} {name:?} not found")),
+    }
+}
+
+fn config_map_values(map: &ConfigMap) -> BTreeMap<String, String> {
     let mut values: BTreeMap<String, String> = map.data.clone().unwrap_or_default();
     for (key, bytes) in map.binary_data.iter().flatten() {
         values.insert(key.clone(), String::from_utf8_lossy(&bytes.0).into_owned());
     }
-    key_files(values, items, optional, "configmap references non-existent config key", files)
+    values
 }
 
-fn secret_files(
+/// A projected service account token: the kubelet asks the TokenRequest API for one bound to
+/// the pod.
+fn token_file(
     api: &ApiServer,
-    namespace: &str,
-    name: &str,
-    items: Option<&[KeyToPath]>,
-    optional: bool,
+    pod: &Pod,
+    source: &ServiceAccountTokenProjection,
     files: &mut Filesystem,
 ) -> Result<(), String> {
-    let secret = match api.get::<Secret>(namespace, name) {
-        Ok(secret) => secret,
-        Err(_) if optional => return Ok(()),
-        Err(_) => return Err(format!("secret {name:?} not found")),
+    let spec = pod.spec.as_ref();
+    let account = spec.and_then(|s| s.service_account_name.as_deref()).unwrap_or("default");
+    let request = TokenRequest {
+        namespace: podutil::namespace(pod),
+        service_account: account,
+        audiences: source.audience.iter().cloned().collect(),
+        expiration_seconds: source.expiration_seconds.unwrap_or(3600),
+        pod: Some(pod),
     };
-    let values = env::secret_values(secret);
-    key_files(values, items, optional, "secret references non-existent secret key", files)
+    let token = api.create_token(&request).map_err(|e| format!("failed to fetch token: {e}"))?;
+    files.put_file(&format!("/{}", source.path), &token);
+    Ok(())
 }
 
 /// The downward API's files: single fields as they are, labels and annotations one `key="value"`

@@ -8,6 +8,7 @@ mod pod;
 mod rbac;
 mod scheduling;
 mod service;
+pub mod service_account;
 mod storage;
 pub mod workloads;
 

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 const READ: &[&str] = &["get", "list", "watch"];
 const WRITE: &[&str] = &["create", "delete", "deletecollection", "patch", "update"];
-const ALL: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const ALL: &[&str] =
+    &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -29,7 +30,11 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
 }
 
 fn urls(urls: &[&str], verbs: &[&str]) -> PolicyRule {
-    PolicyRule { non_resource_urls: Some(strings(urls)), verbs: strings(verbs), ..Default::default() }
+    PolicyRule {
+        non_resource_urls: Some(strings(urls)),
+        verbs: strings(verbs),
+        ..Default::default()
+    }
 }
 
 fn meta(name: &str, labels: &[(&str, &str)]) -> ObjectMeta {
@@ -116,11 +121,7 @@ fn view_rules() -> Vec<PolicyRule> {
         ),
         rule(&["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"], READ),
         rule(&["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"], READ),
-        rule(
-            &["networking.k8s.io"],
-            &["ingresses", "ingresses/status", "networkpolicies"],
-            READ,
-        ),
+        rule(&["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"], READ),
     ]
 }
 
@@ -139,11 +140,7 @@ fn edit_rules() -> Vec<PolicyRule> {
             READ,
         ),
         rule(&[""], &["serviceaccounts"], &["impersonate"]),
-        rule(
-            &[""],
-            &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
-            WRITE,
-        ),
+        rule(&[""], &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"], WRITE),
         rule(&[""], &["pods/eviction"], &["create"]),
         rule(
             &[""],
@@ -201,23 +198,13 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
         rules: Some(rules),
         aggregation_rule: None,
     };
-    let mut admin = role(
-        "admin",
-        &[],
-        admin_rules(),
-    );
+    let mut admin = role("admin", &[], admin_rules());
     admin.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-admin");
-    let mut edit = role(
-        "edit",
-        &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")],
-        edit_rules(),
-    );
+    let mut edit =
+        role("edit", &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")], edit_rules());
     edit.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-edit");
-    let mut view = role(
-        "view",
-        &[("rbac.authorization.k8s.io/aggregate-to-edit", "true")],
-        view_rules(),
-    );
+    let mut view =
+        role("view", &[("rbac.authorization.k8s.io/aggregate-to-edit", "true")], view_rules());
     view.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-view");
     vec![
         admin,
@@ -227,7 +214,11 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
             "system:basic-user",
             &[],
             vec![
-                rule(&["authorization.k8s.io"], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], &["create"]),
+                rule(
+                    &["authorization.k8s.io"],
+                    &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                    &["create"],
+                ),
                 rule(&["authentication.k8s.io"], &["selfsubjectreviews"], &["create"]),
             ],
         ),
@@ -236,8 +227,17 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
             &[],
             vec![urls(
                 &[
-                    "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
-                    "/openapi/*", "/readyz", "/version", "/version/",
+                    "/api",
+                    "/api/*",
+                    "/apis",
+                    "/apis/*",
+                    "/healthz",
+                    "/livez",
+                    "/openapi",
+                    "/openapi/*",
+                    "/readyz",
+                    "/version",
+                    "/version/",
                 ],
                 &["get"],
             )],
@@ -291,8 +291,18 @@ pub fn cluster_role_bindings() -> Vec<ClusterRoleBinding> {
     };
     vec![
         binding("cluster-admin", "cluster-admin", vec![group("system:masters")], true),
-        binding("kubeadm:cluster-admins", "cluster-admin", vec![group("kubeadm:cluster-admins")], false),
-        binding("system:basic-user", "system:basic-user", vec![group("system:authenticated")], true),
+        binding(
+            "kubeadm:cluster-admins",
+            "cluster-admin",
+            vec![group("kubeadm:cluster-admins")],
+            false,
+        ),
+        binding(
+            "system:basic-user",
+            "system:basic-user",
+            vec![group("system:authenticated")],
+            true,
+        ),
         binding("system:discovery", "system:discovery", vec![group("system:authenticated")], true),
         binding(
             "system:public-info-viewer",

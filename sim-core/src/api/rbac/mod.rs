@@ -168,7 +168,10 @@ impl ApiServer {
             Err(_) => {
                 // The authorizer's listers name the resource in the singular.
                 let resource = role_ref.kind.to_lowercase();
-                errors.push(format!("{resource}.{} {:?} not found", role_ref.api_group, role_ref.name));
+                errors.push(format!(
+                    "{resource}.{} {:?} not found",
+                    role_ref.api_group, role_ref.name
+                ));
                 None
             }
         }
@@ -197,8 +200,11 @@ pub fn rule_allows(rule: &PolicyRule, attributes: &Attributes) -> bool {
     };
     match attributes {
         Attributes::Resource { verb, group, resource, subresource, name, .. } => {
-            let combined =
-                if subresource.is_empty() { resource.clone() } else { format!("{resource}/{subresource}") };
+            let combined = if subresource.is_empty() {
+                resource.clone()
+            } else {
+                format!("{resource}/{subresource}")
+            };
             let resource_ok = rule.resources.iter().flatten().any(|r| {
                 r == "*"
                     || *r == combined

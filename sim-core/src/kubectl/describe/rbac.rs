@@ -175,13 +175,16 @@ mod tests {
             rule(&["apps"], &["deployments"], &["get"]),
             rule(&[""], &["pods", "pods/log"], &["get", "watch", "list"]),
         ]);
-        let shown: Vec<String> =
-            rows.iter().map(|r| format!("{} {} {} {}", r.resource, r.urls, r.names, r.verbs)).collect();
+        let shown: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} {} {} {}", r.resource, r.urls, r.names, r.verbs))
+            .collect();
         assert_eq!(
             shown,
             [
-                "pods [] [] [get watch list]",
+                // `/` sorts before `]`, as in the protobuf text kubectl compares.
                 "pods/log [] [] [get watch list]",
+                "pods [] [] [get watch list]",
                 "deployments.apps [] [] [get]",
             ]
         );
