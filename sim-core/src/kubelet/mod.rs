@@ -12,6 +12,7 @@ mod eviction;
 mod heartbeat;
 pub mod images;
 mod lifecycle;
+mod local_storage;
 mod prober;
 mod pull;
 mod runtime;
@@ -297,7 +298,12 @@ impl Kubelet {
             || self.eviction.next_check.is_some_and(|at| at <= now)
         {
             self.eviction.running = running;
-            self.eviction.next_check = self.check_memory(api);
+            let memory = self.check_memory(api);
+            let storage = self.check_empty_dir_limits(api);
+            self.eviction.next_check = match (memory, storage) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
         self.seen_api_version = api.resource_version();
