@@ -199,7 +199,7 @@ impl ApiServer {
                 }),
             _ => {
                 let message =
-                    format!("the server does not allow this method on the requested resource");
+                    "the server does not allow this method on the requested resource".to_string();
                 return status(405, "MethodNotAllowed", message, Some(Details::default()));
             }
         };

@@ -357,6 +357,7 @@ impl ApiServer {
         if object == old {
             return Ok(old);
         }
+        object.admit_update(&old, self)?;
         if spec_changed && K::TRACKS_GENERATION {
             let meta = object.metadata_mut();
             meta.generation = Some(meta.generation.unwrap_or(0) + 1);

@@ -174,7 +174,7 @@ pub fn base64url(bytes: &[u8]) -> String {
 
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     let mut standard = text.replace('-', "+").replace('_', "/");
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     text::decode(&standard)

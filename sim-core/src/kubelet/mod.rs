@@ -31,7 +31,8 @@ pub use cri::CriContainer;
 pub use eviction::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER, binary_quantity};
 pub use heartbeat::{LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerImage, ContainerStatus, HostIP, Node, Pod, PodIP, Secret,
+    ConfigMap, Container, ContainerImage, ContainerStatus, HostIP, Node, PersistentVolumeClaim,
+    Pod, PodIP, Secret,
 };
 use runtime::{ContainerRuntime, PodRuntime};
 use serde::{Deserialize, Serialize};
@@ -208,6 +209,9 @@ impl Kubelet {
         }
         if api.kind_changed_since::<Node>(self.seen_api_version) {
             self.wake_pods_awaiting_attach(now);
+        }
+        if api.kind_changed_since::<PersistentVolumeClaim>(self.seen_api_version) {
+            self.wake_pods_with_claims(api, now);
         }
         let lease_due = self.renew_lease(api);
         let memory_pressure = self.eviction.memory_pressure;

@@ -11,6 +11,7 @@ use crate::api::tokens::TokenRequest;
 use crate::api::{ApiServer, EventType};
 use crate::container::{Filesystem, normalize_path};
 use crate::controllers::attach_detach::attachment_name;
+use crate::controllers::volume_expansion::{FILE_SYSTEM_RESIZE_PENDING, NODE_RESIZE_PENDING};
 use crate::podutil;
 use crate::storage::Disks;
 use crate::time::SimTime;
@@ -85,6 +86,7 @@ impl Kubelet {
     ) -> Result<(), SimTime> {
         let now = api.now();
         if runtime.storage.mounted {
+            self.expand_file_systems(api, pod);
             if runtime.storage.refresh_at.is_some_and(|at| at <= now) {
                 runtime.storage.refresh_at = None;
                 for volume in
@@ -125,6 +127,64 @@ impl Kubelet {
         runtime.storage.retry = None;
         runtime.storage.awaiting_attach = false;
         Ok(())
+    }
+
+    /// Online expansion: a claim of a running pod whose disk has grown gets its file system
+    /// grown here, and its capacity is what was allocated (`NodeExpandVolume`).
+    fn expand_file_systems(&self, api: &mut ApiServer, pod: &Pod) {
+        let namespace = podutil::namespace(pod);
+        for source in volumes_of(pod).filter_map(|v| v.persistent_volume_claim.as_ref()) {
+            let Ok(claim) = api.get::<PersistentVolumeClaim>(namespace, &source.claim_name) else {
+                continue;
+            };
+            let status = claim.status.clone().unwrap_or_default();
+            let pending =
+                status.allocated_resource_statuses.as_ref().and_then(|s| s.get("storage"))
+                    == Some(&NODE_RESIZE_PENDING.to_string());
+            if !pending {
+                continue;
+            }
+            let claim = claim.clone();
+            let volume =
+                claim.spec.as_ref().and_then(|s| s.volume_name.clone()).unwrap_or_default();
+            let _ = api.update::<PersistentVolumeClaim>(namespace, &source.claim_name, |c| {
+                let status = c.status.get_or_insert_with(Default::default);
+                if let Some(size) =
+                    status.allocated_resources.as_ref().and_then(|a| a.get("storage"))
+                {
+                    status
+                        .capacity
+                        .get_or_insert_with(Default::default)
+                        .insert("storage".into(), size.clone());
+                }
+                status.allocated_resource_statuses = None;
+                if let Some(conditions) = status.conditions.as_mut() {
+                    conditions.retain(|c| c.type_ != FILE_SYSTEM_RESIZE_PENDING);
+                }
+            });
+            api.record_event(
+                &claim,
+                None,
+                self.source(),
+                EventType::Normal,
+                "FileSystemResizeSuccessful",
+                format!(
+                    "MountVolume.NodeExpandVolume succeeded for volume {volume:?} {}",
+                    self.node_name
+                ),
+            );
+        }
+    }
+
+    /// A claim changed: pods using claims look again (a grown disk's file system).
+    pub(super) fn wake_pods_with_claims(&mut self, api: &ApiServer, now: SimTime) {
+        for runtime in self.pods.values_mut() {
+            let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) else { continue };
+            if volumes_of(pod).any(|v| v.persistent_volume_claim.is_some()) {
+                runtime.next_sync = Some(now);
+                self.next_wake = Some(now);
+            }
+        }
     }
 
     /// The node changed: pods waiting for a disk to be attached look again now.

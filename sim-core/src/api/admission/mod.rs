@@ -49,6 +49,11 @@ pub trait Admission {
         Vec::new()
     }
 
+    /// Admission plugins that look at the cluster on an update (PersistentVolumeClaimResize).
+    fn admit_update(&self, _old: &Self, _api: &ApiServer) -> Result<(), ApiError> {
+        Ok(())
+    }
+
     /// How a delete request is carried out, given the grace period the client asked for.
     fn deletion_mode(&self, _requested_grace_seconds: Option<i64>) -> DeletionMode {
         DeletionMode::Immediate
