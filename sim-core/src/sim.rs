@@ -103,6 +103,9 @@ impl Simulation {
         }
         *api.rng_mut() = main_stream.fork("storageclasses");
         let _ = api.create(crate::cluster::default_storage_class());
+        *api.rng_mut() = main_stream.fork("rbac");
+        crate::api::rbac::bootstrap::create_all(&mut api);
+        api.set_service_account_key(root.fork("service-account-key").uuid());
         *api.rng_mut() = main_stream;
         if let Some(control_plane) = cluster.nodes.iter().find(|n| n.control_plane) {
             let (services, endpoints) =

@@ -285,6 +285,15 @@ mod tests {
             ..Default::default()
         };
         api.create(default).expect("namespace created");
+        let account = k8s_openapi::api::core::v1::ServiceAccount {
+            metadata: ObjectMeta {
+                name: Some("default".into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        api.create(account).expect("service account created");
         let pod = api.create(pod_named("noisy")).expect("created");
         let kubelet = EventSource { component: "kubelet", host: Some("node01") };
         let say = |api: &mut ApiServer, i: usize| {

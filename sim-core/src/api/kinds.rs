@@ -26,6 +26,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -121,6 +122,10 @@ kinds! {
     leases: Lease => (namespaced, Dns1123Subdomain, false),
     priorityclasses: PriorityClass => (cluster, Dns1123Subdomain, false),
     storageclasses: StorageClass => (cluster, Dns1123Subdomain, false),
+    roles: Role => (namespaced, PathSegment, false),
+    rolebindings: RoleBinding => (namespaced, PathSegment, false),
+    clusterroles: ClusterRole => (cluster, PathSegment, false),
+    clusterrolebindings: ClusterRoleBinding => (cluster, PathSegment, false),
     customresourcedefinitions: CustomResourceDefinition => (cluster, Dns1123Subdomain, true),
 }
 

@@ -15,9 +15,11 @@ pub mod http;
 pub mod kinds;
 pub mod metrics;
 mod names;
+pub mod rbac;
 mod schema;
 pub mod selector;
 mod store;
+pub mod tokens;
 
 pub use custom::{CustomKind, CustomObject};
 pub use error::{ApiError, FieldError, FieldErrorKind};
@@ -37,7 +39,7 @@ use std::collections::BTreeMap;
 
 /// The 5 random characters of `generateName` names come from this alphabet (no vowels, so no
 /// words; no confusable characters), as in apimachinery's `rand.String`.
-const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub(crate) const NAME_SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// What happens to the dependents of a deleted object (`propagationPolicy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -101,6 +103,9 @@ pub struct ApiServer {
     /// The resource metrics API's answers, by namespace and pod (see `metrics.rs`).
     #[serde(default)]
     pod_metrics: BTreeMap<String, BTreeMap<String, metrics::PodMetrics>>,
+    /// The key service account tokens are signed with (see `tokens.rs`).
+    #[serde(default)]
+    service_account_key: String,
 }
 
 impl ApiServer {
@@ -115,6 +120,7 @@ impl ApiServer {
             event_names: Some(BTreeMap::new()),
             event_buckets: BTreeMap::new(),
             pod_metrics: BTreeMap::new(),
+            service_account_key: String::new(),
         }
     }
 
@@ -352,6 +358,7 @@ impl ApiServer {
         if object == old {
             return Ok(old);
         }
+        object.admit_update(&old, self)?;
         if spec_changed && K::TRACKS_GENERATION {
             let meta = object.metadata_mut();
             meta.generation = Some(meta.generation.unwrap_or(0) + 1);

@@ -26,6 +26,7 @@ mod statefulset;
 mod storage_protection;
 mod taint_eviction;
 mod ttl_after_finished;
+pub mod volume_expansion;
 
 use crate::api::ApiServer;
 use crate::time::SimTime;
@@ -68,6 +69,8 @@ pub struct ControllerManager {
     #[serde(default)]
     provisioner: provisioner::Provisioner,
     #[serde(default)]
+    volume_expansion: volume_expansion::VolumeExpansionController,
+    #[serde(default)]
     storage_protection: storage_protection::StorageProtectionController,
     #[serde(default)]
     attach_detach: attach_detach::AttachDetachController,
@@ -101,6 +104,7 @@ impl ControllerManager {
             self.disruption.reconcile(api),
             self.persistentvolume.reconcile(api),
             self.provisioner.reconcile(api),
+            self.volume_expansion.reconcile(api),
             self.storage_protection.reconcile(api),
             self.attach_detach.reconcile(api),
             self.endpoints.reconcile(api),

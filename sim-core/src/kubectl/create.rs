@@ -1,6 +1,7 @@
 //! `kubectl create`: objects from manifests (`-f`), or one object from flags with a
 //! subcommand (`create deployment`, `create configmap`, `create secret generic`, …).
 
+use super::create_rbac;
 use super::flags::{Flag, Parsed};
 use super::manifest;
 use super::{
@@ -19,19 +20,19 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const DRY_RUN: Flag = Flag::value(
+pub(super) const DRY_RUN: Flag = Flag::value(
     "dry-run",
     None,
     "'none'",
     "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that would be sent,\n\twithout sending it. If server strategy, submit server-side request without persisting the resource.",
 );
-const OUTPUT: Flag = Flag::value(
+pub(super) const OUTPUT: Flag = Flag::value(
     "output",
     Some('o'),
     "''",
     "Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath,\n\tjsonpath-as-json, jsonpath-file).",
 );
-const SAVE_CONFIG: Flag = Flag::bool(
+pub(super) const SAVE_CONFIG: Flag = Flag::bool(
     "save-config",
     None,
     "If true, the configuration of current object will be saved in its annotation. Otherwise, the annotation will\n\tbe unchanged. This flag is useful when you want to perform kubectl apply on this object in the future.",
@@ -78,14 +79,19 @@ pub const DEF: CommandDef = CommandDef {
     ],
     required: &[],
     subcommands: &[
+        ("clusterrole", &create_rbac::CLUSTERROLE, create_rbac::clusterrole),
+        ("clusterrolebinding", &create_rbac::CLUSTERROLEBINDING, create_rbac::clusterrolebinding),
         ("configmap", &CONFIGMAP, configmap),
         ("cronjob", &CRONJOB, cronjob),
         ("deployment", &DEPLOYMENT, deployment),
         ("job", &JOB, job),
         ("namespace", &NAMESPACE, namespace),
+        ("role", &create_rbac::ROLE, create_rbac::role),
+        ("rolebinding", &create_rbac::ROLEBINDING, create_rbac::rolebinding),
         ("secret", &SECRET, secret_help),
         ("service", &SERVICE, service_help),
         ("serviceaccount", &SERVICEACCOUNT, serviceaccount),
+        ("token", &create_rbac::TOKEN, create_rbac::token),
     ],
 };
 
@@ -156,7 +162,7 @@ fn send(
 }
 
 /// Creates (or with `--dry-run`, shows) an object built from flags, and prints the result.
-fn create_generated<K: Kind>(
+pub(super) fn create_generated<K: Kind>(
     parsed: &Parsed,
     inv: &mut Invocation<'_>,
     mut object: K,
@@ -178,7 +184,7 @@ fn create_generated<K: Kind>(
     Ok(0)
 }
 
-fn required_name(parsed: &Parsed) -> Result<String, CommandError> {
+pub(super) fn required_name(parsed: &Parsed) -> Result<String, CommandError> {
     match parsed.args.as_slice() {
         [name] => Ok(name.clone()),
         [] => Err(CommandError::Usage("exactly one NAME is required, got 0".into())),
@@ -188,7 +194,7 @@ fn required_name(parsed: &Parsed) -> Result<String, CommandError> {
     }
 }
 
-fn meta(name: &str) -> ObjectMeta {
+pub(super) fn meta(name: &str) -> ObjectMeta {
     ObjectMeta { name: Some(name.to_string()), ..Default::default() }
 }
 

@@ -5,11 +5,13 @@
 //! kubectl is a client: it reads and writes the cluster only through the API server.
 
 mod apply;
+mod auth;
 mod autoscale;
 mod catalogue;
 mod config;
 mod cordon;
 mod create;
+mod create_rbac;
 mod delete;
 mod describe;
 pub mod diff;
@@ -120,6 +122,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("annotate", &label::ANNOTATE, label::annotate),
     ("api-resources", &info::API_RESOURCES, info::api_resources),
     ("apply", &apply::DEF, apply::run),
+    ("auth", &auth::DEF, auth::run),
     ("autoscale", &autoscale::DEF, autoscale::run),
     ("cluster-info", &info::CLUSTER_INFO, info::cluster_info),
     ("config", &config::DEF, config::run),

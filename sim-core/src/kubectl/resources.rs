@@ -57,6 +57,10 @@ pub const RESOURCES: &[ResourceType] = &[
     resource("ingresses", "ingress", &["ing"], "Ingress", "networking.k8s.io/v1", true),
     resource("networkpolicies", "networkpolicy", &["netpol"], "NetworkPolicy", "networking.k8s.io/v1", true),
     resource("poddisruptionbudgets", "poddisruptionbudget", &["pdb"], "PodDisruptionBudget", "policy/v1", true),
+    resource("clusterrolebindings", "clusterrolebinding", &[], "ClusterRoleBinding", "rbac.authorization.k8s.io/v1", false),
+    resource("clusterroles", "clusterrole", &[], "ClusterRole", "rbac.authorization.k8s.io/v1", false),
+    resource("rolebindings", "rolebinding", &[], "RoleBinding", "rbac.authorization.k8s.io/v1", true),
+    resource("roles", "role", &[], "Role", "rbac.authorization.k8s.io/v1", true),
     resource("priorityclasses", "priorityclass", &["pc"], "PriorityClass", "scheduling.k8s.io/v1", false),
     resource("storageclasses", "storageclass", &["sc"], "StorageClass", "storage.k8s.io/v1", false),
 ];

@@ -12,6 +12,7 @@ mod eviction;
 mod heartbeat;
 pub mod images;
 mod lifecycle;
+mod local_storage;
 mod prober;
 mod pull;
 mod runtime;
@@ -30,7 +31,8 @@ pub use cri::CriContainer;
 pub use eviction::{SYSTEM_USAGE_CONTROL_PLANE, SYSTEM_USAGE_WORKER, binary_quantity};
 pub use heartbeat::{LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerImage, ContainerStatus, HostIP, Node, Pod, PodIP, Secret,
+    ConfigMap, Container, ContainerImage, ContainerStatus, HostIP, Node, PersistentVolumeClaim,
+    Pod, PodIP, Secret,
 };
 use runtime::{ContainerRuntime, PodRuntime};
 use serde::{Deserialize, Serialize};
@@ -208,6 +210,9 @@ impl Kubelet {
         if api.kind_changed_since::<Node>(self.seen_api_version) {
             self.wake_pods_awaiting_attach(now);
         }
+        if api.kind_changed_since::<PersistentVolumeClaim>(self.seen_api_version) {
+            self.wake_pods_with_claims(api, now);
+        }
         let lease_due = self.renew_lease(api);
         let memory_pressure = self.eviction.memory_pressure;
         let nothing_due = self.next_wake.is_none_or(|at| at > now);
@@ -301,7 +306,12 @@ impl Kubelet {
             || self.eviction.next_check.is_some_and(|at| at <= now)
         {
             self.eviction.running = running;
-            self.eviction.next_check = self.check_memory(api);
+            let memory = self.check_memory(api);
+            let storage = self.check_empty_dir_limits(api);
+            self.eviction.next_check = match (memory, storage) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
         self.seen_api_version = api.resource_version();

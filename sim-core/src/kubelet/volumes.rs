@@ -7,15 +7,17 @@
 use super::Kubelet;
 use super::env;
 use super::runtime::PodRuntime;
+use crate::api::tokens::TokenRequest;
 use crate::api::{ApiServer, EventType};
 use crate::container::{Filesystem, normalize_path};
 use crate::controllers::attach_detach::attachment_name;
+use crate::controllers::volume_expansion::{FILE_SYSTEM_RESIZE_PENDING, NODE_RESIZE_PENDING};
 use crate::podutil;
 use crate::storage::Disks;
 use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{
     ConfigMap, DownwardAPIVolumeFile, KeyToPath, Node, PersistentVolume, PersistentVolumeClaim,
-    Pod, Secret, Volume,
+    Pod, Secret, ServiceAccountTokenProjection, Volume,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,6 +86,7 @@ impl Kubelet {
     ) -> Result<(), SimTime> {
         let now = api.now();
         if runtime.storage.mounted {
+            self.expand_file_systems(api, pod);
             if runtime.storage.refresh_at.is_some_and(|at| at <= now) {
                 runtime.storage.refresh_at = None;
                 for volume in
@@ -124,6 +127,64 @@ impl Kubelet {
         runtime.storage.retry = None;
         runtime.storage.awaiting_attach = false;
         Ok(())
+    }
+
+    /// Online expansion: a claim of a running pod whose disk has grown gets its file system
+    /// grown here, and its capacity is what was allocated (`NodeExpandVolume`).
+    fn expand_file_systems(&self, api: &mut ApiServer, pod: &Pod) {
+        let namespace = podutil::namespace(pod);
+        for source in volumes_of(pod).filter_map(|v| v.persistent_volume_claim.as_ref()) {
+            let Ok(claim) = api.get::<PersistentVolumeClaim>(namespace, &source.claim_name) else {
+                continue;
+            };
+            let status = claim.status.clone().unwrap_or_default();
+            let pending =
+                status.allocated_resource_statuses.as_ref().and_then(|s| s.get("storage"))
+                    == Some(&NODE_RESIZE_PENDING.to_string());
+            if !pending {
+                continue;
+            }
+            let claim = claim.clone();
+            let volume =
+                claim.spec.as_ref().and_then(|s| s.volume_name.clone()).unwrap_or_default();
+            let _ = api.update::<PersistentVolumeClaim>(namespace, &source.claim_name, |c| {
+                let status = c.status.get_or_insert_with(Default::default);
+                if let Some(size) =
+                    status.allocated_resources.as_ref().and_then(|a| a.get("storage"))
+                {
+                    status
+                        .capacity
+                        .get_or_insert_with(Default::default)
+                        .insert("storage".into(), size.clone());
+                }
+                status.allocated_resource_statuses = None;
+                if let Some(conditions) = status.conditions.as_mut() {
+                    conditions.retain(|c| c.type_ != FILE_SYSTEM_RESIZE_PENDING);
+                }
+            });
+            api.record_event(
+                &claim,
+                None,
+                self.source(),
+                EventType::Normal,
+                "FileSystemResizeSuccessful",
+                format!(
+                    "MountVolume.NodeExpandVolume succeeded for volume {volume:?} {}",
+                    self.node_name
+                ),
+            );
+        }
+    }
+
+    /// A claim changed: pods using claims look again (a grown disk's file system).
+    pub(super) fn wake_pods_with_claims(&mut self, api: &ApiServer, now: SimTime) {
+        for runtime in self.pods.values_mut() {
+            let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) else { continue };
+            if volumes_of(pod).any(|v| v.persistent_volume_claim.is_some()) {
+                runtime.next_sync = Some(now);
+                self.next_wake = Some(now);
+            }
+        }
     }
 
     /// The node changed: pods waiting for a disk to be attached look again now.
@@ -317,36 +378,40 @@ fn check_host_path(
 fn project(api: &ApiServer, pod: &Pod, volume: &Volume) -> Result<Option<Filesystem>, String> {
     let namespace = podutil::namespace(pod);
     let mut files = Filesystem::empty();
+    let keys = |files: &mut Filesystem,
+                source,
+                name: &str,
+                items: &Option<Vec<KeyToPath>>,
+                optional: Option<bool>| {
+        let optional = optional == Some(true);
+        key_source_files(api, namespace, source, name, items.as_deref(), optional, files)
+    };
     if let Some(source) = &volume.config_map {
-        let optional = source.optional == Some(true);
-        config_map_files(
-            api,
-            namespace,
-            &source.name,
-            source.items.as_deref(),
-            optional,
-            &mut files,
-        )?;
+        keys(&mut files, KeySource::ConfigMap, &source.name, &source.items, source.optional)?;
     } else if let Some(source) = &volume.secret {
         let name = source.secret_name.as_deref().unwrap_or_default();
-        let optional = source.optional == Some(true);
-        secret_files(api, namespace, name, source.items.as_deref(), optional, &mut files)?;
+        keys(&mut files, KeySource::Secret, name, &source.items, source.optional)?;
     } else if let Some(source) = &volume.downward_api {
         downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
     } else if let Some(source) = &volume.projected {
         for projection in source.sources.iter().flatten() {
             if let Some(source) = &projection.config_map {
-                let optional = source.optional == Some(true);
-                let items = source.items.as_deref();
-                config_map_files(api, namespace, &source.name, items, optional, &mut files)?;
+                keys(
+                    &mut files,
+                    KeySource::ConfigMap,
+                    &source.name,
+                    &source.items,
+                    source.optional,
+                )?;
             }
             if let Some(source) = &projection.secret {
-                let optional = source.optional == Some(true);
-                let items = source.items.as_deref();
-                secret_files(api, namespace, &source.name, items, optional, &mut files)?;
+                keys(&mut files, KeySource::Secret, &source.name, &source.items, source.optional)?;
             }
             if let Some(source) = &projection.downward_api {
                 downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+            }
+            if let Some(source) = &projection.service_account_token {
+                token_file(api, pod, source, &mut files)?;
             }
         }
     } else {
@@ -382,41 +447,71 @@ fn key_files(
     Ok(())
 }
 
-fn config_map_files(
+/// The API objects whose keys become files.
+#[derive(Clone, Copy)]
+enum KeySource {
+    ConfigMap,
+    Secret,
+}
+
+/// Writes the keys of a ConfigMap or Secret as files (all, or only `items`); a missing object
+/// or key fails the mount unless the source is optional.
+fn key_source_files(
     api: &ApiServer,
     namespace: &str,
+    source: KeySource,
     name: &str,
     items: Option<&[KeyToPath]>,
     optional: bool,
     files: &mut Filesystem,
 ) -> Result<(), String> {
-    let map = match api.get::<ConfigMap>(namespace, name) {
-        Ok(map) => map,
-        Err(_) if optional => return Ok(()),
-        Err(_) => return Err(format!("configmap {name:?} not found")),
+    let (values, noun, missing_key) = match source {
+        KeySource::ConfigMap => (
+            api.get::<ConfigMap>(namespace, name).ok().map(config_map_values),
+            "configmap",
+            "configmap references non-existent config key",
+        ),
+        KeySource::Secret => (
+            api.get::<Secret>(namespace, name).ok().map(env::secret_values),
+            "secret",
+            "secret references non-existent secret key",
+        ),
     };
+    match values {
+        Some(values) => key_files(values, items, optional, missing_key, files),
+        None if optional => Ok(()),
+        None => Err(format!("{noun} {name:?} not found")),
+    }
+}
+
+fn config_map_values(map: &ConfigMap) -> BTreeMap<String, String> {
     let mut values: BTreeMap<String, String> = map.data.clone().unwrap_or_default();
     for (key, bytes) in map.binary_data.iter().flatten() {
         values.insert(key.clone(), String::from_utf8_lossy(&bytes.0).into_owned());
     }
-    key_files(values, items, optional, "configmap references non-existent config key", files)
+    values
 }
 
-fn secret_files(
+/// A projected service account token: the kubelet asks the TokenRequest API for one bound to
+/// the pod.
+fn token_file(
     api: &ApiServer,
-    namespace: &str,
-    name: &str,
-    items: Option<&[KeyToPath]>,
-    optional: bool,
+    pod: &Pod,
+    source: &ServiceAccountTokenProjection,
     files: &mut Filesystem,
 ) -> Result<(), String> {
-    let secret = match api.get::<Secret>(namespace, name) {
-        Ok(secret) => secret,
-        Err(_) if optional => return Ok(()),
-        Err(_) => return Err(format!("secret {name:?} not found")),
+    let spec = pod.spec.as_ref();
+    let account = spec.and_then(|s| s.service_account_name.as_deref()).unwrap_or("default");
+    let request = TokenRequest {
+        namespace: podutil::namespace(pod),
+        service_account: account,
+        audiences: source.audience.iter().cloned().collect(),
+        expiration_seconds: source.expiration_seconds.unwrap_or(3600),
+        pod: Some(pod),
     };
-    let values = env::secret_values(secret);
-    key_files(values, items, optional, "secret references non-existent secret key", files)
+    let token = api.create_token(&request).map_err(|e| format!("failed to fetch token: {e}"))?;
+    files.put_file(&format!("/{}", source.path), &token);
+    Ok(())
 }
 
 /// The downward API's files: single fields as they are, labels and annotations one `key="value"`

@@ -5,8 +5,10 @@
 mod config;
 mod extensions;
 mod pod;
+mod rbac;
 mod scheduling;
 mod service;
+pub mod service_account;
 mod storage;
 pub mod workloads;
 
@@ -45,6 +47,11 @@ pub trait Admission {
     /// What an update may not change; `self` is the new object.
     fn validate_update(&self, _old: &Self) -> Vec<FieldError> {
         Vec::new()
+    }
+
+    /// Admission plugins that look at the cluster on an update (PersistentVolumeClaimResize).
+    fn admit_update(&self, _old: &Self, _api: &ApiServer) -> Result<(), ApiError> {
+        Ok(())
     }
 
     /// How a delete request is carried out, given the grace period the client asked for.

@@ -57,8 +57,9 @@ impl Admission for Pod {
         status.qos_class = Some(qos_class.into());
     }
 
-    /// The Priority admission plugin (it needs the cluster's PriorityClasses).
+    /// The ServiceAccount and Priority admission plugins (they need the cluster's objects).
     fn allocate(&mut self, api: &mut ApiServer) -> Result<(), ApiError> {
+        super::service_account::admit(self, api)?;
         super::scheduling::admit_pod_priority(self, api)
     }
 
@@ -190,6 +191,12 @@ fn default_volume(volume: &mut Volume) {
     }
     if let Some(secret) = volume.secret.as_mut() {
         secret.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(projected) = volume.projected.as_mut() {
+        projected.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(downward) = volume.downward_api.as_mut() {
+        downward.default_mode.get_or_insert(DEFAULT_MODE);
     }
     if let Some(host_path) = volume.host_path.as_mut() {
         host_path.type_.get_or_insert_with(String::new);

@@ -110,6 +110,94 @@ impl Admission for PersistentVolumeClaim {
         }
         errors
     }
+
+    fn validate_update(&self, old: &Self) -> Vec<FieldError> {
+        validate_claim_update(self, old)
+    }
+
+    fn admit_update(&self, old: &Self, api: &ApiServer) -> Result<(), ApiError> {
+        admit_claim_resize(self, old, api)
+    }
+}
+
+/// A claim's requested storage in bytes (0 when unset or unreadable).
+fn requested(claim: &PersistentVolumeClaim) -> i128 {
+    let request =
+        claim.spec.as_ref().and_then(|s| s.resources.as_ref()?.requests.as_ref()?.get("storage"));
+    request.and_then(|q| crate::quantity::parse(&q.0).ok()).map_or(0, |q| q.units())
+}
+
+fn is_bound(claim: &PersistentVolumeClaim) -> bool {
+    claim.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound")
+}
+
+/// `ValidatePersistentVolumeClaimUpdate`: a bound claim may change only its storage request,
+/// and never below what it has.
+fn validate_claim_update(
+    new: &PersistentVolumeClaim,
+    old: &PersistentVolumeClaim,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let (mut new_spec, mut old_spec) =
+        (new.spec.clone().unwrap_or_default(), old.spec.clone().unwrap_or_default());
+    if is_bound(old) {
+        new_spec.resources = None;
+        old_spec.resources = None;
+    }
+    // The PV controller fills in the volume's name when it binds.
+    if old_spec.volume_name.as_deref().is_none_or(str::is_empty) {
+        new_spec.volume_name = None;
+        old_spec.volume_name = None;
+    }
+    if new_spec != old_spec {
+        errors.push(FieldError::forbidden(
+            "spec",
+            "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+        ));
+    }
+    let capacity = old
+        .status
+        .as_ref()
+        .and_then(|s| s.capacity.as_ref()?.get("storage"))
+        .and_then(|q| crate::quantity::parse(&q.0).ok())
+        .map_or(0, |q| q.units());
+    if is_bound(old) && requested(new) < capacity {
+        errors.push(FieldError::forbidden(
+            "spec.resources.requests.storage",
+            "field can not be less than status.capacity",
+        ));
+    }
+    errors
+}
+
+/// The PersistentVolumeClaimResize admission plugin: only a bound claim whose class allows
+/// expansion may grow.
+fn admit_claim_resize(
+    new: &PersistentVolumeClaim,
+    old: &PersistentVolumeClaim,
+    api: &ApiServer,
+) -> Result<(), ApiError> {
+    if requested(new) <= requested(old) {
+        return Ok(());
+    }
+    let name = new.metadata.name.clone().unwrap_or_default();
+    let forbidden = |detail: &str| {
+        Err(ApiError::Forbidden(format!(
+            "persistentvolumeclaims \"{name}\" is forbidden: {detail}"
+        )))
+    };
+    if !is_bound(old) {
+        return forbidden("Only bound persistent volume claims can be expanded");
+    }
+    let class = new.spec.as_ref().and_then(|s| s.storage_class_name.as_deref()).unwrap_or_default();
+    let allowed =
+        api.get::<StorageClass>("", class).is_ok_and(|c| c.allow_volume_expansion == Some(true));
+    if !allowed {
+        return forbidden(
+            "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        );
+    }
+    Ok(())
 }
 
 impl Admission for StorageClass {

@@ -5,6 +5,7 @@
 
 mod autoscaling;
 mod batch;
+pub(crate) mod rbac;
 mod sets;
 mod storage;
 mod workloads;
@@ -254,10 +255,14 @@ fn describe(
         "CronJob" => batch::describe_cronjob(&mut w, object),
         "PersistentVolume" => storage::describe_persistent_volume(&mut w, object),
         "PersistentVolumeClaim" => storage::describe_persistent_volume_claim(&mut w, api, object),
+        "Role" | "ClusterRole" => rbac::describe_role(&mut w, object),
+        "RoleBinding" | "ClusterRoleBinding" => rbac::describe_binding(&mut w, object),
         _ => describe_generic(&mut w, kind, object),
     }
-    // kubectl's Namespace and Secret describers print no events.
-    if show_events && !["Namespace", "Secret"].contains(&kind.kind()) {
+    // kubectl's Namespace, Secret and RBAC describers print no events.
+    const WITHOUT_EVENTS: &[&str] =
+        &["Namespace", "Secret", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+    if show_events && !WITHOUT_EVENTS.contains(&kind.kind()) {
         events(&mut w, api, object, now);
     }
     w.finish()
@@ -376,6 +381,10 @@ fn volumes(w: &mut Writer, level: usize, volumes: &[Volume], name_indent: &str) 
             value.as_object().into_iter().flatten().filter(|(k, _)| *k != "name")
         {
             w.line(level + 2, format!("Type:\t{}", volume_type(source)));
+            if source == "projected" {
+                projected_sources(w, level + 2, details);
+                continue;
+            }
             for (key, detail) in details.as_object().into_iter().flatten() {
                 let shown = detail.as_str().map_or_else(|| detail.to_string(), str::to_string);
                 w.line(level + 2, format!("{}:\t{shown}", capitalize(key)));
@@ -405,6 +414,29 @@ fn tolerations(tolerations: &[Toleration]) -> Vec<String> {
             shown
         })
         .collect()
+}
+
+/// kubectl's `printProjectedVolumeSource`: a line or two per source.
+fn projected_sources(w: &mut Writer, level: usize, projected: &Value) {
+    let optional = |source: &Value| {
+        source.get("optional").and_then(Value::as_bool).map_or("<nil>".into(), |o| o.to_string())
+    };
+    for source in projected.get("sources").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(secret) = source.get("secret") {
+            w.line(level, format!("SecretName:\t{}", text(secret, "/name")));
+            w.line(level, format!("SecretOptionalName:\t{}", optional(secret)));
+        } else if source.get("downwardAPI").is_some() {
+            w.line(level, "DownwardAPI:\ttrue");
+        } else if let Some(map) = source.get("configMap") {
+            w.line(level, format!("ConfigMapName:\t{}", text(map, "/name")));
+            w.line(level, format!("ConfigMapOptional:\t{}", optional(map)));
+        } else if let Some(token) = source.get("serviceAccountToken") {
+            w.line(
+                level,
+                format!("TokenExpirationSeconds:\t{}", text(token, "/expirationSeconds")),
+            );
+        }
+    }
 }
 
 /// The name `kubectl describe` gives a volume source.

@@ -709,6 +709,37 @@ fn columns(kind: &str, objects: &[Value], now: SimTime) -> Columns {
                 )
             }),
         },
+        "Role" | "ClusterRole" => Columns {
+            header: &["NAME", "CREATED AT"],
+            wide_header: &[],
+            rows: rows(&|o| (vec![name(o), text(o, "/metadata/creationTimestamp")], vec![])),
+        },
+        "RoleBinding" | "ClusterRoleBinding" => Columns {
+            header: &["NAME", "ROLE", "AGE"],
+            wide_header: &["USERS", "GROUPS", "SERVICEACCOUNTS"],
+            rows: rows(&|o| {
+                let role = format!("{}/{}", text(o, "/roleRef/kind"), text(o, "/roleRef/name"));
+                let subjects = o.pointer("/subjects").and_then(Value::as_array);
+                let of_kind = |kind: &str| {
+                    subjects
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| text(s, "/kind") == kind)
+                        .map(|s| match kind {
+                            "ServiceAccount" => {
+                                format!("{}/{}", text(s, "/namespace"), text(s, "/name"))
+                            }
+                            _ => text(s, "/name"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                (
+                    vec![name(o), role, age_of(o, "/metadata/creationTimestamp", now)],
+                    vec![of_kind("User"), of_kind("Group"), of_kind("ServiceAccount")],
+                )
+            }),
+        },
         "StorageClass" => Columns {
             header: &[
                 "NAME",
