@@ -6,6 +6,7 @@
 pub mod dns;
 pub mod kube_proxy;
 pub mod policy;
+pub mod port_forward;
 pub mod request;
 
 use crate::api::ApiServer;
@@ -41,6 +42,9 @@ pub struct Network {
     /// machines say at each settle.
     #[serde(skip)]
     not_forwarding: std::collections::BTreeSet<String>,
+    /// Connections through `kubectl port-forward` since kubectl last looked.
+    #[serde(skip)]
+    forwarded: Vec<port_forward::ForwardedConnection>,
 }
 
 /// A running pod's serving containers.
@@ -78,6 +82,11 @@ impl Network {
     /// Requests that reached containers since the last call.
     pub fn take_deliveries(&mut self) -> Vec<Delivery> {
         std::mem::take(&mut self.deliveries)
+    }
+
+    /// Connections through `kubectl port-forward` listeners since the last call.
+    pub fn take_forwarded(&mut self) -> Vec<port_forward::ForwardedConnection> {
+        std::mem::take(&mut self.forwarded)
     }
 
     /// The latest requests (at most [`request::MAX_TRACES`]), oldest first.
