@@ -4,6 +4,7 @@
 //! of the node the packet is on → endpoint → the pod's container, recording each hop.
 
 pub mod dns;
+pub mod ingress;
 pub mod kube_proxy;
 pub mod policy;
 pub mod port_forward;
@@ -42,6 +43,9 @@ pub struct Network {
     /// machines say at each settle.
     #[serde(skip)]
     not_forwarding: std::collections::BTreeSet<String>,
+    /// ingress-nginx's round robin position per backend (`NAMESPACE/SERVICE:PORT`).
+    #[serde(default)]
+    ingress_turns: BTreeMap<String, usize>,
     /// Connections through `kubectl port-forward` since kubectl last looked.
     #[serde(skip)]
     forwarded: Vec<port_forward::ForwardedConnection>,

@@ -384,6 +384,18 @@ impl Network {
         hops: &mut Vec<Hop>,
     ) -> (Connection, Option<String>) {
         let now = api.now();
+        if matches!(target_port, 80 | 443)
+            && self.servers.values().any(|p| p.ip == target_ip)
+            && let Some((controller, node)) = super::ingress::controller_at(api, target_ip)
+        {
+            let mut request = request.cloned();
+            if let Some(request) = request.as_mut() {
+                request.https = target_port == 443;
+            }
+            let (connection, served_by) =
+                self.ingress_proxy(api, &controller, &node, request.as_ref(), hops);
+            return (with_ip(connection, ip), served_by);
+        }
         let served: Vec<String> = self
             .servers
             .iter()
@@ -451,6 +463,18 @@ impl Network {
             detail: format!("no route to {target_ip}"),
         });
         (Connection::TimedOut { ip: ip.to_string() }, None)
+    }
+}
+
+/// The connection as the client sees it: to the address it connected to.
+fn with_ip(connection: Connection, ip: &str) -> Connection {
+    let ip = ip.to_string();
+    match connection {
+        Connection::Answered { status, body, .. } => Connection::Answered { ip, status, body },
+        Connection::Connected { .. } => Connection::Connected { ip },
+        Connection::Refused { .. } => Connection::Refused { ip },
+        Connection::TimedOut { .. } => Connection::TimedOut { ip },
+        Connection::UnknownHost => Connection::UnknownHost,
     }
 }
 

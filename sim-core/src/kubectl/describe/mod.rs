@@ -5,6 +5,7 @@
 
 mod autoscaling;
 mod batch;
+mod networking;
 mod sets;
 mod storage;
 mod workloads;
@@ -242,6 +243,7 @@ fn describe(
         "Pod" => describe_pod(&mut w, object, now),
         "Node" => describe_node(&mut w, api, object, now),
         "Service" => describe_service(&mut w, api, object),
+        "Ingress" => networking::describe_ingress(&mut w, api, object),
         "ConfigMap" => describe_configmap(&mut w, object),
         "Secret" => describe_secret(&mut w, object),
         "Namespace" => describe_namespace(&mut w, object),
