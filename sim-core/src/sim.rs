@@ -227,6 +227,13 @@ impl Simulation {
         &self.network_storage
     }
 
+    /// Connections the laptop made through `kubectl port-forward` since the last call.
+    pub fn take_forwarded_connections(
+        &mut self,
+    ) -> Vec<crate::network::port_forward::ForwardedConnection> {
+        self.network.take_forwarded()
+    }
+
     /// The latest requests through the network (at most 256), oldest first, each with its
     /// hops: for the page to animate and count.
     pub fn recent_requests(&self) -> impl Iterator<Item = &crate::network::Trace> {

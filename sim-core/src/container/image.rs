@@ -30,8 +30,13 @@ pub(crate) enum Image {
     /// registry.k8s.io/hpa-example: Apache with PHP serving an `index.php` that burns CPU.
     HpaExample,
     Pause,
-    /// kube-apiserver, kube-controller-manager, kube-scheduler: the control plane's static pods.
+    /// kube-apiserver, kube-controller-manager, kube-scheduler: the control plane's static pods;
+    /// and kube-proxy.
     ControlPlane,
+    /// CoreDNS, the cluster DNS server.
+    CoreDns,
+    /// ingress-nginx's controller (nginx and the Go program that configures it).
+    IngressNginx,
     /// Pulled, but not one we know: a quiet long-running process.
     Other,
 }
@@ -72,7 +77,10 @@ impl Profile {
             "registry.k8s.io/pause" | "k8s.gcr.io/pause" => Image::Pause,
             "registry.k8s.io/kube-apiserver"
             | "registry.k8s.io/kube-controller-manager"
-            | "registry.k8s.io/kube-scheduler" => Image::ControlPlane,
+            | "registry.k8s.io/kube-scheduler"
+            | "registry.k8s.io/kube-proxy" => Image::ControlPlane,
+            "registry.k8s.io/coredns/coredns" => Image::CoreDns,
+            "registry.k8s.io/ingress-nginx/controller" => Image::IngressNginx,
             _ => Image::Other,
         };
         let alpine_tag = tag.contains("alpine");
@@ -83,12 +91,14 @@ impl Profile {
             | Image::Etcd
             | Image::VishStress
             | Image::Pause
+            | Image::CoreDns
             | Image::ControlPlane => Userland::None,
             Image::Busybox
             | Image::Alpine
             | Image::PolinuxStress
             | Image::Curl
             | Image::Liveness
+            | Image::IngressNginx
             | Image::Other => Userland::Busybox,
             _ if alpine_tag => Userland::Busybox,
             _ => Userland::Gnu,
@@ -121,6 +131,8 @@ impl Profile {
             Image::HpaExample => (&[], &["apache2-foreground"]),
             Image::Pause => (&["/pause"], &[]),
             Image::ControlPlane => (&[], &["/usr/local/bin/kube-apiserver"]),
+            Image::CoreDns => (&["/coredns"], &[]),
+            Image::IngressNginx => (&[], &["/nginx-ingress-controller"]),
             Image::Other => (&[], &["/app"]),
         }
     }
@@ -263,7 +275,12 @@ impl Profile {
                 "/usr/local/bin/kube-apiserver",
                 "/usr/local/bin/kube-controller-manager",
                 "/usr/local/bin/kube-scheduler",
+                "/usr/local/bin/kube-proxy",
             ],
+            Image::CoreDns => &["/coredns"],
+            Image::IngressNginx => {
+                &["/nginx-ingress-controller", "/usr/bin/nginx", "/wait-shutdown"]
+            }
             _ => &[],
         };
         for program in programs {

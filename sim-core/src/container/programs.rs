@@ -47,6 +47,8 @@ pub(crate) enum Server {
     Etcd,
     /// A control plane component: `/livez`, `/readyz` and `/healthz` answer `ok`.
     Health,
+    /// CoreDNS's health (`/health` on 8080) and ready (`/ready` on 8181) plugins.
+    CoreDns,
     /// Speaks a non-HTTP protocol (redis, mysql, postgres).
     Tcp,
     /// hpa-example's Apache: every request to `index.php` computes for a while; the CPU the
@@ -169,8 +171,10 @@ pub(crate) fn start(
         (Image::HpaExample, "apache2-foreground" | "apache2") => php_apache(&mut p, now),
         (
             Image::ControlPlane,
-            name @ ("kube-apiserver" | "kube-controller-manager" | "kube-scheduler"),
+            name @ ("kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy"),
         ) => control_plane(&mut p, name, args, now),
+        (Image::CoreDns, "coredns") => coredns(&mut p, now),
+        (Image::IngressNginx, "nginx-ingress-controller") => ingress_nginx(&mut p, now),
         (Image::Pause, "pause") => {
             p.cpu_millis = 0;
             p.memory = vec![(0, 256 * 1024)];
@@ -516,6 +520,10 @@ impl Program {
             Server::Health => match route {
                 "/livez" | "/readyz" | "/healthz" => ok("ok"),
                 _ => HttpAnswer { status: 403, body: "forbidden".to_string() },
+            },
+            Server::CoreDns => match route {
+                "/health" | "/ready" => ok("OK"),
+                _ => not_found(),
             },
             Server::Etcd => match route {
                 "/health" | "/livez" | "/readyz" => ok("{\"health\":\"true\",\"reason\":\"\"}"),
@@ -1152,6 +1160,13 @@ fn control_plane(p: &mut Program, name: &str, args: &[String], now: SimTime) {
         "kube-controller-manager" => {
             (10257, "controllermanager.go:191", "\"Starting\" version=\"v1.34.1\"", 12, 55 * MIB)
         }
+        "kube-proxy" => (
+            10256,
+            "server_linux.go:263",
+            "\"kube-proxy running in dual-stack mode\" primary ipFamily=\"IPv4\"",
+            1,
+            18 * MIB,
+        ),
         _ => (
             10259,
             "server.go:167",
@@ -1166,6 +1181,58 @@ fn control_plane(p: &mut Program, name: &str, args: &[String], now: SimTime) {
     p.cpu_millis = cpu_millis;
     p.memory = vec![(0, memory)];
     p.on_term = OnTerm::Exit { after_ms: 300, code: 0 };
+}
+
+/// CoreDNS as kubeadm runs it: serving DNS on 53, health on 8080, ready on 8181, metrics on
+/// 9153.
+fn coredns(p: &mut Program, now: SimTime) {
+    for line in [
+        "maxprocs: Leaving GOMAXPROCS=2: CPU quota undefined",
+        ".:53",
+        "[INFO] plugin/reload: Running configuration SHA512 = 1b226df79860026c6a52e67daa10d7f0d57ec5b023288ec00c5e05f93523c894564e15b91770d3a07ae1cfbe861d15b37d4a0027e69c546ab112970993a3b03b",
+        "CoreDNS-1.12.1",
+        "linux/amd64, go1.24.1, 707c7c1",
+    ] {
+        p.line(now, false, line);
+    }
+    for port in [53, 8080, 8181, 9153] {
+        p.listen(port, ms(now, 500), false);
+    }
+    p.server = Server::CoreDns;
+    p.cpu_millis = 3;
+    p.memory = vec![(0, 14 * MIB)];
+    p.on_term = OnTerm::Exit { after_ms: 5_000, code: 0 };
+}
+
+/// ingress-nginx's controller: its banner, then nginx on 80 and 443 (the network routes what
+/// arrives there by the Ingresses, `crate::network::ingress`), the admission webhook on 8443
+/// and health on 10254.
+fn ingress_nginx(p: &mut Program, now: SimTime) {
+    for line in [
+        "-------------------------------------------------------------------------------",
+        "NGINX Ingress controller",
+        "  Release:       v1.13.2",
+        "  Build:         47e4a4d7ea1ee8cf5cb3bc8f1f39a1bbc2a71e0b",
+        "  Repository:    https://github.com/kubernetes/ingress-nginx",
+        "  nginx version: nginx/1.27.1",
+        "",
+        "-------------------------------------------------------------------------------",
+        "",
+    ] {
+        p.line(now, false, line);
+    }
+    p.line(
+        now,
+        true,
+        &format!("{}\"Starting NGINX Ingress controller\"", glog(now, "main.go:205")),
+    );
+    for port in [80, 443, 8443, 10254] {
+        p.listen(port, ms(now, 2_000), false);
+    }
+    p.server = Server::Health;
+    p.cpu_millis = 2;
+    p.memory = vec![(0, 95 * MIB)];
+    p.on_term = OnTerm::Exit { after_ms: 1_000, code: 0 };
 }
 
 /// A Go duration flag: `1ms`, `2s`, `1m`, `100us`.

@@ -35,29 +35,54 @@ pub struct EndpointsController {
 
 impl EndpointsController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        let seen = self.seen_api_version;
-        if !api.kind_changed_since::<Service>(seen)
-            && !api.kind_changed_since::<Pod>(seen)
-            && !api.kind_changed_since::<Endpoints>(seen)
-        {
-            return None;
-        }
-        // A deleted Service takes its Endpoints with it.
-        let gone: Vec<(String, String)> = api
-            .deleted_since::<Service>(seen)
-            .map(|s| (namespace_of(&s.metadata), name_of(&s.metadata)))
-            .filter(|(ns, name)| api.get::<Service>(ns, name).is_err())
-            .collect();
-        for (namespace, name) in gone {
-            let _ = api.delete::<Endpoints>(&namespace, &name, Default::default());
-        }
-        let rng = self.rng.get_or_insert_with(|| api.rng_mut().fork("endpoints-controller"));
-        for service in &services_to_sync::<Endpoints>(api, seen) {
-            sync(api, rng, service);
-        }
-        self.seen_api_version = api.resource_version();
-        None
+        reconcile_services::<Endpoints>(
+            api,
+            &mut self.seen_api_version,
+            &mut self.rng,
+            "endpoints-controller",
+            remove_gone,
+            sync,
+        )
     }
+}
+
+/// A deleted Service takes its Endpoints with it.
+fn remove_gone(api: &mut ApiServer, seen: u64) {
+    let gone: Vec<(String, String)> = api
+        .deleted_since::<Service>(seen)
+        .map(|s| (namespace_of(&s.metadata), name_of(&s.metadata)))
+        .filter(|(ns, name)| api.get::<Service>(ns, name).is_err())
+        .collect();
+    for (namespace, name) in gone {
+        let _ = api.delete::<Endpoints>(&namespace, &name, Default::default());
+    }
+}
+
+/// The pass both endpoint controllers make (both of Kubernetes' watch Services, Pods and their
+/// own objects `E`): nothing unless one of those changed since `seen`; then what belonged to
+/// Services that are gone goes (`remove_gone`), and each Service whose endpoints may have
+/// moved is synced with the controller's own random stream.
+pub(crate) fn reconcile_services<E: Kind>(
+    api: &mut ApiServer,
+    seen: &mut u64,
+    rng: &mut Option<Rng>,
+    stream: &str,
+    remove_gone: fn(&mut ApiServer, u64),
+    sync: fn(&mut ApiServer, &mut Rng, &Service),
+) -> Option<SimTime> {
+    if !api.kind_changed_since::<Service>(*seen)
+        && !api.kind_changed_since::<Pod>(*seen)
+        && !api.kind_changed_since::<E>(*seen)
+    {
+        return None;
+    }
+    remove_gone(api, *seen);
+    let rng = rng.get_or_insert_with(|| api.rng_mut().fork(stream));
+    for service in &services_to_sync::<E>(api, *seen) {
+        sync(api, rng, service);
+    }
+    *seen = api.resource_version();
+    None
 }
 
 /// Writes one Service's Endpoints as `syncService` computes them.

@@ -7,7 +7,7 @@
 
 use super::endpoints::{
     HEADLESS_LABEL, find_port, is_headless, name_of, namespace_of, pod_ip, pod_reference,
-    selected_pods, services_to_sync, should_pod_be_in_endpoints, should_set_hostname,
+    reconcile_services, selected_pods, should_pod_be_in_endpoints, should_set_hostname,
 };
 use crate::api::ApiServer;
 use crate::controllers::pod_control::is_ready;
@@ -39,35 +39,31 @@ type PortSet = Vec<(String, i32, String)>;
 
 impl EndpointSliceController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
-        let seen = self.seen_api_version;
-        if !api.kind_changed_since::<Service>(seen)
-            && !api.kind_changed_since::<Pod>(seen)
-            && !api.kind_changed_since::<EndpointSlice>(seen)
-        {
-            return None;
-        }
-        let rng = self.rng.get_or_insert_with(|| api.rng_mut().fork("endpointslice-controller"));
-        // Slices whose Service is gone go with it (the garbage collector's work for owned
-        // objects, done here at once).
-        let orphans: Vec<(String, String)> = api
-            .list::<EndpointSlice>(None)
-            .filter(|s| is_managed(s))
-            .filter(|s| {
-                let service = s.metadata.labels.as_ref().and_then(|l| l.get(SERVICE_NAME_LABEL));
-                service.is_none_or(|name| {
-                    api.get::<Service>(&namespace_of(&s.metadata), name).is_err()
-                })
-            })
-            .map(|s| (namespace_of(&s.metadata), name_of(&s.metadata)))
-            .collect();
-        for (namespace, name) in orphans {
-            let _ = api.delete::<EndpointSlice>(&namespace, &name, Default::default());
-        }
-        for service in &services_to_sync::<EndpointSlice>(api, seen) {
-            sync(api, rng, service);
-        }
-        self.seen_api_version = api.resource_version();
-        None
+        reconcile_services::<EndpointSlice>(
+            api,
+            &mut self.seen_api_version,
+            &mut self.rng,
+            "endpointslice-controller",
+            remove_orphans,
+            sync,
+        )
+    }
+}
+
+/// Slices whose Service is gone go with it (the garbage collector's work for owned objects,
+/// done here at once).
+fn remove_orphans(api: &mut ApiServer, _seen: u64) {
+    let orphans: Vec<(String, String)> = api
+        .list::<EndpointSlice>(None)
+        .filter(|s| is_managed(s))
+        .filter(|s| {
+            let service = s.metadata.labels.as_ref().and_then(|l| l.get(SERVICE_NAME_LABEL));
+            service.is_none_or(|name| api.get::<Service>(&namespace_of(&s.metadata), name).is_err())
+        })
+        .map(|s| (namespace_of(&s.metadata), name_of(&s.metadata)))
+        .collect();
+    for (namespace, name) in orphans {
+        let _ = api.delete::<EndpointSlice>(&namespace, &name, Default::default());
     }
 }
 

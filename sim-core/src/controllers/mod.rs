@@ -12,6 +12,7 @@ mod endpointslice;
 mod garbage_collector;
 pub mod history;
 mod horizontal;
+mod ingress_nginx;
 mod job;
 mod job_indexes;
 mod namespace;
@@ -81,6 +82,9 @@ pub struct ControllerManager {
     /// The simulated cloud's part (cloud-controller-manager's service controller).
     #[serde(default)]
     service_lb: service_lb::ServiceLoadBalancerController,
+    /// ingress-nginx's loop (it runs in its pods, when installed).
+    #[serde(default)]
+    ingress_nginx: ingress_nginx::IngressNginxController,
 }
 
 impl ControllerManager {
@@ -110,6 +114,7 @@ impl ControllerManager {
             self.endpoints.reconcile(api),
             self.endpointslice.reconcile(api),
             self.service_lb.reconcile(api),
+            self.ingress_nginx.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

@@ -30,6 +30,8 @@ pub fn read_sources(
     for path in paths {
         if path == "-" {
             sources.push(("STDIN".to_string(), inv.stdin.to_string()));
+        } else if let Some(text) = known_url(path) {
+            sources.push((path.clone(), text.to_string()));
         } else if path.starts_with("http://") || path.starts_with("https://") {
             return Err(CommandError::Plain(format!(
                 "kubelab cannot download {path}: the lab has no internet. Save the manifest in the workspace (cat <<EOF > file.yaml) and apply that file."
@@ -55,6 +57,12 @@ pub fn read_sources(
         }
     }
     Ok(sources)
+}
+
+/// The few manifests the lab serves by their published address, as the docs apply them.
+fn known_url(path: &str) -> Option<&'static str> {
+    const INGRESS_NGINX: &str = "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.13.2/deploy/static/provider/baremetal/deploy.yaml";
+    (path == INGRESS_NGINX).then_some(include_str!("../../manifests/ingress-nginx/deploy.yaml"))
 }
 
 /// Every object in the sources, resolved; the first unreadable one stops it all, as in kubectl.

@@ -30,6 +30,7 @@ mod logs;
 mod manifest;
 mod merge;
 mod patch;
+pub mod port_forward;
 pub mod print;
 mod replace;
 pub mod resources;
@@ -74,6 +75,8 @@ pub struct Env<'a> {
     pub edit: Option<&'a mut Option<EditSession>>,
     /// Where `exec -it POD -- sh` leaves the shell it opens, when a person is there to type.
     pub exec: Option<&'a mut Option<ExecSession>>,
+    /// The laptop's addresses and ports running `port-forward`s listen on.
+    pub laptop_ports: &'a [(String, u16)],
 }
 
 /// One running command: the namespace in force (`-n` or the context's `default`) and the rest
@@ -90,6 +93,7 @@ pub struct Invocation<'a> {
     pub watch: &'a mut Option<Watch>,
     pub edit: Option<&'a mut Option<EditSession>>,
     pub exec: Option<&'a mut Option<ExecSession>>,
+    pub laptop_ports: &'a [(String, u16)],
     pub out: &'a mut Output,
 }
 
@@ -139,6 +143,7 @@ const COMMANDS: &[(&str, &CommandDef, Runner)] = &[
     ("label", &label::LABEL, label::label),
     ("logs", &logs::DEF, logs::run),
     ("patch", &patch::DEF, patch::run),
+    ("port-forward", &port_forward::DEF, port_forward::run),
     ("replace", &replace::DEF, replace::run),
     ("rollout", &rollout::DEF, rollout::run),
     ("run", &run::DEF, run::run),
@@ -236,6 +241,7 @@ pub fn kubectl(args: &[String], env: Env<'_>, out: &mut Output) -> i32 {
         watch: env.watch,
         edit: env.edit,
         exec: env.exec,
+        laptop_ports: env.laptop_ports,
         out,
     };
     match runner(&parsed, &mut invocation) {

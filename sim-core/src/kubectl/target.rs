@@ -14,14 +14,23 @@ const DEFAULT_CONTAINER_ANNOTATION: &str = "kubectl.kubernetes.io/default-contai
 /// Finds the pod `typed` names (`web`, `pod/web`, `deploy/web`, `job/pi`...) in `namespace`.
 /// When a workload has several pods, kubectl says which one it uses on stderr.
 pub fn pod(inv: &mut Invocation<'_>, typed: &str) -> Result<Pod, CommandError> {
+    let (pod, found) = attachable_pod(inv, typed)?;
+    if found > 1 {
+        inv.out.err_line(format!("Found {found} pods, using pod/{}", crate::podutil::name(&pod)));
+    }
+    Ok(pod)
+}
+
+/// The pod `typed` names, and how many pods the workload it names has (1 for a pod).
+pub fn attachable_pod(inv: &Invocation<'_>, typed: &str) -> Result<(Pod, usize), CommandError> {
     let api = inv.sim.api();
     let namespace = inv.namespace.clone();
     let Some((kind_name, name)) = typed.split_once('/') else {
-        return get_pod(api, &namespace, typed);
+        return get_pod(api, &namespace, typed).map(|p| (p, 1));
     };
     let kind = resources::resolve(api, kind_name)?;
     if kind.kind() == "Pod" {
-        return get_pod(api, &namespace, name);
+        return get_pod(api, &namespace, name).map(|p| (p, 1));
     }
     let object = kind.get(api, &namespace, name).map_err(CommandError::Api)?;
     let selector = selector_of(&object).ok_or_else(|| {
@@ -49,14 +58,7 @@ pub fn pod(inv: &mut Invocation<'_>, typed: &str) -> Result<Pod, CommandError> {
         // kubectl waits `--pod-running-timeout` (20 s) for a pod to appear, then gives up.
         return Err(CommandError::Plain("timed out waiting for the condition".to_string()));
     };
-    if pods.len() > 1 {
-        inv.out.err_line(format!(
-            "Found {} pods, using pod/{}",
-            pods.len(),
-            crate::podutil::name(first)
-        ));
-    }
-    Ok((*first).clone())
+    Ok(((*first).clone(), pods.len()))
 }
 
 fn get_pod(api: &ApiServer, namespace: &str, name: &str) -> Result<Pod, CommandError> {

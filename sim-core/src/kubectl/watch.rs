@@ -5,6 +5,7 @@
 
 use super::OutputFormat;
 use super::logs::LogFollow;
+use super::port_forward::PortForward;
 use super::print::{self, columns};
 use crate::Simulation;
 use crate::api::selector::{self, Selector};
@@ -22,6 +23,7 @@ pub struct Watch {
 enum Source {
     Objects(Box<ObjectWatch>),
     Log(LogFollow),
+    PortForward(PortForward),
 }
 
 impl Watch {
@@ -37,19 +39,39 @@ impl Watch {
         Watch { source: Source::Log(follow) }
     }
 
+    /// A running `kubectl port-forward`.
+    pub(super) fn port_forward(forward: PortForward) -> Watch {
+        Watch { source: Source::PortForward(forward) }
+    }
+
+    pub fn is_port_forward(&self) -> bool {
+        matches!(self.source, Source::PortForward(_))
+    }
+
+    /// The port-forward this is, if it is one.
+    pub fn as_port_forward(&mut self) -> Option<&mut PortForward> {
+        match &mut self.source {
+            Source::PortForward(forward) => Some(forward),
+            _ => None,
+        }
+    }
+
     /// Lets `by` of cluster time pass, printing what the command prints on the way.
     pub fn follow(&mut self, sim: &mut Simulation, by: Duration) -> String {
         match &mut self.source {
             Source::Objects(watch) => watch.follow(sim, by),
             Source::Log(follow) => follow.follow(sim, by),
+            Source::PortForward(forward) => forward.follow(sim, by),
         }
     }
 
-    /// Whether the command has ended by itself (a followed container stopped).
+    /// Whether the command has ended by itself (a followed container stopped, a forwarded
+    /// pod went away).
     pub fn is_finished(&self) -> bool {
         match &self.source {
             Source::Objects(_) => false,
             Source::Log(follow) => follow.is_finished(),
+            Source::PortForward(forward) => forward.is_finished(),
         }
     }
 }

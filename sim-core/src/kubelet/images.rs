@@ -110,6 +110,17 @@ const CATALOGUE: &[Repository] = &[
         tags: &["latest", "8.16.0", "8.11.1"],
         size_bytes: 11_203_576,
     },
+    Repository { name: "registry.k8s.io/kube-proxy", tags: &["v1.34.1"], size_bytes: 31_221_248 },
+    Repository {
+        name: "registry.k8s.io/coredns/coredns",
+        tags: &["v1.12.1"],
+        size_bytes: 22_384_805,
+    },
+    Repository {
+        name: "registry.k8s.io/ingress-nginx/controller",
+        tags: &["v1.13.2"],
+        size_bytes: 108_592_154,
+    },
     Repository {
         name: "registry.k8s.io/pause",
         tags: &["3.10.1", "3.10", "3.9"],

@@ -4,8 +4,10 @@
 //! of the node the packet is on → endpoint → the pod's container, recording each hop.
 
 pub mod dns;
+pub mod ingress;
 pub mod kube_proxy;
 pub mod policy;
+pub mod port_forward;
 pub mod request;
 
 use crate::api::ApiServer;
@@ -41,6 +43,12 @@ pub struct Network {
     /// machines say at each settle.
     #[serde(skip)]
     not_forwarding: std::collections::BTreeSet<String>,
+    /// ingress-nginx's round robin position per backend (`NAMESPACE/SERVICE:PORT`).
+    #[serde(default)]
+    ingress_turns: BTreeMap<String, usize>,
+    /// Connections through `kubectl port-forward` since kubectl last looked.
+    #[serde(skip)]
+    forwarded: Vec<port_forward::ForwardedConnection>,
 }
 
 /// A running pod's serving containers.
@@ -78,6 +86,11 @@ impl Network {
     /// Requests that reached containers since the last call.
     pub fn take_deliveries(&mut self) -> Vec<Delivery> {
         std::mem::take(&mut self.deliveries)
+    }
+
+    /// Connections through `kubectl port-forward` listeners since the last call.
+    pub fn take_forwarded(&mut self) -> Vec<port_forward::ForwardedConnection> {
+        std::mem::take(&mut self.forwarded)
     }
 
     /// The latest requests (at most [`request::MAX_TRACES`]), oldest first.

@@ -4,6 +4,7 @@
 //! IPs), DNAT to an endpoint, and the container listening there. Each step is a [`Hop`].
 
 use super::kube_proxy::Verdict;
+use super::port_forward::{self, LocalForward};
 use super::{Delivery, Network, dns, policy};
 use crate::api::ApiServer;
 use crate::api::http::ApiRequest;
@@ -26,6 +27,9 @@ pub struct Origin {
     pub namespace: Option<String>,
     /// What the page calls the source (`pod/NAME`, `node/NAME`, `outside`).
     pub label: String,
+    /// On the laptop: the ports `kubectl port-forward` listens on.
+    #[serde(default)]
+    pub forwards: Vec<LocalForward>,
 }
 
 impl Origin {
@@ -36,6 +40,7 @@ impl Origin {
             node: Some(node.to_string()),
             namespace: Some(namespace.to_string()),
             label: format!("pod/{name}"),
+            forwards: Vec::new(),
         }
     }
 
@@ -46,16 +51,23 @@ impl Origin {
             node: Some(name.to_string()),
             namespace: None,
             label: format!("node/{name}"),
+            forwards: Vec::new(),
         }
     }
 
     /// The student's laptop, outside the cluster network.
     pub fn outside() -> Origin {
+        Origin::laptop(Vec::new())
+    }
+
+    /// The laptop with the ports `kubectl port-forward` listens on there.
+    pub fn laptop(forwards: Vec<LocalForward>) -> Origin {
         Origin {
-            ip: "192.168.1.1".to_string(),
+            ip: port_forward::LAPTOP_IP.to_string(),
             node: None,
             namespace: None,
             label: "outside".to_string(),
+            forwards,
         }
     }
 }
@@ -114,6 +126,19 @@ impl Network {
         request: Option<&HttpRequest>,
     ) -> Connection {
         let now = api.now();
+        if origin.node.is_none() && port_forward::is_local(host) {
+            // The laptop itself: a port `kubectl port-forward` listens on, or nothing.
+            if let Some(forward) = origin.forwards.iter().find(|f| f.accepts(host, port)) {
+                return self.port_forward(api, origin, forward, request);
+            }
+            let hops = vec![Hop {
+                kind: "refused".into(),
+                at: "outside".into(),
+                detail: format!("nothing listens on {host}:{port} on the laptop"),
+            }];
+            self.record(now, origin, &format!("{host}:{port}"), hops, None);
+            return Connection::Refused { ip: "127.0.0.1".into() };
+        }
         let mut hops = Vec::new();
         let here = origin.node.clone().unwrap_or_else(|| "outside".to_string());
         let ip = if is_ip(host) {
@@ -154,13 +179,17 @@ impl Network {
         hops: Vec<Hop>,
         served_by: Option<String>,
     ) {
-        self.recent.push_back(Trace {
+        self.push_trace(Trace {
             at,
             from: origin.label.clone(),
             to: to.to_string(),
             hops,
             served_by,
         });
+    }
+
+    pub(super) fn push_trace(&mut self, trace: Trace) {
+        self.recent.push_back(trace);
         while self.recent.len() > MAX_TRACES {
             self.recent.pop_front();
         }
@@ -338,6 +367,35 @@ impl Network {
             });
             return (Connection::TimedOut { ip: ip.to_string() }, None);
         }
+        self.answer_at(api, ip, &target_ip, target_port, request, at_node, hops)
+    }
+
+    /// The container listening on `target_ip:target_port` answers (`ip` is the address the
+    /// client connected to); RST when the address exists and nothing listens, else a drop.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn answer_at(
+        &mut self,
+        api: &ApiServer,
+        ip: &str,
+        target_ip: &str,
+        target_port: u16,
+        request: Option<&HttpRequest>,
+        at_node: Option<String>,
+        hops: &mut Vec<Hop>,
+    ) -> (Connection, Option<String>) {
+        let now = api.now();
+        if matches!(target_port, 80 | 443)
+            && self.servers.values().any(|p| p.ip == target_ip)
+            && let Some((controller, node)) = super::ingress::controller_at(api, target_ip)
+        {
+            let mut request = request.cloned();
+            if let Some(request) = request.as_mut() {
+                request.https = target_port == 443;
+            }
+            let (connection, served_by) =
+                self.ingress_proxy(api, &controller, &node, request.as_ref(), hops);
+            return (with_ip(connection, ip), served_by);
+        }
         let served: Vec<String> = self
             .servers
             .iter()
@@ -347,7 +405,7 @@ impl Network {
         let pod_known = !served.is_empty()
             || api
                 .list::<k8s_openapi::api::core::v1::Pod>(None)
-                .any(|p| crate::controllers::endpoints::pod_ip(p) == Some(target_ip.as_str()));
+                .any(|p| crate::controllers::endpoints::pod_ip(p) == Some(target_ip));
         for uid in served {
             let Some(pod) = self.servers.get_mut(&uid) else { continue };
             for (container, instance) in &mut pod.containers {
@@ -386,7 +444,11 @@ impl Network {
                 };
             }
         }
-        if pod_known || node_ips.contains(&target_ip.as_str()) {
+        let node_address = target_ip == "127.0.0.1"
+            || api
+                .list::<Node>(None)
+                .any(|n| crate::cluster::node_address(n, "InternalIP") == Some(target_ip));
+        if pod_known || node_address {
             // The address exists and nothing listens on the port: RST.
             hops.push(Hop {
                 kind: "refused".into(),
@@ -401,6 +463,18 @@ impl Network {
             detail: format!("no route to {target_ip}"),
         });
         (Connection::TimedOut { ip: ip.to_string() }, None)
+    }
+}
+
+/// The connection as the client sees it: to the address it connected to.
+fn with_ip(connection: Connection, ip: &str) -> Connection {
+    let ip = ip.to_string();
+    match connection {
+        Connection::Answered { status, body, .. } => Connection::Answered { ip, status, body },
+        Connection::Connected { .. } => Connection::Connected { ip },
+        Connection::Refused { .. } => Connection::Refused { ip },
+        Connection::TimedOut { .. } => Connection::TimedOut { ip },
+        Connection::UnknownHost => Connection::UnknownHost,
     }
 }
 

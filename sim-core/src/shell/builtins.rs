@@ -28,7 +28,9 @@ pub(crate) const COMMANDS: &[(&str, &str)] = &[
     ("wc", "count lines, words and bytes: wc [-l] [FILE]"),
     ("tr", "translate or delete characters: tr -cd 'a-zA-Z0-9'"),
     ("base64", "encode, or decode with -d: echo -n admin | base64"),
-    ("curl", "fetch a URL from your laptop: node ports, load balancer addresses"),
+    ("curl", "fetch a URL from your laptop: node ports, load balancer addresses, port-forwards"),
+    ("jobs", "list the commands running in the background (COMMAND &)"),
+    ("kill", "end a background job: kill %1"),
     ("clear", "clear the console"),
     ("help", "this list"),
 ];
@@ -40,6 +42,8 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
     };
     let status = match name.as_str() {
         "kubectl" | "k" => {
+            let laptop_ports: Vec<(String, u16)> =
+                shell.jobs.forwards().into_iter().map(|f| (f.address, f.local_port)).collect();
             let env = crate::kubectl::Env {
                 sim,
                 files: &shell.files,
@@ -49,6 +53,7 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
                 watch: &mut shell.watch,
                 edit: shell.interactive.then_some(&mut shell.edit),
                 exec: shell.interactive.then_some(&mut shell.exec),
+                laptop_ports: &laptop_ports,
             };
             crate::kubectl::kubectl(args, env, &mut output)
         }
@@ -68,6 +73,11 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
         "tail" => head_or_tail(shell, "tail", args, stdin, &mut output),
         "wc" => wc(shell, args, stdin, &mut output),
         "curl" => curl(shell, sim, args, &mut output),
+        "jobs" => {
+            output.out(shell.jobs.list());
+            0
+        }
+        "kill" => kill(shell, args, &mut output),
         "help" => help(&mut output),
         "clear" => {
             return Result { output, status: 0, clear: true };
@@ -84,19 +94,34 @@ pub fn run(shell: &mut Shell, sim: &mut Simulation, words: &[String], stdin: &st
 /// ports on the nodes' addresses, load balancer IPs, ports `kubectl port-forward` opened on
 /// localhost); `-o FILE` saves into the workspace.
 fn curl(shell: &mut Shell, sim: &mut Simulation, args: &[String], out: &mut Output) -> i32 {
+    let origin = crate::network::Origin::laptop(shell.jobs.forwards());
     let files = &mut shell.files;
     let mut save = |name: &str, text: &str| {
         files.insert(name.to_string(), text.to_string());
         true
     };
-    let (stdout, stderr, code) = sim.on_network(crate::network::Origin::outside(), |net| {
+    let code = curl_from(sim, origin, args, &mut save, out);
+    let connections = sim.take_forwarded_connections();
+    shell.jobs.handle(&connections, sim.now());
+    code
+}
+
+/// curl from `origin` (the laptop, or a node with `ssh`); `save` keeps what `-o FILE` writes.
+pub(super) fn curl_from(
+    sim: &mut Simulation,
+    origin: crate::network::Origin,
+    args: &[String],
+    save: &mut dyn FnMut(&str, &str) -> bool,
+    out: &mut Output,
+) -> i32 {
+    let (stdout, stderr, code) = sim.on_network(origin, |net| {
         let mut call = crate::container::ClientCall {
             name: "curl",
             args,
             out: String::new(),
             err: String::new(),
             legacy_nslookup: false,
-            save: &mut save,
+            save,
         };
         let code = crate::container::network_client(&mut call, net).unwrap_or(0);
         (call.out, call.err, code)
@@ -106,6 +131,31 @@ fn curl(shell: &mut Shell, sim: &mut Simulation, args: &[String], out: &mut Outp
         out.err(stderr);
     }
     code
+}
+
+/// `kill %N`: ends a background job (the lab shell has no other processes to signal).
+fn kill(shell: &mut Shell, args: &[String], out: &mut Output) -> i32 {
+    let specs: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.len() == 1).collect();
+    if specs.is_empty() {
+        out.err_line("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]");
+        return 2;
+    }
+    let mut status = 0;
+    for spec in specs {
+        if !spec.starts_with('%') {
+            out.err_line(format!("kubelab: kill: ({spec}) - No such process"));
+            status = 1;
+            continue;
+        }
+        match shell.jobs.kill(spec) {
+            Ok(notice) => out.err(notice),
+            Err(problem) => {
+                out.err_line(problem);
+                status = 1;
+            }
+        }
+    }
+    status
 }
 
 /// GNU sleep: the operands are added up; here the time is virtual and passes at once.
@@ -429,6 +479,6 @@ fn help(out: &mut Output) -> i32 {
     for (name, what) in COMMANDS {
         out.out(format!("  {name:<8} {what}\n"));
     }
-    out.out("It also understands quotes, # comments, pipes (|), ;, && and ||, > and >> into workspace files,\nhere-documents (kubectl apply -f - <<EOF ... EOF) and command substitution: $(...).\n");
+    out.out("It also understands quotes, # comments, pipes (|), ;, && and ||, & (background), > and >> into workspace files,\nhere-documents (kubectl apply -f - <<EOF ... EOF) and command substitution: $(...).\n");
     0
 }

@@ -4,6 +4,7 @@
 mod builtins;
 mod complete;
 mod expand;
+mod jobs;
 mod node;
 mod output;
 mod parse;
@@ -38,6 +39,8 @@ pub struct Shell {
     pub exec: Option<ExecSession>,
     /// The shell on a node `ssh NODE` opened: while it is open, commands run on that node.
     pub node: Option<NodeSession>,
+    /// Commands left running in the background with `&` (`kubectl port-forward`).
+    pub jobs: jobs::Jobs,
     /// Whether a person is at this shell (the page's console): it polls a running watch and
     /// has an editor for `kubectl edit`. If not, a watch ends with its command, with a hint
     /// about `timeout`, and `kubectl edit` says it has no editor.
@@ -46,6 +49,9 @@ pub struct Shell {
 
 /// Said when a script starts a watch no one will poll.
 const WATCH_IN_SCRIPT: &str = "kubelab: a script cannot watch or follow forever; `timeout 30s kubectl get pods -w` (or `timeout 30s kubectl logs -f POD`) watches for 30s of cluster time";
+
+/// Said when a script starts a port-forward in the foreground.
+const PORT_FORWARD_IN_SCRIPT: &str = "kubelab: a script cannot wait for a port-forward to be stopped; run it in the background (`kubectl port-forward svc/web 8080:80 &`, then `curl localhost:8080`) or under `timeout 30s`";
 
 /// What one entry printed, and the line to echo for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,15 +144,31 @@ impl Shell {
                 Connector::And => status == 0,
                 Connector::Or => status != 0,
             };
-            if runs {
+            if runs && pipeline.background {
+                output.err_line(self.jobs.announce());
+                let result = self.run_pipeline(sim, pipeline, &entry.substitutions);
+                clear |= result.clear;
+                output.extend(result.output);
+                let command = command_text(pipeline);
+                output.err(self.jobs.keep(command, self.watch.take(), result.status));
+                status = 0;
+            } else if runs {
                 let result = self.run_pipeline(sim, pipeline, &entry.substitutions);
                 status = result.status;
                 clear |= result.clear;
                 output.extend(result.output);
             }
         }
-        if !self.interactive && self.watch.take().is_some() {
-            output.err_line(WATCH_IN_SCRIPT);
+        // Before the next prompt, bash reports the background jobs that ended.
+        output.err(self.jobs.reap(sim));
+        if !self.interactive
+            && let Some(watch) = self.watch.take()
+        {
+            output.err_line(if watch.is_port_forward() {
+                PORT_FORWARD_IN_SCRIPT
+            } else {
+                WATCH_IN_SCRIPT
+            });
         }
         Ran { first_line: entry.first_line, prompt, output, status, clear }
     }
@@ -220,6 +242,11 @@ impl Shell {
             } else {
                 builtins::run(self, sim, &words, &input)
             };
+            // What background jobs printed meanwhile goes to the terminal, not the pipe.
+            let jobs_said = self.jobs.take_output();
+            if !jobs_said.is_empty() {
+                terminal.out(jobs_said);
+            }
             if command.stderr_to_stdout {
                 let merged = result.output.combined();
                 result.output = Output::default();
@@ -250,4 +277,9 @@ impl Shell {
         last.output = terminal;
         last
     }
+}
+
+/// A background pipeline as bash shows it in job notices (its words, quotes dropped).
+fn command_text(pipeline: &Pipeline) -> String {
+    pipeline.commands.iter().map(|c| c.words.join(" ")).collect::<Vec<_>>().join(" | ")
 }

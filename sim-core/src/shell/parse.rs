@@ -1,5 +1,5 @@
 //! The lab shell's grammar, a small part of bash: words with quotes and escapes, comments,
-//! pipelines, `;` `&&` `||`, redirections to workspace files, and here-documents.
+//! pipelines, `;` `&&` `||`, `&` (background), redirections to workspace files, and here-documents.
 //!
 //! A script is read one entry at a time (an entry is what one line starts: a list of
 //! pipelines, with its here-document bodies), so a syntax error costs only its own entry.
@@ -38,6 +38,8 @@ pub enum Connector {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pipeline {
     pub commands: Vec<SimpleCommand>,
+    /// Ended by `&`: a background job.
+    pub background: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -121,6 +123,8 @@ enum Token {
     And,
     Or,
     Semicolon,
+    /// `&`: the pipeline before it runs in the background.
+    Background,
     Newline,
     Eof,
     /// `>` or `>>` with the file-descriptor number before it, if any.
@@ -232,11 +236,12 @@ impl Parser {
         let mut connector = Connector::Always;
         loop {
             let index = list.len();
-            let (pipeline, end) = self.parse_pipeline(index, bodies)?;
+            let (mut pipeline, end) = self.parse_pipeline(index, bodies)?;
+            pipeline.background = end == Token::Background;
             list.push((connector, pipeline));
             connector = match end {
                 Token::Newline | Token::Eof => return Ok(list),
-                Token::Semicolon => {
+                Token::Semicolon | Token::Background => {
                     self.skip_blanks();
                     if matches!(self.peek(), None | Some('\n' | '#')) {
                         if self.peek() == Some('#') {
@@ -437,7 +442,7 @@ impl Parser {
             ('|', Some('|')) => Token::Or,
             ('|', _) => Token::Pipe,
             ('&', Some('&')) => Token::And,
-            ('&', _) => return Err((false, "background jobs (&) are not supported".to_string())),
+            ('&', _) => Token::Background,
             (';', Some(';')) => {
                 return Err((false, "syntax error near unexpected token `;;'".to_string()));
             }
@@ -658,6 +663,7 @@ fn unexpected(token: &Token) -> Fail {
         Token::And => "&&",
         Token::Or => "||",
         Token::Semicolon => ";",
+        Token::Background => "&",
         Token::Newline | Token::Eof => "newline",
         Token::Out { append: true, .. } => ">>",
         Token::Out { append: false, .. } => ">",
@@ -755,6 +761,18 @@ mod tests {
             vec!["kubectl", "run", "a", "--image=nginx"]
         );
         assert!(second.list[0].1.commands[0].stderr_to_stdout);
+    }
+
+    #[test]
+    fn ampersand_puts_a_pipeline_in_the_background() {
+        let parsed =
+            entries("kubectl port-forward pod/web 8080:80 & curl localhost:8080\nsleep 1 &\n");
+        let first = parsed[0].as_ref().unwrap();
+        let background: Vec<bool> = first.list.iter().map(|(_, p)| p.background).collect();
+        assert_eq!(background, vec![true, false]);
+        assert_eq!(first.list[1].0, Connector::Always);
+        assert!(parsed[1].as_ref().unwrap().list[0].1.background);
+        assert!(entries("sleep 1 & && ls\n")[0].is_err());
     }
 
     #[test]

@@ -88,7 +88,21 @@ impl Admission for Service {
                 && spec.allocate_load_balancer_node_ports != Some(false));
         if wants_node_ports {
             let mut taken = used_ports;
-            for port in spec.ports.iter_mut().flatten() {
+            for (i, port) in spec.ports.iter_mut().flatten().enumerate() {
+                if let Some(given) = port.node_port
+                    && taken.contains(&given)
+                {
+                    return Err(ApiError::Invalid {
+                        kind: "Service".into(),
+                        group: String::new(),
+                        name: self.metadata.name.clone().unwrap_or_default(),
+                        causes: vec![FieldError::invalid_raw(
+                            format!("spec.ports[{i}].nodePort"),
+                            given.to_string(),
+                            "provided port is already allocated",
+                        )],
+                    });
+                }
                 if port.node_port.is_none() {
                     let span = (NODE_PORT_RANGE.end() - NODE_PORT_RANGE.start() + 1) as u64;
                     let chosen = loop {

@@ -5,6 +5,7 @@
 
 mod autoscaling;
 mod batch;
+mod networking;
 pub(crate) mod rbac;
 mod sets;
 mod storage;
@@ -243,6 +244,7 @@ fn describe(
         "Pod" => describe_pod(&mut w, object, now),
         "Node" => describe_node(&mut w, api, object, now),
         "Service" => describe_service(&mut w, api, object),
+        "Ingress" => networking::describe_ingress(&mut w, api, object),
         "ConfigMap" => describe_configmap(&mut w, object),
         "Secret" => describe_secret(&mut w, object),
         "Namespace" => describe_namespace(&mut w, object),
