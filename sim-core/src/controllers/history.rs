@@ -114,7 +114,9 @@ pub fn owned(api: &ApiServer, namespace: &str, owner_uid: &str) -> Vec<Controlle
         .filter(|r| is_controlled_by(&r.metadata, owner_uid))
         .cloned()
         .collect();
-    revisions.sort_by(|a, b| (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name)));
+    crate::sort::sort_by(&mut revisions, |a, b| {
+        (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name))
+    });
     revisions
 }
 

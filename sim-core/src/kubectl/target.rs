@@ -36,7 +36,7 @@ pub fn pod(inv: &mut Invocation<'_>, typed: &str) -> Result<Pod, CommandError> {
         .filter(|p| selector.matches(p.metadata.labels.as_ref()))
         .collect();
     // kubectl prefers active, ready, older pods (`ActivePods` ordering, simplified).
-    pods.sort_by_key(|p| {
+    crate::sort::sort_by_key(&mut pods, |p| {
         let phase = crate::podutil::phase(p);
         let rank = match phase {
             "Running" => 0,

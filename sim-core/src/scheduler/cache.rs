@@ -124,7 +124,7 @@ impl Snapshot {
     }
 
     fn reindex(&mut self) {
-        self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::sort_by(&mut self.nodes, |a, b| a.name.cmp(&b.name));
         self.index = self.nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
         self.image_nodes.clear();
         for node in &self.nodes {
