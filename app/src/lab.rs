@@ -584,7 +584,7 @@ impl Lab {
         });
         self.marks_version.set_value(self.sim.with_value(|sim| sim.api().resource_version()));
         if let Some(mut marks) = marks {
-            marks.sort_by_key(|m| m.at);
+            sim_core::sort::sort_by_key(&mut marks, |m| m.at);
             self.marks.set(marks);
         }
     }

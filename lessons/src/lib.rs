@@ -78,7 +78,7 @@ pub fn builtin() -> Vec<Loaded> {
 }
 
 fn in_order(order: &str, mut folders: Vec<(String, BTreeMap<String, String>)>) -> Vec<Loaded> {
-    folders.sort_by(|a, b| a.0.cmp(&b.0));
+    sim_core::sort::sort_by(&mut folders, |a, b| a.0.cmp(&b.0));
     let listed: Vec<&str> =
         order.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     let mut loaded = Vec::new();

@@ -20,6 +20,7 @@ pub mod rng;
 pub mod scheduler;
 pub mod shell;
 pub mod sim;
+pub mod sort;
 pub mod storage;
 pub mod time;
 pub mod traffic;

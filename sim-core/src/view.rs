@@ -370,7 +370,7 @@ fn service_views(api: &crate::api::ApiServer) -> Vec<ServiceView> {
                     })
                 })
                 .collect();
-            endpoints.sort_by(|a, b| a.ip.cmp(&b.ip));
+            crate::sort::sort_by(&mut endpoints, |a, b| a.ip.cmp(&b.ip));
             ServiceView {
                 namespace,
                 name,

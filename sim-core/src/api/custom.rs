@@ -80,7 +80,7 @@ impl CustomKind {
     pub fn served_by(crd: &CustomResourceDefinition) -> Vec<CustomKind> {
         let mut versions: Vec<&CustomResourceDefinitionVersion> =
             crd.spec.versions.iter().filter(|v| v.served).collect();
-        versions.sort_by_key(|v| std::cmp::Reverse(version_priority(&v.name)));
+        crate::sort::sort_by_key(&mut versions, |v| std::cmp::Reverse(version_priority(&v.name)));
         versions.into_iter().map(|version| CustomKind::new(crd, version)).collect()
     }
 

@@ -230,7 +230,7 @@ pub(super) fn watch_events<'a, O: Object + 'a>(
         .map(|o| (version(o).unwrap_or(0), to_json(o)))
         .chain(deleted.map(|(at, o)| (at, to_json(o))))
         .collect();
-    events.sort_by_key(|(at, _)| *at);
+    crate::sort::sort_by_key(&mut events, |(at, _)| *at);
     events
 }
 

@@ -356,7 +356,7 @@ impl View<'_> {
                 }
             }
         }
-        names.sort();
+        crate::sort::sort(&mut names);
         Ok(names)
     }
 }

@@ -205,7 +205,7 @@ impl Program {
         now: SimTime,
         log: &mut Vec<LogLine>,
     ) -> Option<(i32, SimTime)> {
-        self.pending.sort_by_key(|(at, _)| *at);
+        crate::sort::sort_by_key(&mut self.pending, |(at, _)| *at);
         let due = self.pending.iter().take_while(|(at, _)| *at <= now).count();
         for (at, event) in self.pending.drain(..due).collect::<Vec<_>>() {
             match event {

@@ -149,7 +149,7 @@ fn clean_up_finished_jobs(
             jobs.iter().filter(|j| finished_as(j).as_deref() == Some(outcome)).collect();
         let excess = finished.len().saturating_sub(limit.max(0) as usize);
         // Oldest first: by start time (Jobs never started last), then by name.
-        finished.sort_by_key(|j| {
+        crate::sort::sort_by_key(&mut finished, |j| {
             let start =
                 j.status.as_ref().and_then(|s| s.start_time.as_ref()).map(SimTime::from_k8s);
             (start.is_none(), start, j.metadata.name.clone())

@@ -155,7 +155,7 @@ fn sync(
         }
     }
     for list in by_node.values_mut() {
-        list.sort_by(|a, b| {
+        crate::sort::sort_by(list, |a, b| {
             (&a.metadata.creation_timestamp, podutil::name(a))
                 .cmp(&(&b.metadata.creation_timestamp, podutil::name(b)))
         });

@@ -129,8 +129,8 @@ fn sync(api: &mut ApiServer, rng: &mut Rng, service: &Service) {
     let subsets: Vec<EndpointSubset> = groups
         .into_iter()
         .map(|(ports, (mut ready, mut not_ready))| {
-            ready.sort_by(|a, b| a.ip.cmp(&b.ip));
-            not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+            crate::sort::sort_by(&mut ready, |a, b| a.ip.cmp(&b.ip));
+            crate::sort::sort_by(&mut not_ready, |a, b| a.ip.cmp(&b.ip));
             EndpointSubset {
                 addresses: (!ready.is_empty()).then_some(ready),
                 not_ready_addresses: (!not_ready.is_empty()).then_some(not_ready),

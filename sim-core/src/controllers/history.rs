@@ -40,7 +40,7 @@ const FNV32_OFFSET: u32 = 0x811c_9dc5;
 /// `controller.ComputeHash`: a template's hash, salted by the owner's collisionCount. Kubernetes
 /// hashes Go's printing of the struct; we hash its JSON, which is as stable.
 pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let text = serde_json::to_string(template).unwrap_or_default();
+    let text = super::deployment::util::template_json(template);
     let mut hash = fnv32a(text.as_bytes(), FNV32_OFFSET);
     if let Some(count) = collision_count {
         hash = fnv32a(&(count as u32).to_le_bytes(), hash);
@@ -114,7 +114,9 @@ pub fn owned(api: &ApiServer, namespace: &str, owner_uid: &str) -> Vec<Controlle
         .filter(|r| is_controlled_by(&r.metadata, owner_uid))
         .cloned()
         .collect();
-    revisions.sort_by(|a, b| (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name)));
+    crate::sort::sort_by(&mut revisions, |a, b| {
+        (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name))
+    });
     revisions
 }
 

@@ -569,7 +569,7 @@ fn pods_for_removal(active: &[Pod], at_least: usize, completions: Option<i32>) -
             }
         }
         for (_, mut pods) in by_index {
-            pods.sort_by(|a, b| removal_order(a, b));
+            crate::sort::sort_by(&mut pods, |a, b| removal_order(a, b));
             let best = pods.pop();
             doomed.extend(pods.iter().map(|p| podutil::uid(p).to_string()));
             kept.extend(best);
@@ -577,7 +577,7 @@ fn pods_for_removal(active: &[Pod], at_least: usize, completions: Option<i32>) -
         left = kept;
     }
     if doomed.len() < at_least {
-        left.sort_by(|a, b| removal_order(a, b));
+        crate::sort::sort_by(&mut left, |a, b| removal_order(a, b));
         let more = at_least - doomed.len();
         doomed.extend(left.iter().take(more).map(|p| podutil::uid(p).to_string()));
     }
@@ -678,7 +678,7 @@ fn update_back_off(memory: &mut Memory, finished: &[Finished]) {
     let last_success = finished.iter().filter(|f| f.succeeded).map(|f| f.finished_at).max();
     let mut failures: Vec<SimTime> =
         finished.iter().filter(|f| !f.succeeded).map(|f| f.finished_at).collect();
-    failures.sort();
+    crate::sort::sort(&mut failures);
     match last_success {
         None if failures.is_empty() => {}
         None => {

@@ -311,7 +311,7 @@ fn pods_to_delete(active: &[Pod], related: &[Pod], count: usize, now: SimTime) -
             (pod, podutil::node_name(pod).and_then(|n| on_node.get(n)).copied().unwrap_or(0))
         })
         .collect();
-    ranked.sort_by(|a, b| deletion_order(a, b, now));
+    crate::sort::sort_by(&mut ranked, |a, b| deletion_order(a, b, now));
     ranked.into_iter().take(count).map(|(pod, _)| pod.clone()).collect()
 }
 

@@ -318,7 +318,7 @@ fn sync(api: &mut ApiServer, set: &StatefulSet, now: SimTime) -> Option<SimTime>
             condemned.push((ord, pod.clone()));
         }
     }
-    condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
+    crate::sort::sort_by_key(&mut condemned, |c| std::cmp::Reverse(c.0));
 
     let versioned = |ord: i32| {
         let old = rolling && ord < partition;

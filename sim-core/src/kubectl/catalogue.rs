@@ -145,7 +145,7 @@ pub fn suggestions(typed: &str) -> Vec<&'static str> {
         .map(|e| e.name)
         .filter(|name| levenshtein(&typed, name) <= 2 || name.starts_with(&typed))
         .collect();
-    names.sort_unstable();
+    crate::sort::sort(&mut names);
     names
 }
 

@@ -334,7 +334,7 @@ fn sorted_by(mut objects: Vec<Value>, field: &str) -> Result<Vec<Value>, Command
         let found = print::jsonpath::select(&expression, &object).map_err(CommandError::Plain)?;
         keyed.push((found.into_iter().next(), object));
     }
-    keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+    crate::sort::sort_by(&mut keyed, |(a, _), (b, _)| match (a, b) {
         (Some(Value::Number(x)), Some(Value::Number(y))) => {
             let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
             x.total_cmp(&y)

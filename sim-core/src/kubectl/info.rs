@@ -133,7 +133,7 @@ pub fn api_resources(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult
     let mut builtin: Vec<Discovered> = builtin.collect();
     // The core group first, then the groups in order, as discovery lists them; groups from
     // CRDs after the built-in ones.
-    builtin.sort_by(|a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
+    crate::sort::sort_by(&mut builtin, |a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
     let mut custom: Vec<Discovered> = inv
         .sim
         .api()
@@ -148,7 +148,7 @@ pub fn api_resources(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult
             categories: k.categories,
         })
         .collect();
-    custom.sort_by(|a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
+    crate::sort::sort_by(&mut custom, |a, b| (a.group(), &a.plural).cmp(&(b.group(), &b.plural)));
     let mut resources: Vec<Discovered> = builtin
         .into_iter()
         .chain(custom)
@@ -160,8 +160,8 @@ pub fn api_resources(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult
         })
         .collect();
     match parsed.value("sort-by") {
-        Some("name") => resources.sort_by(|a, b| a.plural.cmp(&b.plural)),
-        Some("kind") => resources.sort_by(|a, b| a.kind.cmp(&b.kind)),
+        Some("name") => crate::sort::sort_by(&mut resources, |a, b| a.plural.cmp(&b.plural)),
+        Some("kind") => crate::sort::sort_by(&mut resources, |a, b| a.kind.cmp(&b.kind)),
         _ => {}
     }
     match parsed.value("output").unwrap_or_default() {

@@ -299,7 +299,7 @@ fn help(def: &CommandDef) -> String {
         out.push('\n');
     }
     let mut flags: Vec<&Flag> = def.flags.iter().collect();
-    flags.sort_by_key(|f| f.long);
+    crate::sort::sort_by_key(&mut flags, |f| f.long);
     if !flags.is_empty() {
         out.push_str("Options:\n");
         for flag in flags {

@@ -189,7 +189,7 @@ pub fn completions(
             .iter()
             .map(|k| if top == "kind" { k.kind() } else { k.api_version() }.to_string())
             .collect();
-        values.sort();
+        crate::sort::sort(&mut values);
         values.dedup();
         return value_offers(prefix, values);
     }

@@ -45,7 +45,7 @@ pub fn attachable_pod(inv: &Invocation<'_>, typed: &str) -> Result<(Pod, usize),
         .filter(|p| selector.matches(p.metadata.labels.as_ref()))
         .collect();
     // kubectl prefers active, ready, older pods (`ActivePods` ordering, simplified).
-    pods.sort_by_key(|p| {
+    crate::sort::sort_by_key(&mut pods, |p| {
         let phase = crate::podutil::phase(p);
         let rank = match phase {
             "Running" => 0,

@@ -177,7 +177,7 @@ fn pod(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         usage.iter().fold((0, 0), |(c, m), (_, u)| (c + u.cpu_millis, m + u.memory_bytes))
     };
     if let Some(by_cpu) = by_cpu {
-        rows.sort_by_key(|(_, _, usage)| {
+        crate::sort::sort_by_key(&mut rows, |(_, _, usage)| {
             let (c, m) = total(usage);
             std::cmp::Reverse(if by_cpu { c } else { m })
         });
@@ -292,7 +292,7 @@ fn node(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
         ));
     }
     if let Some(by_cpu) = by_cpu {
-        rows.sort_by_key(|r| std::cmp::Reverse(if by_cpu { r.1 } else { r.3 }));
+        crate::sort::sort_by_key(&mut rows, |r| std::cmp::Reverse(if by_cpu { r.1 } else { r.3 }));
     }
     let mut table = Table::new(&["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]);
     for (name, c, cp, m, mp) in rows {

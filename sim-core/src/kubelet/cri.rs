@@ -71,7 +71,9 @@ impl Kubelet {
                 }
             }
         }
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        crate::sort::sort_by(&mut list, |a, b| {
+            b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
+        });
         list
     }
 }

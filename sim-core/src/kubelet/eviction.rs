@@ -169,7 +169,7 @@ impl Kubelet {
             });
         }
         // Over their request first, then lower priority, then further over their request.
-        candidates.sort_by(|a, b| {
+        crate::sort::sort_by(&mut candidates, |a, b| {
             b.over_request
                 .cmp(&a.over_request)
                 .then(a.priority.cmp(&b.priority))

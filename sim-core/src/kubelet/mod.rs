@@ -191,7 +191,7 @@ impl Kubelet {
                 }
             })
             .collect();
-        list.sort_by_key(|image| std::cmp::Reverse(image.size_bytes));
+        crate::sort::sort_by_key(&mut list, |image| std::cmp::Reverse(image.size_bytes));
         list
     }
 
@@ -417,7 +417,7 @@ impl Kubelet {
             })
             .collect();
         // The kubelet lists container statuses by name.
-        statuses.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::sort_by(&mut statuses, |a, b| a.name.cmp(&b.name));
         let phase = status::phase(&pod, &init_statuses, &statuses);
         let conditions = status::conditions(&pod, phase, &init_statuses, &statuses, api.now());
         let started_at = runtime.started_at.to_k8s();
@@ -458,7 +458,7 @@ impl Kubelet {
             if let Some(conditions) = status.conditions.as_mut() {
                 const ORDER: [&str; 4] =
                     ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"];
-                conditions.sort_by_key(|c| {
+                crate::sort::sort_by_key(conditions, |c| {
                     ORDER.iter().position(|t| *t == c.type_).unwrap_or(ORDER.len())
                 });
             }

@@ -115,7 +115,7 @@ fn ready_endpoints(
         .filter(|e| e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true))
         .filter_map(|e| Some((e.addresses.first()?.clone(), e.hostname.clone())))
         .collect();
-    found.sort();
+    crate::sort::sort(&mut found);
     found.dedup();
     found
 }

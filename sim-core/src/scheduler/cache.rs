@@ -144,7 +144,7 @@ impl Snapshot {
     }
 
     fn reindex(&mut self) {
-        self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::sort_by(&mut self.nodes, |a, b| a.name.cmp(&b.name));
         self.index = self.nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
         self.pods_with_affinity = self.nodes.iter().map(|n| n.pods_with_affinity).sum();
         self.pods_with_required_anti_affinity =

@@ -582,7 +582,7 @@ pub(crate) fn fit_error_message(total: usize, reasons: &[Vec<String>]) -> String
     }
     let mut parts: Vec<String> =
         histogram.iter().map(|(reason, count)| format!("{count} {reason}")).collect();
-    parts.sort();
+    crate::sort::sort(&mut parts);
     format!("0/{total} nodes are available: {}.", parts.join(", "))
 }
 

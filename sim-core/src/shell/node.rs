@@ -630,7 +630,7 @@ fn sysctl(sim: &mut Simulation, session: &NodeSession, args: &[String], out: &mu
     };
     if args.iter().any(|a| a == "-a" || a == "--all") {
         let mut all: Vec<(&str, &str)> = SYSCTLS.iter().copied().chain([hostname]).collect();
-        all.sort();
+        crate::sort::sort(&mut all);
         for (key, value) in all {
             out.out(format!("{key} = {}\n", value_of(key, value)));
         }

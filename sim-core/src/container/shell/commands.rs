@@ -1256,9 +1256,9 @@ fn sort(t: &mut Tool) -> i32 {
                 .and_then(|n| n.parse::<i64>().ok())
                 .unwrap_or(0)
         };
-        lines.sort_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
+        crate::sort::sort_by(&mut lines, |a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
     } else {
-        lines.sort();
+        crate::sort::sort(&mut lines);
     }
     if flags.contains('r') {
         lines.reverse();

@@ -297,7 +297,7 @@ impl Machine {
         }
         let mut shown: Vec<String> =
             found.into_iter().map(|(_, s)| s).filter(|s| !s.is_empty()).collect();
-        shown.sort();
+        crate::sort::sort(&mut shown);
         shown
     }
 }

@@ -56,7 +56,7 @@ impl Rollout {
     fn new_set(&self) -> Option<usize> {
         let template = self.template()?;
         let mut order: Vec<usize> = (0..self.sets.len()).collect();
-        order.sort_by_key(|i| created(&self.sets[*i]));
+        crate::sort::sort_by_key(&mut order, |i| created(&self.sets[*i]));
         order.into_iter().find(|i| {
             self.sets[*i]
                 .spec
@@ -451,7 +451,7 @@ impl Rollout {
 
     fn oldest_first(&self, indexes: &[usize]) -> Vec<usize> {
         let mut sorted = indexes.to_vec();
-        sorted.sort_by_key(|i| created(&self.sets[*i]));
+        crate::sort::sort_by_key(&mut sorted, |i| created(&self.sets[*i]));
         sorted
     }
 
@@ -540,12 +540,14 @@ impl Rollout {
         // Additions go to the biggest (then newest) sets first, removals to the biggest (then
         // oldest).
         if to_add > 0 {
-            order.sort_by_key(|i| {
+            crate::sort::sort_by_key(&mut order, |i| {
                 let (at, name) = created(&self.sets[*i]);
                 (Reverse(rs_replicas(&self.sets[*i])), Reverse(at), name)
             });
         } else {
-            order.sort_by_key(|i| (Reverse(rs_replicas(&self.sets[*i])), created(&self.sets[*i])));
+            crate::sort::sort_by_key(&mut order, |i| {
+                (Reverse(rs_replicas(&self.sets[*i])), created(&self.sets[*i]))
+            });
         }
         let mut added = 0;
         let mut sizes: Vec<(usize, i32)> = Vec::new();
@@ -623,7 +625,9 @@ impl Rollout {
         if diff <= 0 {
             return;
         }
-        cleanable.sort_by_key(|i| (util::revision(&self.sets[*i]), created(&self.sets[*i])));
+        crate::sort::sort_by_key(&mut cleanable, |i| {
+            (util::revision(&self.sets[*i]), created(&self.sets[*i]))
+        });
         let namespace = self.namespace();
         for index in cleanable.into_iter().take(diff as usize) {
             let set = &self.sets[index];

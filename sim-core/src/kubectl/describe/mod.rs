@@ -1114,7 +1114,7 @@ fn events(w: &mut Writer, api: &ApiServer, object: &Value, now: SimTime) {
     let time = |t: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| {
         t.as_ref().map(SimTime::from_k8s).unwrap_or_default()
     };
-    related.sort_by_key(|e| time(&e.last_timestamp));
+    crate::sort::sort_by_key(&mut related, |e| time(&e.last_timestamp));
     w.line(0, "Events:");
     w.line(1, "Type\tReason\tAge\tFrom\tMessage");
     w.line(1, "----\t------\t----\t----\t-------");

@@ -142,6 +142,6 @@ pub(super) fn describe_persistent_volume_claim(w: &mut Writer, api: &ApiServer, 
             })
             .filter_map(|pod| pod.metadata.name.clone())
             .collect();
-    users.sort();
+    crate::sort::sort(&mut users);
     w.list(0, "Used By", &users);
 }

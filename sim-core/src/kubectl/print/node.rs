@@ -38,7 +38,7 @@ pub fn roles(node: &Node) -> String {
         })
         .filter(|role| !role.is_empty())
         .collect();
-    roles.sort_unstable();
+    crate::sort::sort(&mut roles);
     roles.dedup();
     if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }
 }

@@ -19,7 +19,7 @@ pub fn to_string(value: &Value) -> String {
 
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
     let mut keys: Vec<&String> = map.keys().collect();
-    keys.sort();
+    crate::sort::sort(&mut keys);
     for (i, key) in keys.into_iter().enumerate() {
         // The first key of a list item shares the `- ` line.
         if i > 0 || !out.ends_with("- ") {

@@ -59,7 +59,7 @@ fn select_victims(
     if potential.is_empty() {
         return Err(vec![NO_VICTIMS.to_string()]);
     }
-    potential.sort_by_key(|p| (Reverse(p.priority), p.start_time));
+    crate::sort::sort_by_key(&mut potential, |p| (Reverse(p.priority), p.start_time));
     let mut trial = node.clone();
     let mut gone: BTreeSet<String> = potential.iter().map(|p| p.uid.clone()).collect();
     for pod in &potential {
