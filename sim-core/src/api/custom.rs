@@ -439,7 +439,7 @@ mod tests {
     fn versions_sort_as_kubernetes_sorts_them() {
         let mut versions =
             vec!["v1alpha1", "v2beta1", "v1", "foo", "v2", "v1beta2", "v1beta1", "bar"];
-        versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
+        crate::sort::sort_by_key(&mut versions, |v| std::cmp::Reverse(version_priority(v)));
         assert_eq!(
             versions,
             ["v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v1alpha1", "bar", "foo"]

@@ -155,7 +155,7 @@ impl ApiServer {
             }
         }
         let rank = |group: &str| GROUP_ORDER.iter().position(|g| *g == group).unwrap_or(usize::MAX);
-        groups.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+        crate::sort::sort_by(&mut groups, |(a, _), (b, _)| rank(a).cmp(&rank(b)).then(a.cmp(b)));
         let mut list: Vec<Group> = Vec::new();
         for (group, version) in groups {
             let version = GroupVersion { group_version: format!("{group}/{version}"), version };

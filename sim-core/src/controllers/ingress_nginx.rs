@@ -71,7 +71,7 @@ impl IngressNginxController {
         if addresses.is_empty() {
             return None;
         }
-        addresses.sort();
+        crate::sort::sort(&mut addresses);
         addresses.dedup();
         let served: Vec<Ingress> = ingress::served(api).into_iter().cloned().collect();
         for item in served {

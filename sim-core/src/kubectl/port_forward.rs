@@ -247,7 +247,7 @@ fn listen_addresses(parsed: &Parsed) -> Result<Vec<String>, CommandError> {
             return Err(CommandError::Plain(format!("{address} is not a valid IP")));
         }
     }
-    addresses.sort();
+    crate::sort::sort(&mut addresses);
     addresses.dedup();
     Ok(addresses)
 }

@@ -94,7 +94,7 @@ fn is_ours(ingress: &Ingress, api: &ApiServer) -> bool {
 /// The Ingresses ingress-nginx serves, oldest first (as it orders conflicting rules).
 pub fn served(api: &ApiServer) -> Vec<&Ingress> {
     let mut list: Vec<&Ingress> = api.list::<Ingress>(None).filter(|i| is_ours(i, api)).collect();
-    list.sort_by_key(|i| {
+    crate::sort::sort_by_key(&mut list, |i| {
         (i.metadata.creation_timestamp.as_ref().map(|t| t.0), i.metadata.uid.clone())
     });
     list
@@ -307,7 +307,7 @@ impl Network {
         if endpoints.is_empty() {
             return None;
         }
-        endpoints.sort();
+        crate::sort::sort(&mut endpoints);
         let key = format!("{}/{}:{port_name}", route.namespace, route.service);
         let turn = self.ingress_turns.entry(key).or_default();
         let chosen = endpoints[*turn % endpoints.len()].clone();

@@ -51,7 +51,7 @@ pub(crate) fn rule_rows(rules: &[PolicyRule]) -> Vec<RuleRow> {
             list(&r.non_resource_urls)
         )
     };
-    compact.sort_by_key(key);
+    crate::sort::sort_by_key(&mut compact, key);
     compact
         .iter()
         .map(|r| RuleRow {
