@@ -1,13 +1,19 @@
 //! The inspector: the selected node's or pod's `kubectl describe` (with its events), the node's
 //! actions, and for a pod the scheduler's table for its latest attempt — every node, each
 //! filter's verdict in the scheduler's words, each plugin's score, the winner. A waiting pod can
-//! be bound to a node from here too (the keyboard's way to drag and drop).
+//! be bound to a node from here too (the keyboard's way to drag and drop). Charts (`charts.rs`)
+//! show the selection's history.
 
+use crate::charts::{self, Chart};
 use crate::diagram::node_actions;
+use crate::files::PodFiles;
 use crate::lab::{Lab, Selected};
 use crate::layout::next_zone_name;
 use crate::timeline::clock;
+use k8s_openapi::api::core::v1::Pod;
 use leptos::prelude::*;
+use sim_core::Simulation;
+use sim_core::podutil;
 use sim_core::scheduler::explanation::{Explanation, Outcome};
 use sim_core::sim::SESSION_START;
 use sim_core::view::ZONE_LABEL;
@@ -82,6 +88,13 @@ fn NodeDetails(name: String) -> impl IntoView {
         </div>
         <ZoneChoice node=name.clone() />
         <Show when=move || node.with(Option::is_some) fallback=|| view! { <p>"This node is gone."</p> }>
+            <Charts charts=Memo::new({
+                let name = name.clone();
+                move |_| {
+                    lab.elapsed.track();
+                    lab.with_sim(|sim| charts::node(sim, &name))
+                }
+            }) />
             <Describe selected=Selected::Node(name.clone()) />
         </Show>
     }
@@ -146,6 +159,15 @@ fn PodDetails(namespace: String, name: String) -> impl IntoView {
         lab.view.with(|v| v.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>())
     });
     let selected = Selected::Pod { namespace: namespace.clone(), name: name.clone() };
+    let charts = Memo::new({
+        let (namespace, name) = (namespace.clone(), name.clone());
+        move |_| {
+            lab.view.track();
+            lab.elapsed.track();
+            lab.with_sim(|sim| pod_charts(sim, &namespace, &name))
+        }
+    });
+    let files = (namespace.clone(), name.clone());
     view! {
         <header class="inspector-head">
             <h2>{format!("Pod {name}")}</h2>
@@ -188,7 +210,104 @@ fn PodDetails(namespace: String, name: String) -> impl IntoView {
             }
                 .into_any(),
         }}
+        <Charts charts />
+        <PodFiles namespace=files.0 name=files.1 />
         <Describe selected />
+    }
+}
+
+/// A pod's charts: its restarts, its rollout, the requests its namespace's pods served.
+fn pod_charts(sim: &Simulation, namespace: &str, name: &str) -> Vec<Chart> {
+    let Ok(pod) = sim.api().get::<Pod>(namespace, name) else { return Vec::new() };
+    let replica_set = pod
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true) && o.kind == "ReplicaSet");
+    [
+        charts::restarts(sim, podutil::uid(pod)),
+        replica_set.and_then(|rs| charts::replicas(sim, namespace, &rs.name)),
+        charts::requests(sim, namespace, name),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Charts with their text alternatives; each one's data table opens on demand. A chart keeps
+/// its place (and the focus in it) while its data changes.
+#[component]
+fn Charts(charts: Memo<Vec<Chart>>) -> impl IntoView {
+    let titles =
+        Memo::new(move |_| charts.with(|c| c.iter().map(|c| c.title.clone()).collect::<Vec<_>>()));
+    view! {
+        <Show when=move || titles.with(|t| !t.is_empty())>
+            <h3>"Charts"</h3>
+        </Show>
+        <For each=move || titles.get() key=|title| title.clone() let:title>
+            <ChartFigure
+                chart=Memo::new({
+                    let title = title.clone();
+                    move |_| charts.with(|c| c.iter().find(|c| c.title == title).cloned())
+                })
+                title
+            />
+        </For>
+    }
+}
+
+#[component]
+fn ChartFigure(chart: Memo<Option<Chart>>, title: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let svg = Memo::new(move |_| {
+        chart.with(|c| c.as_ref().map(|c| charts::svg(&c.plot)).unwrap_or_default())
+    });
+    let summary = move || chart.with(|c| c.as_ref().map(|c| c.summary.clone()).unwrap_or_default());
+    let table = {
+        let title = title.clone();
+        move || {
+            let (headers, rows) =
+                chart.with(|c| c.as_ref().map(|c| (c.headers.clone(), c.rows.clone())))?;
+            Some(view! {
+                <div class="table-scroll">
+                    <table class="chart-data">
+                        <caption>{title.clone()}</caption>
+                        <thead>
+                            <tr>{headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}</tr>
+                        </thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|row| view! { <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr> })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })
+        }
+    };
+    let button = {
+        let title = title.clone();
+        move || format!("{} the data of {title}", if open.get() { "Hide" } else { "Show" })
+    };
+    view! {
+        <figure class="chart" role="group" aria-label=title.clone()>
+            <figcaption>
+                <strong>{title.clone()}</strong>
+                " "
+                <span class="muted">{summary}</span>
+            </figcaption>
+            <div class="chart-svg" role="img" aria-label=summary inner_html=move || svg.get()></div>
+            <button
+                type="button"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {button}
+            </button>
+            <Show when=move || open.get()>{table.clone()}</Show>
+        </figure>
     }
 }
 

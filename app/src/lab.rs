@@ -7,6 +7,7 @@ use crate::controls::TimeControls;
 use crate::diagram::Diagram;
 use crate::editor::Editor;
 use crate::inspector::Inspector;
+use crate::journal::{Entry, Journal};
 use crate::lesson::Lesson;
 use crate::timeline::{History, Mark, Timeline};
 use k8s_openapi::api::core::v1::{Event, Pod};
@@ -109,6 +110,10 @@ pub struct Lab {
     pub marks: RwSignal<Vec<Mark>>,
     /// The resourceVersion the marks were read at.
     marks_version: StoredValue<u64>,
+    /// Everything applied to the cluster since it was set (a lesson keeps it to rebuild the
+    /// cluster on reload), and the cluster time it starts at.
+    journal: StoredValue<Journal>,
+    journal_start: StoredValue<Duration>,
 }
 
 impl Lab {
@@ -141,6 +146,47 @@ impl Lab {
             in_past: RwSignal::new(false),
             marks: RwSignal::new(Vec::new()),
             marks_version: StoredValue::new(0),
+            journal: StoredValue::new(Journal::default()),
+            journal_start: StoredValue::new(elapsed),
+        }
+    }
+
+    /// Journals an action about to be applied (from the present: a past moment has been
+    /// continued from by now).
+    fn record(&self, entry: Entry) {
+        let at =
+            self.sim.with_value(Simulation::elapsed).saturating_sub(self.journal_start.get_value());
+        self.journal.update_value(|journal| journal.push(entry, at));
+    }
+
+    /// The story of the cluster since it was set.
+    pub fn journal(&self) -> Journal {
+        self.journal.get_value()
+    }
+
+    /// Applies a journal's entries in order, as they were first applied (the console shows
+    /// them again; the timeline gets its snapshots again).
+    pub fn replay(&self, journal: &Journal) {
+        for entry in journal.entries() {
+            match entry {
+                Entry::Run(input) => self.run(input),
+                Entry::Advance(ms) => self.advance(Duration::from_millis(*ms)),
+                Entry::Bind { namespace, pod, node } => self.bind(namespace, pod, node),
+                Entry::Node { node, action } => {
+                    let action = match action.as_str() {
+                        "StopKubelet" => NodeAction::StopKubelet,
+                        "StartKubelet" => NodeAction::StartKubelet,
+                        _ => NodeAction::Remove,
+                    };
+                    self.node_action(node, action);
+                }
+                Entry::AddNode => self.add_node(),
+                Entry::SaveEdit(text) => self.save_edit(text),
+                Entry::CancelEdit => self.cancel_edit(),
+                Entry::SaveFile { name, text } => self.save_file(name, text),
+                Entry::Interrupt => self.interrupt(),
+                Entry::EndExec => self.end_exec(),
+            }
         }
     }
 
@@ -160,6 +206,7 @@ impl Lab {
     /// Runs console input through the lab shell and shows what it printed.
     pub fn run(&self, input: &str) {
         self.continue_from_here();
+        self.record(Entry::Run(input.to_string()));
         let shell = self.shell;
         let ran = self
             .sim
@@ -205,6 +252,11 @@ impl Lab {
     /// A pending pod dropped on a node: the scheduler's filters for that node decide.
     pub fn bind(&self, namespace: &str, name: &str, node: &str) {
         self.continue_from_here();
+        self.record(Entry::Bind {
+            namespace: namespace.to_string(),
+            pod: name.to_string(),
+            node: node.to_string(),
+        });
         let result = self.sim.try_update_value(|sim| sim.bind_pod(namespace, name, node));
         let what = format!("bind pod {name} to {node} (dragged on the diagram)");
         match result {
@@ -239,6 +291,7 @@ impl Lab {
             return self.run(&command);
         }
         self.continue_from_here();
+        self.record(Entry::Node { node: node.to_string(), action: format!("{action:?}") });
         let node = node.to_string();
         let (what, done) = match action {
             NodeAction::StopKubelet => (
@@ -272,6 +325,7 @@ impl Lab {
     /// "Add node": a worker joins with the next free name (`node03`…).
     pub fn add_node(&self) {
         self.continue_from_here();
+        self.record(Entry::AddNode);
         let taken = self.view.with_untracked(|v| {
             v.nodes.iter().map(|n| n.name.clone()).collect::<std::collections::BTreeSet<_>>()
         });
@@ -341,6 +395,8 @@ impl Lab {
         if self.in_past.get_untracked() {
             let now = self.sim.with_value(Simulation::elapsed);
             self.history.update_value(|history| history.forget_after(now));
+            let start = self.journal_start.get_value();
+            self.journal.update_value(|journal| journal.fork_at(now.saturating_sub(start)));
             self.in_past.set(false);
             self.horizon.set(now);
         }
@@ -380,6 +436,7 @@ impl Lab {
             .shell
             .try_update_value(|shell| shell.exec.take().is_some() | shell.node.take().is_some());
         if ended == Some(true) {
+            self.record(Entry::EndExec);
             self.container_prompt.set(None);
         }
     }
@@ -396,6 +453,7 @@ impl Lab {
         else {
             return;
         };
+        self.record(Entry::SaveEdit(text.to_string()));
         let saved = self.sim.try_update_value(|sim| session.save(sim, text));
         match saved {
             Some(Saved::Done(output)) => {
@@ -414,6 +472,7 @@ impl Lab {
     /// The YAML editor's Cancel.
     pub fn cancel_edit(&self) {
         if let Some(session) = self.shell.try_update_value(|shell| shell.edit.take()).flatten() {
+            self.record(Entry::CancelEdit);
             self.append_to_last_entry(session.cancel().chunks);
         }
         self.editor.set(None);
@@ -428,6 +487,7 @@ impl Lab {
 
     /// Saves a workspace file (the editor's Apply, before `kubectl apply -f FILE`).
     pub fn save_file(&self, name: &str, text: &str) {
+        self.record(Entry::SaveFile { name: name.to_string(), text: text.to_string() });
         self.shell.update_value(|shell| {
             shell.files.insert(name.to_string(), text.to_string());
         });
@@ -448,6 +508,7 @@ impl Lab {
     /// Lets virtual time pass; a running watch reports each change on the way.
     pub fn advance(&self, by: Duration) {
         self.continue_from_here();
+        self.record(Entry::Advance(by.as_millis() as u64));
         let shell = self.shell;
         let watched = self.sim.try_update_value(|sim| {
             shell.try_update_value(|shell| match shell.watch.as_mut() {
@@ -480,6 +541,7 @@ impl Lab {
     /// Ctrl+C in the console: ends a running watch.
     pub fn interrupt(&self) {
         if self.shell.try_update_value(|shell| shell.watch.take()).flatten().is_some() {
+            self.record(Entry::Interrupt);
             self.print_to_last_entry("^C\n".into());
             self.watching.set(false);
         }
@@ -521,6 +583,8 @@ impl Lab {
         self.shell.set_value(Shell { interactive: true, files, schema, ..Shell::new() });
         // The timeline starts again with the new cluster: its past is not this one's.
         self.history.set_value(History::new(&sim));
+        self.journal.set_value(Journal::default());
+        self.journal_start.set_value(sim.elapsed());
         self.horizon.set(sim.elapsed());
         self.in_past.set(false);
         self.marks.set(Vec::new());
@@ -550,6 +614,8 @@ impl Lab {
             self.elapsed.set(elapsed);
         }
         if !self.in_past.get_untracked() {
+            let done_at = elapsed.saturating_sub(self.journal_start.get_value());
+            self.journal.update_value(|journal| journal.done_at(done_at));
             if elapsed > self.horizon.get_untracked() {
                 self.horizon.set(elapsed);
             }

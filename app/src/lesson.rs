@@ -1,7 +1,9 @@
 //! The lesson pane: the list of lessons (`#/lessons`) and a lesson (`#/lessons/ID`) with its
 //! steps, each step's check re-evaluated after every command and tick (✓ once met), hints,
-//! "Run solution", and the lesson's progress kept in localStorage (its cluster rebuilt from it).
+//! "Run solution", and the lesson's progress kept in localStorage with the journal of its
+//! cluster, replayed on load so the student finds the cluster they left.
 
+use crate::journal::Journal;
 use crate::lab::Lab;
 use leptos::prelude::*;
 use lessons::Recorder;
@@ -38,13 +40,17 @@ struct Active {
     last_entry: Option<usize>,
 }
 
-/// What is saved of a lesson: the steps done and the recorder's history. The cluster is
-/// rebuilt from them (the reference solutions of the steps done, replayed): serializing a
-/// `Simulation` would add ~160 KB (brotli) of serde code to the page.
+/// What is saved of a lesson: the steps done, the recorder's history, and the journal of
+/// everything applied to its cluster. The cluster is rebuilt by replaying the journal on the
+/// lesson's fresh cluster (serializing a `Simulation` would add ~160 KB (brotli) of serde code
+/// to the page); without a journal (an older save, or one too long to keep), from the
+/// reference solutions of the steps done.
 #[derive(Default, Serialize, Deserialize)]
 struct Progress {
     done: BTreeSet<usize>,
     recorder: Recorder,
+    #[serde(default)]
+    journal: Journal,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -73,6 +79,8 @@ struct Pane {
     shown: RwSignal<Option<usize>>,
     /// The route asked for a lesson that does not exist.
     missing: RwSignal<Option<String>>,
+    /// The saved journal could not be replayed: the cluster was rebuilt from the solutions.
+    rebuilt: RwSignal<bool>,
     done: RwSignal<BTreeSet<usize>>,
     hints: RwSignal<BTreeSet<usize>>,
 }
@@ -102,11 +110,20 @@ impl Pane {
         self.save();
         let lesson = self.catalogue.with_value(|lessons| lessons[index].clone());
         let progress = load_progress(&lesson.id).unwrap_or_default();
-        let (sim, shell) = lessons::runner::replay(&lesson, progress.done.iter().copied());
+        let journal = progress.journal;
+        let from_journal = !journal.overflowed && !journal.is_empty();
+        let done = if from_journal { BTreeSet::new() } else { progress.done.clone() };
+        let (sim, shell) = lessons::runner::replay(&lesson, done.iter().copied());
         self.lab.reset(sim, shell.files);
+        if from_journal {
+            self.lab.replay(&journal);
+        }
+        self.rebuilt.set(journal.overflowed && !progress.done.is_empty());
         let mut recorder = progress.recorder;
         recorder.start_step(0);
-        self.active.set_value(Some(Active { index, recorder, last_entry: None }));
+        // The replayed commands are on the console again; the recorder has seen them.
+        let last_entry = self.lab.console.with_untracked(|e| e.last().map(|e| e.id));
+        self.active.set_value(Some(Active { index, recorder, last_entry }));
         self.done.set(progress.done);
         self.hints.set(BTreeSet::new());
         self.missing.set(None);
@@ -142,8 +159,11 @@ impl Pane {
         self.active.with_value(|active| {
             let Some(active) = active else { return };
             let id = self.catalogue.with_value(|lessons| lessons[active.index].id.clone());
-            let progress =
-                Progress { done: self.done.get_untracked(), recorder: active.recorder.clone() };
+            let progress = Progress {
+                done: self.done.get_untracked(),
+                recorder: active.recorder.clone(),
+                journal: self.lab.journal(),
+            };
             if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(&progress)) {
                 let _ = storage.set_item(&progress_key(&id), &json);
             }
@@ -202,6 +222,7 @@ pub fn Lesson() -> impl IntoView {
         active: StoredValue::new(None),
         shown: RwSignal::new(None),
         missing: RwSignal::new(None),
+        rebuilt: RwSignal::new(false),
         done: RwSignal::new(BTreeSet::new()),
         hints: RwSignal::new(BTreeSet::new()),
     };
@@ -346,6 +367,14 @@ fn lesson_view(pane: Pane, index: usize) -> AnyView {
         <p class="lesson-progress" aria-live="polite">
             {move || format!("{} of {total} steps done", pane.done.with(BTreeSet::len))}
         </p>
+        {move || {
+            pane.rebuilt.get().then(|| view! {
+                <p class="note" role="status">
+                    "Your cluster's story grew too long to keep in this browser: it was rebuilt "
+                    "from the solutions of the steps you had done."
+                </p>
+            })
+        }}
         {markdown_view(&lesson.intro)}
         <ol class="steps">{steps}</ol>
         <p>

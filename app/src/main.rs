@@ -1,10 +1,13 @@
 //! The kubelab page: a Leptos client-side app that shows and drives a simulated cluster.
 
+mod charts;
 mod console;
 mod controls;
 mod diagram;
 mod editor;
+mod files;
 mod inspector;
+mod journal;
 mod lab;
 mod layout;
 mod lesson;

@@ -18,6 +18,7 @@ pub mod podutil;
 pub mod quantity;
 pub mod rng;
 pub mod scheduler;
+pub mod series;
 pub mod shell;
 pub mod sim;
 pub mod sort;

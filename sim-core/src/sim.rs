@@ -11,12 +11,14 @@ use crate::kubelet::Kubelet;
 use crate::machine::Machine;
 use crate::metrics_server::MetricsServer;
 use crate::network::Network;
+use crate::podutil;
 use crate::rng::Rng;
 use crate::scheduler::Scheduler;
+use crate::series::Series;
 use crate::storage::{Disks, NetworkStorage};
 use crate::time::SimTime;
 use crate::traffic::Traffic;
-use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus};
+use k8s_openapi::api::core::v1::{Namespace, NamespaceSpec, NamespaceStatus, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +67,9 @@ pub struct Simulation {
     /// Each node's kube-proxy and the packets' way through them.
     #[serde(default)]
     network: Network,
+    /// What the page's charts draw (an observer: it never changes the cluster).
+    #[serde(default)]
+    series: Series,
 }
 
 impl Simulation {
@@ -177,6 +182,7 @@ impl Simulation {
             network_storage: NetworkStorage::default(),
             urandom_reads: 0,
             network: Network::new(cluster.proxy_mode),
+            series: Series::default(),
         };
         sim.settle();
         sim.advance(SESSION_START.since(booted_at));
@@ -245,6 +251,46 @@ impl Simulation {
         &self.network
     }
 
+    /// The series the page's charts draw: restarts, replicas, node use, requests served.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// A container's files, read-only (the page's file browser): `None` until the container
+    /// has run on its node. Reading changes nothing, not even the resourceVersion.
+    pub fn container_files(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<crate::container::Files> {
+        let pod = self.api.get::<Pod>(namespace, pod).ok()?;
+        let node = podutil::node_name(pod)?;
+        self.kubelets.get(node)?.container_files(
+            podutil::uid(pod),
+            container,
+            self.machines.get(node)?,
+            &self.network_storage,
+        )
+    }
+
+    /// One of a pod's volumes, read-only, once its kubelet has set it up.
+    pub fn volume_files(
+        &self,
+        namespace: &str,
+        pod: &str,
+        volume: &str,
+    ) -> Option<crate::container::Files> {
+        let pod = self.api.get::<Pod>(namespace, pod).ok()?;
+        let node = podutil::node_name(pod)?;
+        self.kubelets.get(node)?.volume_files(
+            podutil::uid(pod),
+            volume,
+            self.machines.get(node)?,
+            &self.network_storage,
+        )
+    }
+
     /// The scheduler, for why it placed a pod where it did (`explanation`).
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
@@ -281,12 +327,34 @@ impl Simulation {
                 break;
             }
             self.wakeups.pop_first();
+            self.sample_nodes(at);
             self.now = at;
             self.api.set_now(at);
             self.settle();
         }
+        self.sample_nodes(target);
         self.now = target;
         self.api.set_now(target);
+    }
+
+    /// The node charts' grid samples up to `until`, with the cluster as it is until then.
+    fn sample_nodes(&mut self, until: SimTime) {
+        for at in self.series.due_samples(until) {
+            let kubelets = &self.kubelets;
+            self.series.sample_nodes(
+                &self.api,
+                at,
+                |node, pod| {
+                    let usage = crate::kubectl::top::throttled_usage(kubelets.get(node)?, pod, at)?;
+                    Some(
+                        usage
+                            .iter()
+                            .fold((0, 0), |(c, m), (_, u)| (c + u.cpu_millis, m + u.memory_bytes)),
+                    )
+                },
+                crate::kubectl::top::system_usage,
+            );
+        }
     }
 
     /// Lets time pass until `done` holds or `limit` has passed, whichever is first, stopping at
@@ -355,6 +423,11 @@ impl Simulation {
             if let Some(kubelet) = self.kubelets.get_mut(&delivery.node) {
                 kubelet.deliver_http(&delivery, self.now);
             }
+            let api = &self.api;
+            self.series.delivered(&delivery.pod_uid, self.now, || {
+                let pod = api.list::<Pod>(None).find(|p| podutil::uid(p) == delivery.pod_uid)?;
+                Some((podutil::namespace(pod).to_string(), podutil::name(pod).to_string()))
+            });
         }
     }
 
@@ -391,7 +464,13 @@ impl Simulation {
             self.traffic.route(&self.api, &mut self.kubelets);
             wake.extend(self.metrics_server.scrape(&mut self.api, &self.kubelets));
             self.wakeups.extend(wake.into_iter().filter(|&at| at > self.now));
+            for kubelet in self.kubelets.values_mut() {
+                for record in kubelet.take_restarts() {
+                    self.series.restarted(record);
+                }
+            }
             if self.api.resource_version() == before {
+                self.series.settled(&self.api);
                 return;
             }
         }

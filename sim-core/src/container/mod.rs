@@ -8,6 +8,7 @@
 //! start) or a shell/utility ([`shell`]: a script interpreter on the virtual clock).
 
 mod clock;
+mod files;
 mod fs;
 mod image;
 pub mod net;
@@ -17,6 +18,7 @@ mod shell;
 #[cfg(test)]
 mod tests;
 
+pub use files::{FileEntry, Files};
 pub(crate) use fs::normalize as normalize_path;
 pub use programs::load_generator_target;
 pub use shell::net_tools::{Call as ClientCall, client as network_client};

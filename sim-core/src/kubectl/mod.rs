@@ -41,7 +41,7 @@ pub mod schema_help;
 mod set;
 mod taint;
 mod target;
-mod top;
+pub(crate) mod top;
 mod wait;
 mod watch;
 pub mod yaml_path;

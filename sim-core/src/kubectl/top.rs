@@ -88,11 +88,20 @@ fn memory(bytes: u64) -> String {
 
 /// What a running pod's containers get now: by container name, CPU throttled to its limit.
 fn pod_usage(sim: &Simulation, pod: &Pod) -> Option<Vec<(String, Usage)>> {
+    throttled_usage(sim.kubelet(podutil::node_name(pod)?)?, pod, sim.now())
+}
+
+/// What a running pod's containers get at `now` from their kubelet, CPU throttled to limits
+/// (also what the page's node charts sample).
+pub(crate) fn throttled_usage(
+    kubelet: &crate::kubelet::Kubelet,
+    pod: &Pod,
+    now: crate::time::SimTime,
+) -> Option<Vec<(String, Usage)>> {
     if podutil::phase(pod) != "Running" {
         return None;
     }
-    let node = podutil::node_name(pod)?;
-    let usage = sim.kubelet(node)?.pod_usage(pod, sim.now())?;
+    let usage = kubelet.pod_usage(pod, now)?;
     let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
     Some(
         usage
@@ -111,6 +120,16 @@ fn pod_usage(sim: &Simulation, pod: &Pod) -> Option<Vec<(String, Usage)>> {
             })
             .collect(),
     )
+}
+
+/// What a node's system daemons use besides its pods (CPU millicores, memory bytes).
+pub(crate) fn system_usage(node: &Node) -> (u64, u64) {
+    let control_plane = node
+        .metadata
+        .labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
+    if control_plane { SYSTEM_USAGE_CONTROL_PLANE } else { SYSTEM_USAGE_WORKER }
 }
 
 /// A pod's namespace, name, and its containers' use.
@@ -258,13 +277,7 @@ fn node(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let mut rows = Vec::new();
     for node in &nodes {
         let name = node.metadata.name.clone().unwrap_or_default();
-        let control_plane = node
-            .metadata
-            .labels
-            .as_ref()
-            .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
-        let (mut cpu_used, mut memory_used) =
-            if control_plane { SYSTEM_USAGE_CONTROL_PLANE } else { SYSTEM_USAGE_WORKER };
+        let (mut cpu_used, mut memory_used) = system_usage(node);
         for pod in api.list::<Pod>(None).filter(|p| podutil::node_name(p) == Some(&name)) {
             for (_, usage) in pod_usage(inv.sim, pod).unwrap_or_default() {
                 cpu_used += usage.cpu_millis;

@@ -342,6 +342,16 @@ impl Kubelet {
                         return Step { wake: Some(until.min(report_at)), ..Step::default() };
                     }
                     self.crash_backoff.next(&key, now);
+                    self.restarted.push(crate::series::RestartRecord {
+                        pod_uid: podutil::uid(pod).to_string(),
+                        namespace: podutil::namespace(pod).to_string(),
+                        pod: podutil::name(pod).to_string(),
+                        restart: crate::series::Restart {
+                            container: container.name.clone(),
+                            at: now,
+                            waited: now.since(finished_at),
+                        },
+                    });
                     current.previous = Some(ended);
                     current.restart_count += 1;
                     current.state = RunState::Creating;

@@ -96,6 +96,9 @@ pub struct Kubelet {
     /// containers can reach it (`curl`, `nslookup`); the kubelet never keeps it.
     #[serde(skip)]
     network: Option<crate::network::Network>,
+    /// Containers restarted since the simulation last collected them (for its charts).
+    #[serde(default)]
+    restarted: Vec<crate::series::RestartRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +149,7 @@ impl Kubelet {
             eviction: Default::default(),
             up: true,
             network: None,
+            restarted: Vec::new(),
         }
     }
 
@@ -582,6 +586,11 @@ impl Kubelet {
         outcome
     }
 
+    /// The container restarts since the last call, oldest first.
+    pub fn take_restarts(&mut self) -> Vec<crate::series::RestartRecord> {
+        std::mem::take(&mut self.restarted)
+    }
+
     /// Takes the cluster network for a pass or an exec (see the `network` field).
     pub fn lend_network(&mut self, network: crate::network::Network) {
         self.network = Some(network);
@@ -628,6 +637,34 @@ impl Kubelet {
                 running.instance.set_offered_load(millis);
             }
         }
+    }
+
+    /// A container's files as its current (or last) run sees them, read-only (the page's file
+    /// browser): as of the kubelet's last look, which it takes whenever the process acts.
+    pub fn container_files(
+        &self,
+        pod_uid: &str,
+        container: &str,
+        machine: &crate::machine::Machine,
+        network: &crate::storage::NetworkStorage,
+    ) -> Option<crate::container::Files> {
+        let runtime = self.pods.get(pod_uid)?;
+        let instance = runtime.containers.get(container)?.current_instance()?;
+        let volumes = volumes::as_they_are(runtime, machine, network);
+        Some(crate::container::Files::of_container(instance, volumes))
+    }
+
+    /// One of a pod's volumes, read-only, once the kubelet has set it up.
+    pub fn volume_files(
+        &self,
+        pod_uid: &str,
+        volume: &str,
+        machine: &crate::machine::Machine,
+        network: &crate::storage::NetworkStorage,
+    ) -> Option<crate::container::Files> {
+        let runtime = self.pods.get(pod_uid)?;
+        let mut volumes = volumes::as_they_are(runtime, machine, network);
+        Some(crate::container::Files::of_volume(volumes.remove(volume)?))
     }
 
     /// What each running container of a pod uses now (`kubectl top`): by container name.

@@ -229,6 +229,26 @@ pub(super) fn lend(disks: &mut Disks, runtime: &mut PodRuntime) {
     }
 }
 
+/// The pod's volumes as its containers would see them now, read where they live (for looking
+/// only: nothing is lent or taken back).
+pub(super) fn as_they_are(
+    runtime: &PodRuntime,
+    machine: &crate::machine::Machine,
+    network: &crate::storage::NetworkStorage,
+) -> crate::container::Volumes {
+    let mut volumes = runtime.volumes.clone();
+    for (name, backing) in &runtime.storage.backing {
+        let files = match backing {
+            Backing::Host(path) => machine.host_dir(path),
+            Backing::Network(handle) => {
+                network.get(handle).cloned().unwrap_or_else(Filesystem::empty)
+            }
+        };
+        volumes.insert(name.clone(), files);
+    }
+    volumes
+}
+
 /// Takes back what [`lend`] lent, writing to the node's disk what the containers changed.
 pub(super) fn take_back(disks: &mut Disks, runtime: &mut PodRuntime, now: SimTime) {
     for (name, backing) in &runtime.storage.backing {
