@@ -2,6 +2,9 @@
 // in Debian's headless Chromium. A measurement, never a test: run it against a served build with
 //   node bench-diagram.mjs http://127.0.0.1:PORT/lab/
 // and read the frames per second it prints (the goal is 50 or more).
+// Last measured (2026-11-26, release build, the shared 2-core machine under load): drag 58.6 fps,
+// pan 57.7, wheel zoom 52.2, drag zoomed in 58.6 (p95 16.8 ms each). Before the drag cover
+// and the pod-in fix: drag 12.0 fps (zoomed in 16.6), p95 267 ms.
 import { chromium } from '@playwright/test';
 
 const url = process.argv[2];
