@@ -1,11 +1,18 @@
 //! The cluster diagram: zones as regions, nodes as boxes holding their pods (colour, symbol and
 //! text for the status), requested CPU and memory against allocatable, and a tray of pods
-//! waiting for a node with the scheduler's reason. Nodes are dragged (or moved with the arrow
-//! keys) to lay the diagram out, and into another zone to relabel them; a waiting pod dragged
-//! onto a node asks the scheduler to bind it there. Each node has a menu of actions.
+//! waiting for a node with the scheduler's reason; beside the cluster its Ingresses, Services
+//! and storage (`side.rs`) and the requests sent through them (`traffic.rs`). Nodes are dragged
+//! (or moved with the arrow keys) to lay the diagram out, and into another zone to relabel
+//! them; a waiting pod dragged onto a node asks the scheduler to bind it there. Each node has a
+//! menu of actions. The view pans and zooms (wheel, background drag, keys, buttons) by one
+//! transform; a dragged node is a copy on its own layer until it is dropped, so a gesture never
+//! makes the browser lay out or paint the thousand shapes of a big cluster again.
+
+mod side;
+mod traffic;
 
 use crate::lab::{Lab, NodeAction, Selected};
-use crate::layout::{self, CHIP_HEIGHT, CHIP_WIDTH, NODE_WIDTH, Point, Region};
+use crate::layout::{self, CHIP_HEIGHT, CHIP_WIDTH, Camera, NODE_WIDTH, Point, Region};
 use crate::storage;
 use leptos::prelude::*;
 use sim_core::view::{Allocation, NodeView, PodView, Tone, ZONE_LABEL};
@@ -14,17 +21,39 @@ use wasm_bindgen::JsCast;
 
 /// Canvas units an arrow key moves a focused node (four times that with Shift).
 const KEY_STEP: f64 = 12.0;
+/// Panel pixels an arrow key pans the focused view.
+const PAN_STEP: f64 = 48.0;
 /// Pointer travel (in pixels) before a press becomes a drag rather than a click.
 const DRAG_THRESHOLD: f64 = 4.0;
-/// Zoom steps; 1 fits the whole cluster in the panel.
+/// What one press of a zoom button or key does.
 const ZOOM_STEP: f64 = 1.25;
-const MAX_ZOOM: f64 = 8.0;
+/// Zoom per pixel of wheel travel.
+const WHEEL_ZOOM: f64 = 0.0015;
+/// The wheel has rested (the zoom gesture is over) after this long without an event.
+const WHEEL_REST: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What the pointer is dragging.
 #[derive(Clone, Debug)]
 enum Drag {
-    Node { name: String, from: Point, pointer: Point, scale: f64, moved: bool },
-    Pod { namespace: String, name: String, pointer: Point, scale: f64 },
+    Node {
+        name: String,
+        from: Point,
+        pointer: Point,
+        scale: f64,
+        moved: bool,
+    },
+    Pod {
+        namespace: String,
+        name: String,
+        pointer: Point,
+        scale: f64,
+    },
+    /// The background: the view pans.
+    View {
+        pointer: Point,
+        start: Camera,
+        moved: bool,
+    },
 }
 
 /// Where a node menu opened (the page coordinates of its button).
@@ -35,10 +64,23 @@ struct MenuAt {
     top: f64,
 }
 
+/// The canvas as drawn: its size, where the tray starts and how many chips fit across it, and
+/// the right edge of the nodes and zones (the side columns start there).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Canvas {
+    width: f64,
+    height: f64,
+    tray_y: f64,
+    columns: usize,
+    right: f64,
+}
+
 /// The diagram's own state: layout and gestures, never cluster state.
 #[derive(Clone, Copy)]
 struct DiagramState {
     drag: StoredValue<Option<Drag>>,
+    /// The cover over the page during a drag (and the dragged node's copy in it).
+    cover: StoredValue<Option<web_sys::Element>, LocalStorage>,
     /// The waiting pod being dragged (`namespace/name`) and how far it moved.
     pod_offset: RwSignal<Option<(String, Point)>>,
     /// The node being dragged and where it started: zone regions are drawn without it.
@@ -54,6 +96,19 @@ struct DiagramState {
     members: Memo<Vec<(String, Option<String>)>>,
     height: Memo<f64>,
     positions: Memo<BTreeMap<String, Point>>,
+    canvas: Memo<Canvas>,
+    camera: RwSignal<Camera>,
+    /// The view follows "Fit" until someone pans or zooms.
+    fitted: RwSignal<bool>,
+    /// The panel's size in pixels.
+    panel: RwSignal<(f64, f64)>,
+    /// The view is being dragged or wheel-zoomed: its drawing moves as one layer (scaled, not
+    /// drawn again, until the gesture ends).
+    moving: RwSignal<bool>,
+    /// Counts wheel events, so only the last one's timer ends the zoom gesture.
+    wheel_turns: StoredValue<u64>,
+    /// Where each pod's chip is on the canvas, by `namespace/name`.
+    chips: Memo<BTreeMap<String, Point>>,
 }
 
 impl DiagramState {
@@ -103,21 +158,92 @@ impl DiagramState {
             lab.run(&format!("kubectl label node {node} {ZONE_LABEL}={} --overwrite", target.zone));
         }
     }
+
+    /// The view as "Fit" puts it now.
+    fn fit(&self) -> Camera {
+        let canvas = self.canvas.get_untracked();
+        Camera::fit((canvas.width, canvas.height), self.panel.get_untracked())
+    }
+
+    /// Zooms by `factor` around a point of the panel (its centre when `None`).
+    fn zoom(&self, factor: f64, at: Option<Point>) {
+        let (w, h) = self.panel.get_untracked();
+        let at = at.unwrap_or((w / 2.0, h / 2.0));
+        let fit = self.fit().scale;
+        self.fitted.set(false);
+        self.camera.update(|c| *c = c.zoom_at(factor, at, fit));
+    }
+
+    /// Canvas units per screen pixel, for turning pointer travel into canvas travel.
+    fn canvas_per_pixel(&self) -> f64 {
+        1.0 / self.camera.get_untracked().scale
+    }
+
+    /// Covers the page while the pointer drags a node or the view: every move then hits one
+    /// element instead of being tested against the whole drawing. A dragged node travels as a
+    /// copy on its own layer in the cover, so moving it repaints nothing else.
+    fn cover_page(&self, node: Option<&str>) {
+        self.uncover();
+        let document = document();
+        let Ok(cover) = document.create_element("div") else { return };
+        cover.set_class_name("drag-cover");
+        let _ = cover.set_attribute("aria-hidden", "true");
+        if let Some(name) = node
+            && let Some(ghost) = ghost_of(name)
+        {
+            let _ = cover.append_child(&ghost);
+        }
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&cover);
+        }
+        self.cover.set_value(Some(cover));
+    }
+
+    /// Moves the dragged node's copy by `delta` screen pixels.
+    fn move_ghost(&self, delta: Point) {
+        self.cover.with_value(|cover| {
+            if let Some(ghost) = cover.as_ref().and_then(|c| c.first_element_child()) {
+                let _ = ghost.set_attribute(
+                    "style",
+                    &format!(
+                        "{}; transform: translate({:.1}px, {:.1}px)",
+                        ghost.get_attribute("data-at").unwrap_or_default(),
+                        delta.0,
+                        delta.1
+                    ),
+                );
+            }
+        });
+    }
+
+    fn uncover(&self) {
+        if let Some(cover) = self.cover.try_update_value(Option::take).flatten() {
+            cover.remove();
+        }
+    }
 }
 
-/// How many canvas units one screen pixel is, for the diagram as drawn now.
-fn canvas_scale(canvas: (f64, f64)) -> f64 {
-    let rect = document()
-        .query_selector("svg.diagram")
-        .ok()
-        .flatten()
-        .map(|svg| svg.get_bounding_client_rect());
-    match rect {
-        Some(rect) if rect.width() > 0.0 && rect.height() > 0.0 => {
-            (canvas.0 / rect.width()).max(canvas.1 / rect.height())
-        }
-        _ => 1.0,
-    }
+/// A copy of a node's box in an SVG of its own, placed over the node on the screen.
+fn ghost_of(node: &str) -> Option<web_sys::Element> {
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    let document = document();
+    let original = document.query_selector(&format!("[data-node='{node}']")).ok()??;
+    let rect = original.query_selector(".node-box").ok()??.get_bounding_client_rect();
+    let height = original.query_selector(".node-box").ok()??.get_attribute("height")?;
+    let copy: web_sys::Element = original.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+    let _ = copy.remove_attribute("transform");
+    let class = copy.get_attribute("class").unwrap_or_default();
+    let _ = copy.set_attribute("class", &format!("{class} dragging-copy"));
+    let ghost = document.create_element_ns(Some(SVG), "svg").ok()?;
+    let _ = ghost.set_attribute("class", "drag-ghost");
+    let _ = ghost.set_attribute("viewBox", &format!("0 0 {NODE_WIDTH} {height}"));
+    let _ = ghost.set_attribute("width", &format!("{:.1}", rect.width()));
+    let _ = ghost.set_attribute("height", &format!("{:.1}", rect.height()));
+    let at = format!("left: {:.1}px; top: {:.1}px", rect.left(), rect.top());
+    let _ = ghost.set_attribute("data-at", &at);
+    let _ = ghost.set_attribute("style", &at);
+    let _ = ghost.append_child(&copy);
+    Some(ghost)
 }
 
 /// The node under a point of the page, if any.
@@ -154,9 +280,57 @@ pub fn Diagram() -> impl IntoView {
             positions
         })
     });
+    let chips = Memo::new(move |_| {
+        positions.with(|positions| {
+            lab.view.with(|v| {
+                let mut chips = BTreeMap::new();
+                for node in &v.nodes {
+                    let Some(&(x, y)) = positions.get(&node.name) else { continue };
+                    for (i, pod) in node.pods.iter().enumerate() {
+                        let (cx, cy) = layout::chip_origin(i);
+                        chips.insert(format!("{}/{}", pod.namespace, pod.name), (x + cx, y + cy));
+                    }
+                }
+                chips
+            })
+        })
+    });
     let dragging_node = RwSignal::new(None::<(String, Point)>);
+    let side_heights = side::column_heights(lab);
+    // Frozen while a node is dragged (set in the `canvas` memo below through `previous`).
+    let canvas = Memo::new(move |previous: Option<&Canvas>| {
+        if dragging_node.with(Option::is_some)
+            && let Some(previous) = previous
+        {
+            return *previous;
+        }
+        let height = height.get();
+        let used: BTreeSet<String> =
+            members.with(|m| m.iter().filter_map(|(_, z)| z.clone()).collect());
+        let (width, tray_y) = members.with(|members| {
+            positions.with(|p| {
+                let fresh = layout::new_zone_region(layout::next_zone_name(&used), p, height);
+                let all: Vec<Region> =
+                    layout::zone_regions(members, p, height).into_iter().chain([fresh]).collect();
+                layout::canvas(p, &all, height)
+            })
+        });
+        let right = width - layout::GAP;
+        let (columns_used, side_bottom) = side_heights.with(|columns| {
+            let used = columns.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+            let bottom = columns.iter().map(|c| layout::side_bottom(c)).fold(0.0, f64::max);
+            (used, bottom)
+        });
+        let width = if columns_used == 0 { width } else { layout::side_x(right, columns_used) };
+        let tray_y = tray_y.max(side_bottom + layout::GAP);
+        let columns = layout::tray_columns(width);
+        let pending = lab.view.with(|v| v.unscheduled.len());
+        let total = tray_y + layout::tray_height(pending, columns) + layout::GAP;
+        Canvas { width, height: total, tray_y, columns, right }
+    });
     let state = DiagramState {
         drag: StoredValue::new(None),
+        cover: StoredValue::new_local(None),
         pod_offset: RwSignal::new(None),
         dragging_node,
         suppress_click: StoredValue::new(false),
@@ -167,63 +341,91 @@ pub fn Diagram() -> impl IntoView {
         members,
         height,
         positions,
+        canvas,
+        camera: RwSignal::new(Camera { x: 0.0, y: 0.0, scale: 1.0 }),
+        fitted: RwSignal::new(true),
+        panel: RwSignal::new((0.0, 0.0)),
+        moving: RwSignal::new(false),
+        wheel_turns: StoredValue::new(0),
+        chips,
     };
     provide_context(state);
+    provide_context(side::places(lab, Signal::derive(move || canvas.get().right)));
+    traffic::provide(lab);
     let zones = Memo::new(move |_| {
         let dragged = dragging_node.get();
         state.regions_without(dragged.as_ref().map(|(n, p)| (n.as_str(), *p)))
     });
-    let pending_count = Memo::new(move |_| lab.view.with(|v| v.unscheduled.len()));
-    // Width and height of the canvas, where the tray starts, and the tray's columns.
-    let canvas = Memo::new(move |previous: Option<&(f64, f64, f64, usize)>| {
-        // Frozen while a node is dragged, so the drawing does not rescale under the pointer.
-        if dragging_node.with(Option::is_some)
-            && let Some(previous) = previous
-        {
-            return *previous;
+    // Until someone pans or zooms, the view keeps the whole cluster in the panel.
+    Effect::new(move |_| {
+        let canvas = canvas.get();
+        let panel = state.panel.get();
+        if state.fitted.get() {
+            state.camera.set(Camera::fit((canvas.width, canvas.height), panel));
         }
-        let height = height.get();
-        let (regions, fresh) = untrack(|| state.regions_without(None));
-        let (width, tray_y) = positions.with(|p| {
-            let all: Vec<Region> = regions.into_iter().chain([fresh]).collect();
-            layout::canvas(p, &all, height)
-        });
-        let columns = layout::tray_columns(width);
-        let total = tray_y + layout::tray_height(pending_count.get(), columns) + layout::GAP;
-        (width, total, tray_y, columns)
     });
-    let zoom = RwSignal::new(1.0_f64);
+    let viewport = NodeRef::<leptos::html::Div>::new();
+    watch_size(viewport, state.panel);
 
     let move_handle = window_event_listener(leptos::ev::pointermove, move |ev| {
         let point = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let mut cover_for = None;
         state.drag.update_value(|drag| match drag {
-            Some(Drag::Node { name, from, pointer, scale, moved }) => {
+            Some(Drag::Node { name, from, pointer, moved, .. }) => {
                 let delta = (point.0 - pointer.0, point.1 - pointer.1);
                 if !*moved && delta.0.hypot(delta.1) < DRAG_THRESHOLD {
                     return;
                 }
                 if !*moved {
                     *moved = true;
-                    dragging_node.set(Some((name.clone(), *from)));
+                    cover_for = Some(Some((name.clone(), *from)));
+                } else {
+                    state.move_ghost(delta);
                 }
-                let origin = layout::clamp((from.0 + delta.0 * *scale, from.1 + delta.1 * *scale));
-                saved.update(|saved| {
-                    saved.insert(name.clone(), origin);
-                });
             }
             Some(Drag::Pod { namespace, name, pointer, scale }) => {
                 let offset = ((point.0 - pointer.0) * *scale, (point.1 - pointer.1) * *scale);
                 state.pod_offset.set(Some((format!("{namespace}/{name}"), offset)));
             }
+            Some(Drag::View { pointer, start, moved }) => {
+                let delta = (point.0 - pointer.0, point.1 - pointer.1);
+                if !*moved && delta.0.hypot(delta.1) < DRAG_THRESHOLD {
+                    return;
+                }
+                if !*moved {
+                    *moved = true;
+                    cover_for = Some(None);
+                    state.moving.set(true);
+                }
+                state.fitted.set(false);
+                state.camera.set(start.pan(delta));
+            }
             None => {}
         });
+        // Outside `update_value`: covering reads the drawing and sets signals.
+        match cover_for {
+            Some(Some((name, from))) => {
+                state.cover_page(Some(&name));
+                dragging_node.set(Some((name, from)));
+            }
+            Some(None) => state.cover_page(None),
+            None => {}
+        }
     });
     let up_handle = window_event_listener(leptos::ev::pointerup, move |ev| {
         let Some(drag) = state.drag.try_update_value(Option::take).flatten() else { return };
+        state.uncover();
+        let point = (f64::from(ev.client_x()), f64::from(ev.client_y()));
         match drag {
-            Drag::Node { name, moved, from, .. } => {
+            Drag::Node { name, moved, from, pointer, scale } => {
                 if moved {
                     state.suppress_click.set_value(true);
+                    let delta = (point.0 - pointer.0, point.1 - pointer.1);
+                    let origin =
+                        layout::clamp((from.0 + delta.0 * scale, from.1 + delta.1 * scale));
+                    state.saved.update(|saved| {
+                        saved.insert(name.clone(), origin);
+                    });
                     dragging_node.set(None);
                     state.save();
                     state.settle_zone(lab, &name, from);
@@ -231,13 +433,18 @@ pub fn Diagram() -> impl IntoView {
             }
             Drag::Pod { namespace, name, pointer, .. } => {
                 state.pod_offset.set(None);
-                let point = (f64::from(ev.client_x()), f64::from(ev.client_y()));
                 if (point.0 - pointer.0).hypot(point.1 - pointer.1) < DRAG_THRESHOLD {
                     return;
                 }
                 state.suppress_click.set_value(true);
                 if let Some(node) = node_at(point.0, point.1) {
                     lab.bind(&namespace, &name, &node);
+                }
+            }
+            Drag::View { moved, .. } => {
+                state.moving.set(false);
+                if moved {
+                    state.suppress_click.set_value(true);
                 }
             }
         }
@@ -257,7 +464,78 @@ pub fn Diagram() -> impl IntoView {
         move_handle.remove();
         up_handle.remove();
         press_handle.remove();
+        state.uncover();
     });
+
+    // A press on the background (no node or pod took it) pans the view.
+    let on_pointerdown = move |ev: leptos::ev::PointerEvent| {
+        if ev.button() != 0 || state.drag.with_value(Option::is_some) {
+            return;
+        }
+        if in_form(&ev) {
+            return;
+        }
+        state.suppress_click.set_value(false);
+        state.drag.set_value(Some(Drag::View {
+            pointer: (f64::from(ev.client_x()), f64::from(ev.client_y())),
+            start: state.camera.get_untracked(),
+            moved: false,
+        }));
+    };
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        if in_form(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        let Some(panel) = viewport.get_untracked() else { return };
+        let rect = panel.get_bounding_client_rect();
+        // Lines and pages of scrolling count as 16 and 400 pixels, as browsers do.
+        let unit = match ev.delta_mode() {
+            1 => 16.0,
+            2 => 400.0,
+            _ => 1.0,
+        };
+        let factor = (-ev.delta_y() * unit * WHEEL_ZOOM).exp();
+        let at = (f64::from(ev.client_x()) - rect.left(), f64::from(ev.client_y()) - rect.top());
+        // A run of wheel events is one gesture: the drawing is scaled as a layer until the
+        // wheel rests, then drawn sharp at the new scale.
+        if !state.moving.get_untracked() {
+            state.moving.set(true);
+        }
+        let turn = state.wheel_turns.get_value() + 1;
+        state.wheel_turns.set_value(turn);
+        set_timeout(
+            move || {
+                if state.wheel_turns.get_value() == turn && state.drag.with_value(Option::is_none) {
+                    state.moving.set(false);
+                }
+            },
+            WHEEL_REST,
+        );
+        state.zoom(factor, Some(at));
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || in_form(&ev) {
+            return;
+        }
+        let on_panel =
+            ev.target().is_some_and(|t| ev.current_target().is_some_and(|c| c.loose_eq(&t)));
+        let pan = |by: Point| {
+            state.fitted.set(false);
+            state.camera.update(|c| *c = c.pan(by));
+        };
+        match ev.key().as_str() {
+            "+" | "=" => state.zoom(ZOOM_STEP, None),
+            "-" | "_" => state.zoom(1.0 / ZOOM_STEP, None),
+            "0" => state.fitted.set(true),
+            "ArrowLeft" if on_panel => pan((PAN_STEP, 0.0)),
+            "ArrowRight" if on_panel => pan((-PAN_STEP, 0.0)),
+            "ArrowUp" if on_panel => pan((0.0, PAN_STEP)),
+            "ArrowDown" if on_panel => pan((0.0, -PAN_STEP)),
+            _ => return,
+        }
+        ev.prevent_default();
+    };
 
     view! {
         <section class="diagram-panel" aria-label="Cluster diagram">
@@ -265,13 +543,13 @@ pub fn Diagram() -> impl IntoView {
                 <button type="button" on:click=move |_| lab.add_node() title="A new worker joins the cluster (kubeadm join)">
                     "Add node"
                 </button>
-                <button type="button" aria-label="Zoom out" title="Zoom out" on:click=move |_| zoom.update(|z| *z = (*z / ZOOM_STEP).max(1.0))>
+                <button type="button" aria-label="Zoom out" title="Zoom out (−)" on:click=move |_| state.zoom(1.0 / ZOOM_STEP, None)>
                     "−"
                 </button>
-                <button type="button" aria-label="Zoom in" title="Zoom in" on:click=move |_| zoom.update(|z| *z = (*z * ZOOM_STEP).min(MAX_ZOOM))>
+                <button type="button" aria-label="Zoom in" title="Zoom in (+)" on:click=move |_| state.zoom(ZOOM_STEP, None)>
                     "+"
                 </button>
-                <button type="button" title="Fit the whole cluster in view" on:click=move |_| zoom.set(1.0)>
+                <button type="button" title="Fit the whole cluster in view (0)" aria-pressed=move || state.fitted.get().to_string() on:click=move |_| state.fitted.set(true)>
                     "Fit"
                 </button>
                 <button
@@ -284,18 +562,34 @@ pub fn Diagram() -> impl IntoView {
                 >
                     "Reset layout"
                 </button>
+                <traffic::SendButton />
                 <Notice />
             </div>
-            <div class="diagram-scroll">
+            <div
+                class="diagram-viewport"
+                node_ref=viewport
+                tabindex="0"
+                role="group"
+                aria-label="Cluster view"
+                aria-roledescription="zoomable diagram"
+                aria-description="+ and − zoom, 0 fits the cluster, arrow keys pan; drag the background to pan, the wheel zooms"
+                aria-keyshortcuts="+ - 0"
+                on:pointerdown=on_pointerdown
+                on:wheel=on_wheel
+                on:keydown=on_keydown
+            >
                 <svg
                     class="diagram"
+                    class:moving=move || state.moving.get()
+                    width=move || format!("{:.0}", canvas.get().width)
+                    height=move || format!("{:.0}", canvas.get().height)
                     viewBox=move || {
-                        let (w, h, _, _) = canvas.get();
-                        format!("0 0 {w:.0} {h:.0}")
+                        let c = canvas.get();
+                        format!("0 0 {:.0} {:.0}", c.width, c.height)
                     }
                     style=move || {
-                        let z = zoom.get();
-                        format!("width: {:.0}%; height: {:.0}%", z * 100.0, z * 100.0)
+                        let c = state.camera.get();
+                        format!("transform: translate({:.1}px, {:.1}px) scale({:.4})", c.x, c.y, c.scale)
                     }
                     role="group"
                     aria-label="Cluster"
@@ -314,12 +608,15 @@ pub fn Diagram() -> impl IntoView {
                         key=|(name, _)| name.clone()
                         children=move |(name, _)| view! { <NodeBox name /> }
                     />
+                    <side::Side />
                     <PendingTray
-                        tray_y=Signal::derive(move || canvas.get().2)
-                        width=Signal::derive(move || canvas.get().0)
-                        columns=Signal::derive(move || canvas.get().3)
+                        tray_y=Signal::derive(move || canvas.get().tray_y)
+                        width=Signal::derive(move || canvas.get().width)
+                        columns=Signal::derive(move || canvas.get().columns)
                     />
+                    <traffic::Packets />
                 </svg>
+                <traffic::TrafficForm />
             </div>
             <NodeMenu />
             <TaintForm />
@@ -327,7 +624,41 @@ pub fn Diagram() -> impl IntoView {
     }
 }
 
-/// The answer to the last drag and drop or action: a refusal is an alert.
+/// Whether an event happened in the "Send requests" form over the view (its keys, wheel and
+/// presses are the form's, not the view's).
+fn in_form(ev: &web_sys::Event) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest(".traffic-form").ok().flatten())
+        .is_some()
+}
+
+/// Keeps `size` at the element's size in pixels as the window or the grid around it changes.
+fn watch_size(element: NodeRef<leptos::html::Div>, size: RwSignal<(f64, f64)>) {
+    use wasm_bindgen::closure::Closure;
+    Effect::new(move |observer: Option<Option<web_sys::ResizeObserver>>| {
+        if let Some(Some(observer)) = observer {
+            return Some(observer);
+        }
+        let target = element.get()?;
+        let measure = move || {
+            if let Some(target) = element.get_untracked() {
+                let next = (f64::from(target.client_width()), f64::from(target.client_height()));
+                if size.get_untracked() != next {
+                    size.set(next);
+                }
+            }
+        };
+        measure();
+        let callback = Closure::<dyn FnMut()>::new(measure);
+        let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        observer.observe(&target);
+        // The observer lives as long as the page.
+        callback.forget();
+        Some(observer)
+    });
+}
+
 #[component]
 fn Notice() -> impl IntoView {
     let lab = expect_context::<Lab>();
@@ -389,7 +720,7 @@ fn NodeBox(name: String) -> impl IntoView {
                 return;
             }
             state.suppress_click.set_value(false);
-            let scale = canvas_scale(view_box());
+            let scale = state.canvas_per_pixel();
             state.drag.set_value(Some(Drag::Node {
                 name: name.clone(),
                 from: origin.get_untracked(),
@@ -514,21 +845,6 @@ fn NodeBox(name: String) -> impl IntoView {
             </g>
             <PodChips pods label=format!("Pods on {name}") columns=Signal::stored(layout::CHIP_COLUMNS) in_tray=false />
         </g>
-    }
-}
-
-/// The canvas size as the diagram's SVG declares it (its viewBox), for pointer scaling.
-fn view_box() -> (f64, f64) {
-    let view_box = document()
-        .query_selector("svg.diagram")
-        .ok()
-        .flatten()
-        .and_then(|svg| svg.get_attribute("viewBox"))
-        .unwrap_or_default();
-    let numbers: Vec<f64> = view_box.split_whitespace().filter_map(|n| n.parse().ok()).collect();
-    match numbers.as_slice() {
-        [_, _, w, h] => (*w, *h),
-        _ => (1.0, 1.0),
     }
 }
 
@@ -713,10 +1029,29 @@ fn PodChip(pod: Memo<Option<PodView>>, position: Signal<Point>, in_tray: bool) -
             })
         })
     };
-    let description = field(|p| match &p.reason {
-        Some(reason) => format!("{}, {} restarts: {reason}", p.status, p.restarts),
-        None => format!("{}, {} ready, {} restarts", p.status, p.ready, p.restarts),
+    let volumes =
+        Memo::new(move |_| pod.with(|p| p.as_ref().map(side::volumes_of).unwrap_or_default()));
+    let traffic = expect_context::<traffic::Traffic>();
+    let served = Memo::new(move |_| {
+        let key = key();
+        traffic.counts.with(|c| c.get(&key).copied().unwrap_or(0))
     });
+    let description = move || {
+        let mut text = field(|p| match &p.reason {
+            Some(reason) => format!("{}, {} restarts: {reason}", p.status, p.restarts),
+            None => format!("{}, {} ready, {} restarts", p.status, p.ready, p.restarts),
+        })();
+        volumes.with(|v| {
+            if !v.is_empty() {
+                text.push_str(&format!("; volumes: {}", v.join(", ")));
+            }
+        });
+        let served = served.get();
+        if served > 0 {
+            text.push_str(&format!("; answered {served} of the requests sent"));
+        }
+        text
+    };
     view! {
         <g
             class="pod"
@@ -733,6 +1068,7 @@ fn PodChip(pod: Memo<Option<PodView>>, position: Signal<Point>, in_tray: bool) -
             aria-label=move || format!("Pod {}", name())
             aria-description=description
             data-status=field(|p| p.status.clone())
+            data-requests=move || served.get().to_string()
             style=move || {
                 let (x, y) = position.get();
                 let (dx, dy) = offset.get().unwrap_or_default();
@@ -746,12 +1082,11 @@ fn PodChip(pod: Memo<Option<PodView>>, position: Signal<Point>, in_tray: bool) -
                 ev.prevent_default();
                 state.suppress_click.set_value(false);
                 let Some(p) = pod.get_untracked() else { return };
-                let canvas = view_box();
                 state.drag.set_value(Some(Drag::Pod {
                     namespace: p.namespace,
                     name: p.name,
                     pointer: (f64::from(ev.client_x()), f64::from(ev.client_y())),
-                    scale: canvas_scale(canvas),
+                    scale: state.canvas_per_pixel(),
                 }));
             }
             on:click=move |ev: leptos::ev::MouseEvent| {
@@ -784,6 +1119,20 @@ fn PodChip(pod: Memo<Option<PodView>>, position: Signal<Point>, in_tray: bool) -
                     <title>{field(|p| format!("restarted {} times", p.restarts))}</title>
                     <circle r="10" />
                     <text text-anchor="middle" y="4">{field(|p| p.restarts.to_string())}</text>
+                </g>
+            </Show>
+            <Show when=move || volumes.with(|v| !v.is_empty())>
+                <g class="volume-badge" transform=format!("translate(10 {})", CHIP_HEIGHT - 8.0)>
+                    <title>{move || format!("volumes: {}", volumes.with(|v| v.join(", ")))}</title>
+                    <rect width="34" height="16" rx="8" />
+                    <text x="17" y="12" text-anchor="middle">{move || format!("▤ {}", volumes.with(Vec::len))}</text>
+                </g>
+            </Show>
+            <Show when=move || { served.get() > 0 }>
+                <g class="request-badge" transform=format!("translate({} {})", CHIP_WIDTH - 50.0, CHIP_HEIGHT - 8.0)>
+                    <title>{move || format!("answered {} of the requests sent", served.get())}</title>
+                    <rect width="56" height="16" rx="8" />
+                    <text x="28" y="12" text-anchor="middle">{move || format!("⇠ {}", served.get())}</text>
                 </g>
             </Show>
         </g>

@@ -322,6 +322,21 @@ impl Lab {
         self.refresh();
     }
 
+    /// The diagram's "Send requests": one request from `source` to `url` through the cluster
+    /// network at the current cluster time (not a console command, so no console line).
+    pub fn send_request(
+        &self,
+        source: &sim_core::network::client::Source,
+        url: &str,
+    ) -> Option<sim_core::network::client::Sent> {
+        self.continue_from_here();
+        let sent = self
+            .sim
+            .try_update_value(|sim| sim_core::network::client::send_request(sim, source, url));
+        self.refresh();
+        sent
+    }
+
     /// "Add node": a worker joins with the next free name (`node03`…).
     pub fn add_node(&self) {
         self.continue_from_here();

@@ -214,6 +214,79 @@ pub fn storage_key(lesson: Option<&str>) -> String {
     }
 }
 
+/// Width of a box in the columns beside the cluster (Ingresses and Services; claims; volumes).
+pub const SIDE_WIDTH: f64 = 236.0;
+/// Height of a Service, claim or volume box; an Ingress adds a line per route.
+pub const SIDE_BOX: f64 = 66.0;
+pub const SIDE_LINE: f64 = 16.0;
+
+/// Left edge of side column `column`, right of everything at `right`.
+pub fn side_x(right: f64, column: usize) -> f64 {
+    right + GAP + column as f64 * (SIDE_WIDTH + GAP)
+}
+
+/// Top edge of each box in a side column, stacked from the top in order.
+pub fn side_stack(heights: &[f64]) -> Vec<f64> {
+    let mut y = ORIGIN - ZONE_HEADER;
+    heights
+        .iter()
+        .map(|h| {
+            let top = y;
+            y += h + GAP / 2.0;
+            top
+        })
+        .collect()
+}
+
+/// How far a stacked side column reaches down.
+pub fn side_bottom(heights: &[f64]) -> f64 {
+    ORIGIN - ZONE_HEADER + heights.iter().map(|h| h + GAP / 2.0).sum::<f64>()
+}
+
+/// The diagram's view of its canvas: screen = canvas × scale + (x, y), in CSS pixels of the
+/// panel. Pan and zoom change only this, so they move one transform, never the drawing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Camera {
+    pub x: f64,
+    pub y: f64,
+    pub scale: f64,
+}
+
+/// Zoom never goes past this many screen pixels per canvas unit.
+pub const MAX_SCALE: f64 = 4.0;
+/// "Fit" never blows a small cluster up past this.
+const MAX_FIT: f64 = 1.25;
+
+impl Camera {
+    /// The whole canvas in the panel, centred across, from the top.
+    pub fn fit(canvas: (f64, f64), panel: (f64, f64)) -> Camera {
+        if canvas.0 <= 0.0 || canvas.1 <= 0.0 || panel.0 <= 0.0 || panel.1 <= 0.0 {
+            return Camera { x: 0.0, y: 0.0, scale: 1.0 };
+        }
+        let scale = (panel.0 / canvas.0).min(panel.1 / canvas.1).min(MAX_FIT);
+        Camera { x: (panel.0 - canvas.0 * scale) / 2.0, y: 0.0, scale }
+    }
+
+    /// Zooms by `factor` keeping the canvas point under `at` (panel pixels) where it is;
+    /// the scale stays between half the fitting scale and [`MAX_SCALE`].
+    pub fn zoom_at(self, factor: f64, at: Point, fit_scale: f64) -> Camera {
+        let min = (fit_scale / 2.0).min(1.0);
+        let scale = (self.scale * factor).clamp(min, MAX_SCALE.max(min));
+        let ratio = scale / self.scale;
+        Camera { x: at.0 - (at.0 - self.x) * ratio, y: at.1 - (at.1 - self.y) * ratio, scale }
+    }
+
+    pub fn pan(self, by: Point) -> Camera {
+        Camera { x: self.x + by.0, y: self.y + by.1, ..self }
+    }
+
+    /// The canvas point under a point of the panel.
+    #[cfg(test)]
+    pub fn to_canvas(self, at: Point) -> Point {
+        ((at.0 - self.x) / self.scale, (at.1 - self.y) / self.scale)
+    }
+}
+
 /// Shortens `text` to `max` characters with an ellipsis (SVG text does not wrap or clip).
 pub fn fit(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -307,6 +380,37 @@ mod tests {
         assert_eq!(columns, 4);
         assert_eq!(tray_chip_origin(4, columns).0, tray_chip_origin(0, columns).0);
         assert!(tray_height(5, columns) > tray_height(4, columns));
+    }
+
+    #[test]
+    fn zooming_keeps_the_point_under_the_pointer_in_place() {
+        let camera = Camera::fit((2000.0, 1000.0), (1000.0, 800.0));
+        assert_eq!(camera, Camera { x: 0.0, y: 0.0, scale: 0.5 });
+        let at = (300.0, 200.0);
+        let before = camera.to_canvas(at);
+        let zoomed = camera.zoom_at(2.0, at, camera.scale);
+        assert_eq!(zoomed.scale, 1.0);
+        assert_eq!(zoomed.to_canvas(at), before);
+        let far = zoomed.zoom_at(100.0, at, camera.scale);
+        assert_eq!(far.scale, MAX_SCALE);
+        assert_eq!(zoomed.zoom_at(0.01, at, camera.scale).scale, 0.25);
+        assert_eq!(zoomed.pan((10.0, -5.0)).to_canvas((10.0, -5.0)), zoomed.to_canvas((0.0, 0.0)));
+    }
+
+    #[test]
+    fn a_small_cluster_is_fitted_without_blowing_it_up_and_centred() {
+        let camera = Camera::fit((400.0, 300.0), (1000.0, 800.0));
+        assert_eq!(camera.scale, 1.25);
+        assert_eq!(camera.x, (1000.0 - 500.0) / 2.0);
+    }
+
+    #[test]
+    fn side_boxes_stack_down_their_column() {
+        let tops = side_stack(&[SIDE_BOX, SIDE_BOX + 2.0 * SIDE_LINE, SIDE_BOX]);
+        assert_eq!(tops[1] - tops[0], SIDE_BOX + GAP / 2.0);
+        assert_eq!(tops[2] - tops[1], SIDE_BOX + 2.0 * SIDE_LINE + GAP / 2.0);
+        assert!(side_bottom(&[SIDE_BOX]) > tops[0] + SIDE_BOX);
+        assert_eq!(side_x(1000.0, 1) - side_x(1000.0, 0), SIDE_WIDTH + GAP);
     }
 
     #[test]

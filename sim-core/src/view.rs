@@ -5,7 +5,10 @@ use crate::Simulation;
 use crate::kubectl::print;
 use crate::podutil;
 use crate::scheduler::framework::{PodRequests, Resources};
+use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Volume};
+use k8s_openapi::api::networking::v1::{Ingress, IngressBackend};
+use std::collections::BTreeMap;
 
 /// The label the diagram draws zones from (and sets when a node is dropped in another zone).
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
@@ -20,6 +23,33 @@ pub struct ClusterView {
     pub persistent_volume_claims: Vec<PersistentVolumeClaimView>,
     /// Services with their endpoints, for drawing traffic from a Service to its pods.
     pub services: Vec<ServiceView>,
+    /// Ingresses: the entry points drawn before the Services they route to.
+    pub ingresses: Vec<IngressView>,
+}
+
+/// An Ingress and where its rules send requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressView {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.ingressClassName`, if set.
+    pub class: Option<String>,
+    /// ADDRESS as `kubectl get ingress` shows it, once the controller has published one.
+    pub address: Option<String>,
+    pub routes: Vec<IngressRoute>,
+}
+
+/// One path of an Ingress rule (or its default backend) and the Service it leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressRoute {
+    /// The rule's host, `*` when it matches every host.
+    pub host: String,
+    /// The path (`/`, `/api`), or `(default)` for the default backend.
+    pub path: String,
+    /// The backend Service's name (in the Ingress's namespace).
+    pub service: String,
+    /// The backend port, by number or name.
+    pub port: String,
 }
 
 /// A PersistentVolume as `kubectl get pv` shows it.
@@ -248,7 +278,61 @@ impl ClusterView {
             persistent_volumes,
             persistent_volume_claims,
             services: service_views(api),
+            ingresses: api.list::<Ingress>(None).map(ingress_view).collect(),
         }
+    }
+}
+
+/// How many of the network's recent requests (`Simulation::recent_requests`, the latest few
+/// hundred) each pod answered, by `namespace/name`; only those at or after `since` if given.
+/// The page's per-pod counters and the requests-per-pod chart read this.
+pub fn requests_per_pod(sim: &Simulation, since: Option<SimTime>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for trace in sim.recent_requests().filter(|t| since.is_none_or(|s| t.at >= s)) {
+        if let Some(pod) = &trace.served_by {
+            *counts.entry(pod.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn ingress_view(ingress: &Ingress) -> IngressView {
+    let spec = ingress.spec.clone().unwrap_or_default();
+    let backend = |b: &IngressBackend| {
+        b.service.as_ref().map(|s| {
+            let port = s.port.as_ref();
+            let port = port
+                .and_then(|p| p.number.map(|n| n.to_string()).or_else(|| p.name.clone()))
+                .unwrap_or_default();
+            (s.name.clone(), port)
+        })
+    };
+    let mut routes = Vec::new();
+    for rule in spec.rules.iter().flatten() {
+        let host = rule.host.clone().unwrap_or_else(|| "*".to_string());
+        for path in rule.http.iter().flat_map(|h| h.paths.iter()) {
+            if let Some((service, port)) = backend(&path.backend) {
+                let path_text = path.path.clone().unwrap_or_else(|| "/".to_string());
+                routes.push(IngressRoute { host: host.clone(), path: path_text, service, port });
+            }
+        }
+    }
+    if let Some((service, port)) = spec.default_backend.as_ref().and_then(backend) {
+        routes.push(IngressRoute { host: "*".into(), path: "(default)".into(), service, port });
+    }
+    let address = ingress
+        .status
+        .as_ref()
+        .and_then(|s| s.load_balancer.as_ref())
+        .and_then(|lb| lb.ingress.as_ref())
+        .and_then(|i| i.first())
+        .and_then(|i| i.ip.clone().or_else(|| i.hostname.clone()));
+    IngressView {
+        namespace: ingress.metadata.namespace.clone().unwrap_or_default(),
+        name: ingress.metadata.name.clone().unwrap_or_default(),
+        class: spec.ingress_class_name.clone(),
+        address,
+        routes,
     }
 }
 
@@ -471,6 +555,22 @@ mod tests {
         let kinds: Vec<&str> = trace.hops.iter().map(|h| h.kind.as_str()).collect();
         assert_eq!(kinds, ["dns", "service", "kube-proxy", "pod"]);
         assert!(trace.served_by.as_deref().is_some_and(|p| p.starts_with("default/web-")));
+    }
+
+    #[test]
+    fn ingresses_list_their_routes_and_default_backend() {
+        let mut sim = Simulation::new(1);
+        let script = "kubectl create -f - <<EOF\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: site\nspec:\n  ingressClassName: nginx\n  defaultBackend:\n    service: {name: fallback, port: {name: http}}\n  rules:\n  - host: shop.test\n    http:\n      paths:\n      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}\n  - http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\nEOF";
+        Shell::new().run_script(&mut sim, script);
+        let view = ClusterView::of(&sim);
+        let site = &view.ingresses[0];
+        assert_eq!((site.name.as_str(), site.class.as_deref()), ("site", Some("nginx")));
+        let routes: Vec<String> = site
+            .routes
+            .iter()
+            .map(|r| format!("{}{} {}:{}", r.host, r.path, r.service, r.port))
+            .collect();
+        assert_eq!(routes, ["shop.test/api api:8080", "*/ web:80", "*(default) fallback:http"]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! does (`dns.rs`), and carries requests (`request.rs`): DNS → service IP → the kube-proxy rules
 //! of the node the packet is on → endpoint → the pod's container, recording each hop.
 
+pub mod client;
 pub mod dns;
 pub mod ingress;
 pub mod kube_proxy;

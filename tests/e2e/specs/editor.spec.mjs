@@ -2,18 +2,12 @@
 // API server's message, Apply through the lab shell, completion and hover from the explain
 // schema, live objects from the picker, workspace files, and the diff against the cluster.
 import { test, expect } from '@playwright/test';
+import { openLab, run, consoleLog, podChip } from './helpers.mjs';
 import { editorText, replaceEditorText } from './editor-helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByRole('region', { name: 'Node node01', exact: true })).toBeVisible();
+  await openLab(page);
 });
-
-async function type(page, text) {
-  const console = page.getByRole('textbox', { name: 'Console' });
-  await console.fill(text);
-  await console.press('Enter');
-}
 
 const BROKEN = `apiVersion: v1
 kind: Pod
@@ -26,7 +20,7 @@ spec:
 `;
 
 test('an invalid manifest is marked at its line with the server message; fixed, it applies', async ({ page }) => {
-  const log = page.getByRole('log', { name: 'Console output' });
+  const log = consoleLog(page);
   await page.getByRole('button', { name: 'Open YAML editor' }).click();
   const editor = page.getByRole('textbox', { name: 'YAML editor' });
   await expect(editor).toBeFocused();
@@ -55,7 +49,7 @@ test('an invalid manifest is marked at its line with the server message; fixed, 
   await expect(log).toContainText('pod/from-editor created');
   await expect(editor).toBeHidden();
   await expect(page.getByRole('textbox', { name: 'Console' })).toBeFocused();
-  await expect(page.getByRole('listitem', { name: 'Pod from-editor', exact: true })).toBeVisible();
+  await expect(podChip(page, 'from-editor')).toBeVisible();
 });
 
 test('field names and values are completed, and hovering a field describes it', async ({ page }) => {
@@ -89,8 +83,8 @@ test('field names and values are completed, and hovering a field describes it', 
 });
 
 test('a live object opens from the picker, shows its diff, and saves as kubectl edit', async ({ page }) => {
-  const log = page.getByRole('log', { name: 'Console output' });
-  await type(page, 'kubectl create deployment web --image=nginx');
+  const log = consoleLog(page);
+  await run(page, 'kubectl create deployment web --image=nginx');
   await page.getByRole('button', { name: 'Open YAML editor' }).click();
   const picker = page.getByRole('combobox', { name: 'Open' });
   await picker.focus();
@@ -112,8 +106,8 @@ test('a live object opens from the picker, shows its diff, and saves as kubectl 
 });
 
 test('a workspace file opens from the picker and Apply saves and applies it', async ({ page }) => {
-  const log = page.getByRole('log', { name: 'Console output' });
-  await type(page, 'echo "apiVersion: v1" > cm.yaml');
+  const log = consoleLog(page);
+  await run(page, 'echo "apiVersion: v1" > cm.yaml');
   await page.getByRole('button', { name: 'Open YAML editor' }).click();
   const picker = page.getByRole('combobox', { name: 'Open' });
   await picker.focus();
@@ -123,6 +117,6 @@ test('a workspace file opens from the picker and Apply saves and applies it', as
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(log).toContainText('$ kubectl apply -f cm.yaml');
   await expect(log).toContainText('configmap/settings created');
-  await type(page, 'cat cm.yaml');
+  await run(page, 'cat cm.yaml');
   await expect(log).toContainText('mode: lab');
 });

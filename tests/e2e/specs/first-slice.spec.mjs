@@ -2,34 +2,24 @@
 // diagram, inside a worker node, and runs. Everything is found by the accessible names that
 // PRODUCT.md promises ("Console", "Node NAME", "Pod NAME", "Play", "Pause", "Step", "Speed").
 import { test, expect } from '@playwright/test';
+import { openLab, watchPageErrors, expectNoPageErrors, run, consoleLog, nodeRegion, podChip, stepUntilStatus } from './helpers.mjs';
 import { fileURLToPath } from 'node:url';
 
 const screenshot = fileURLToPath(new URL('../../../target/e2e/lab.png', import.meta.url));
 
 test.beforeEach(async ({ page }) => {
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.errors = errors;
-  await page.goto('./');
-  await expect(page.getByRole('region', { name: 'Node node01', exact: true })).toBeVisible();
+  watchPageErrors(page);
+  await openLab(page);
 });
 
-test.afterEach(async ({ page }) => {
-  expect(page.errors, 'the page threw').toEqual([]);
-});
-
-async function run(page, command) {
-  const console = page.getByRole('textbox', { name: 'Console' });
-  await console.fill(command);
-  await console.press('Enter');
-}
+test.afterEach(async ({ page }) => expectNoPageErrors(page));
 
 test('the page shows the default cluster from a sub-path', async ({ page }) => {
   expect(new URL(page.url()).pathname).toBe('/lab/');
   for (const name of ['controlplane', 'node01', 'node02']) {
     await expect(page.getByRole('region', { name: `Node ${name}`, exact: true })).toBeVisible();
   }
-  const controlPlane = page.getByRole('region', { name: 'Node controlplane', exact: true });
+  const controlPlane = nodeRegion(page, 'controlplane');
   await expect(controlPlane).toContainText('control-plane · Ready');
   await expect(controlPlane).toContainText('taint control-plane:NoSchedule');
   await expect(page.getByRole('region', { name: 'Lesson' })).toBeVisible();
@@ -39,26 +29,22 @@ test('a pod created in the Console runs on a worker when time is stepped', async
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Pause' })).toHaveAttribute('aria-pressed', 'true');
   await run(page, 'kubectl run web --image=nginx');
-  await expect(page.getByRole('log', { name: 'Console output' })).toContainText('pod/web created');
+  await expect(consoleLog(page)).toContainText('pod/web created');
 
-  const pod = page.getByRole('listitem', { name: 'Pod web', exact: true });
+  const pod = podChip(page, 'web');
   await expect(pod).toHaveAttribute('data-status', 'ContainerCreating');
   await expect(pod).toContainText('ContainerCreating');
 
-  const step = page.getByRole('button', { name: 'Step' });
-  for (let i = 0; i < 30 && (await pod.getAttribute('data-status')) !== 'Running'; i++) {
-    await step.click();
-  }
-  await expect(pod).toHaveAttribute('data-status', 'Running');
+  await stepUntilStatus(page, pod, 'Running');
   await expect(pod).toContainText('Running');
 
   const workers = page.getByRole('region', { name: /^Node node0[12]$/ });
-  await expect(workers.getByRole('listitem', { name: 'Pod web', exact: true })).toHaveCount(1);
-  const controlPlane = page.getByRole('region', { name: 'Node controlplane', exact: true });
-  await expect(controlPlane.getByRole('listitem', { name: 'Pod web', exact: true })).toHaveCount(0);
+  await expect(podChip(workers, 'web')).toHaveCount(1);
+  const controlPlane = nodeRegion(page, 'controlplane');
+  await expect(podChip(controlPlane, 'web')).toHaveCount(0);
 
   await run(page, 'kubectl get pods');
-  await expect(page.getByRole('log', { name: 'Console output' })).toContainText(/web\s+1\/1\s+Running\s+0/);
+  await expect(consoleLog(page)).toContainText(/web\s+1\/1\s+Running\s+0/);
   await page.screenshot({ path: screenshot });
 });
 
@@ -66,13 +52,13 @@ test('Play at 100× brings a pod up without stepping', async ({ page }) => {
   await page.getByRole('button', { name: 'Play' }).click();
   await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
   await run(page, 'kubectl run fast --image=nginx:1.27');
-  await expect(page.getByRole('listitem', { name: 'Pod fast', exact: true })).toHaveAttribute('data-status', 'Running');
+  await expect(podChip(page, 'fast')).toHaveAttribute('data-status', 'Running');
 });
 
 test('a missing image tag backs off, shown in words as well as colour', async ({ page }) => {
   await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
   await run(page, 'kubectl run broken --image=nginx:9.9');
-  const pod = page.getByRole('listitem', { name: 'Pod broken', exact: true });
+  const pod = podChip(page, 'broken');
   await expect(pod).toHaveAttribute('data-status', 'ImagePullBackOff');
   await expect(pod).toContainText('ImagePullBackOff');
   await expect(pod).toHaveClass(/tone-failing/);
@@ -80,7 +66,7 @@ test('a missing image tag backs off, shown in words as well as colour', async ({
 
 test('kubectl mistakes get kubectl errors and leave the page working', async ({ page }) => {
   await run(page, 'kubectl foo');
-  const log = page.getByRole('log', { name: 'Console output' });
+  const log = consoleLog(page);
   await expect(log).toContainText('error: unknown command "foo" for "kubectl"');
   await run(page, 'kubectl get pods --bogus');
   await expect(log).toContainText('error: unknown flag: --bogus');
@@ -96,7 +82,7 @@ test('an open here-document continues on the next line, and ↑ recalls history'
   await console.pressSequentially('hello from a here-document\nEOF');
   await console.press('Enter');
   await expect(console).toHaveValue('');
-  await expect(page.getByRole('log', { name: 'Console output' })).toContainText('hello from a here-document');
+  await expect(consoleLog(page)).toContainText('hello from a here-document');
 
   await run(page, 'kubectl get nodes');
   await console.press('ArrowUp');

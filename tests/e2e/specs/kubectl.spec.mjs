@@ -1,18 +1,12 @@
 // kubectl in the page's Console: manifests through here-documents, and explain (whose schema the
 // page fetches after start-up).
 import { test, expect } from '@playwright/test';
+import { openLab, run, consoleLog, podChip } from './helpers.mjs';
 import { editorText, replaceEditorText } from './editor-helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByRole('region', { name: 'Node node01', exact: true })).toBeVisible();
+  await openLab(page);
 });
-
-async function type(page, text) {
-  const console = page.getByRole('textbox', { name: 'Console' });
-  await console.fill(text);
-  await console.press('Enter');
-}
 
 test('a manifest applied through a here-document becomes a pod on the diagram', async ({ page }) => {
   await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
@@ -26,28 +20,28 @@ test('a manifest applied through a here-document becomes a pod on the diagram', 
   }
   await console.pressSequentially('EOF');
   await console.press('Enter');
-  const log = page.getByRole('log', { name: 'Console output' });
+  const log = consoleLog(page);
   await expect(log).toContainText('pod/from-yaml created');
-  await expect(page.getByRole('listitem', { name: 'Pod from-yaml', exact: true })).toHaveAttribute('data-status', 'Running');
+  await expect(podChip(page, 'from-yaml')).toHaveAttribute('data-status', 'Running');
 
-  await type(page, 'kubectl delete pod from-yaml');
+  await run(page, 'kubectl delete pod from-yaml');
   await expect(log).toContainText('pod "from-yaml" deleted from default namespace');
-  await expect(page.getByRole('listitem', { name: 'Pod from-yaml', exact: true })).toHaveCount(0);
+  await expect(podChip(page, 'from-yaml')).toHaveCount(0);
 });
 
 test('kubectl explain answers from the schema the page loads', async ({ page }) => {
   await page.waitForLoadState('networkidle');
-  await type(page, 'kubectl explain pod.spec.containers.image');
-  const log = page.getByRole('log', { name: 'Console output' });
+  await run(page, 'kubectl explain pod.spec.containers.image');
+  const log = consoleLog(page);
   await expect(log).toContainText('FIELD: image <string>');
   await expect(log).toContainText('Container image name.');
 });
 
 test('kubectl get -w prints each change as cluster time passes, until Ctrl+C', async ({ page }) => {
   await page.getByRole('button', { name: 'Pause' }).click();
-  await type(page, 'kubectl run web --image=nginx');
-  await type(page, 'kubectl get pods -w');
-  const log = page.getByRole('log', { name: 'Console output' });
+  await run(page, 'kubectl run web --image=nginx');
+  await run(page, 'kubectl get pods -w');
+  const log = consoleLog(page);
   const watching = page.getByRole('status').filter({ hasText: 'Ctrl+C stops' });
   await expect(watching).toBeVisible();
   await expect(log).toContainText(/web\s+0\/1\s+ContainerCreating/);
@@ -65,9 +59,9 @@ test('kubectl get -w prints each change as cluster time passes, until Ctrl+C', a
 });
 
 test('kubectl edit opens the YAML editor: Apply saves, a refused edit reopens, Escape cancels', async ({ page }) => {
-  const log = page.getByRole('log', { name: 'Console output' });
-  await type(page, 'kubectl run web --image=nginx:1.27');
-  await type(page, 'kubectl edit pod web');
+  const log = consoleLog(page);
+  await run(page, 'kubectl run web --image=nginx:1.27');
+  await run(page, 'kubectl edit pod web');
   const editor = page.getByRole('textbox', { name: 'YAML editor' });
   await expect(editor).toBeFocused();
   const text = await editorText(page);
@@ -77,10 +71,10 @@ test('kubectl edit opens the YAML editor: Apply saves, a refused edit reopens, E
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(editor).toHaveCount(0);
   await expect(log).toContainText('pod/web edited');
-  await type(page, "kubectl get pod web -o jsonpath='{.spec.containers[0].image}'");
+  await run(page, "kubectl get pod web -o jsonpath='{.spec.containers[0].image}'");
   await expect(log).toContainText('nginx:1.28');
 
-  await type(page, 'kubectl edit pod web');
+  await run(page, 'kubectl edit pod web');
   await expect.poll(() => editorText(page)).toContain('image: nginx:1.28');
   const again = await editorText(page);
   await replaceEditorText(page, again.replace('\n    name: web\n', '\n    name: renamed\n'));

@@ -2,22 +2,13 @@
 // the Console, each step's check turns to ✓, and a reload keeps both the progress and the
 // lesson's cluster. Found by the accessible names of PRODUCT.md ("Lesson", "Console").
 import { test, expect } from '@playwright/test';
+import { watchPageErrors, expectNoPageErrors, run, consoleLog } from './helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.errors = errors;
+  watchPageErrors(page);
 });
 
-test.afterEach(async ({ page }) => {
-  expect(page.errors, 'the page threw').toEqual([]);
-});
-
-async function run(page, command) {
-  const console = page.getByRole('textbox', { name: 'Console' });
-  await console.fill(command);
-  await console.press('Enter');
-}
+test.afterEach(async ({ page }) => expectNoPageErrors(page));
 
 function step(page, number, title) {
   return page
@@ -64,14 +55,14 @@ test('complete the first lesson by following its steps; a reload keeps the progr
   await expect(lesson.getByText('6 of 7 steps done')).toBeVisible();
   await expect(step(page, 1, 'Meet the nodes')).toContainText('✓ Done');
   await run(page, 'kubectl get nodes');
-  await expect(page.getByRole('log', { name: 'Console output' })).toContainText(/node01\s+NotReady/);
+  await expect(consoleLog(page)).toContainText(/node01\s+NotReady/);
 
   // The last step, with its hint and the reference solution run from the pane.
   const last = step(page, 7, 'Bring it back');
   await last.getByRole('button', { name: 'Show hint' }).click();
   await expect(last).toContainText('systemctl start kubelet');
   await last.getByRole('button', { name: 'Run solution' }).click();
-  await expect(page.getByRole('log', { name: 'Console output' })).toContainText('root@node01:~# systemctl start kubelet');
+  await expect(consoleLog(page)).toContainText('root@node01:~# systemctl start kubelet');
   await expect(last).toContainText('✓ Done');
   await expect(lesson.getByText('7 of 7 steps done')).toBeVisible();
 

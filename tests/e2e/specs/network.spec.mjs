@@ -1,0 +1,78 @@
+// Services on the diagram and "Send requests": a Deployment exposed from the Console is drawn
+// as a Service with a line to each endpoint pod, and requests sent to it are spread over its
+// pods (the counters on their chips rise) through the simulation's request model.
+import { test, expect } from '@playwright/test';
+import { openLab, watchPageErrors, expectNoPageErrors, run, podChips } from './helpers.mjs';
+
+test.beforeEach(async ({ page }) => {
+  watchPageErrors(page);
+  await openLab(page, { fresh: true });
+});
+
+test.afterEach(async ({ page }) => expectNoPageErrors(page));
+
+test('requests sent to an exposed deployment arrive at each of its pods', async ({ page }) => {
+  await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
+  await run(page, 'kubectl create deployment web --image=nginx --replicas=3');
+  await run(page, 'kubectl expose deployment web --port=80');
+  const web = podChips(page, 'web-');
+  await expect(web).toHaveCount(3);
+  for (const chip of await web.all()) await expect(chip).toHaveAttribute('data-status', 'Running');
+  const service = page.getByRole('listitem', { name: 'Service web', exact: true });
+  await expect(service).toContainText('3 ready endpoints');
+  await expect(service).toHaveAttribute('aria-description', /ClusterIP 10\.\d+\.\d+\.\d+, 80\/TCP; ● 3 ready endpoints: web-/);
+  await expect(page.locator('.endpoint-line').first()).toHaveAttribute('d', /^M.*M.*M/);
+
+  await page.getByRole('button', { name: /Send requests/ }).click();
+  const form = page.getByRole('form', { name: 'Send requests' });
+  await expect(form.getByRole('combobox', { name: 'From' })).toBeFocused();
+  await expect(form.getByRole('combobox', { name: 'From' })).toHaveValue(/^pod\/default\/web-/);
+  await form.getByRole('combobox', { name: 'To' }).fill('web');
+  await form.getByRole('spinbutton', { name: 'Requests per second' }).fill('20');
+  await form.getByRole('button', { name: 'Start sending' }).click();
+  await expect(page.locator('.flight .packet').first()).toBeAttached();
+  for (const chip of await web.all()) {
+    await expect(chip).not.toHaveAttribute('data-requests', '0');
+    await expect(chip).toHaveAttribute('aria-description', /answered \d+ of the requests sent/);
+  }
+  await expect(form.getByRole('list', { name: 'Requests per pod' }).getByRole('listitem')).toHaveCount(3);
+  await expect(form).toContainText(/Last: pod\/web-\S+ → web:80: dns .* → service .* → kube-proxy .* → pod .* — answered by default\/web-/);
+  await form.getByRole('button', { name: 'Stop sending' }).click();
+  await expect(form.getByRole('status')).toContainText('stopped');
+
+  // The laptop has no cluster DNS: curl says so, in curl's words.
+  await form.getByRole('combobox', { name: 'From' }).selectOption('outside');
+  await form.getByRole('button', { name: 'Start sending' }).click();
+  await expect(form).toContainText('✕ curl: (6) Could not resolve host: web');
+  await page.keyboard.press('Escape');
+  await expect(form).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Send requests/ })).toBeFocused();
+});
+
+test('an Ingress is drawn as the entry point with its routes to Services', async ({ page }) => {
+  await run(page, 'kubectl create deployment web --image=nginx');
+  await run(page, 'kubectl expose deployment web --port=80');
+  await run(page, `kubectl apply -f - <<EOF
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: example.test
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+EOF`);
+  const ingress = page.getByRole('listitem', { name: 'Ingress site', exact: true });
+  await expect(ingress).toContainText('example.test/ → web:80');
+  await expect(ingress).toHaveAttribute('aria-description', /nginx, .*routes: example\.test\/ → web:80/);
+  await expect(page.locator('.route-line')).toHaveAttribute('d', /^M.*C/);
+});
