@@ -134,7 +134,7 @@ pub fn replicas(sim: &Simulation, namespace: &str, replica_set: &str) -> Option<
             }
         })
         .collect();
-    rows.sort_by_key(|(at, _)| *at);
+    sim_core::sort::sort_by_key(&mut rows, |(at, _)| *at);
     let now: Vec<String> = sets
         .iter()
         .filter_map(|s| Some(format!("{} {}", s.name, s.points.last()?.current)))

@@ -67,7 +67,7 @@ impl Files {
                     FileEntry { directory: view.kind(&path) == Some(true), name, path, volume }
                 })
                 .collect();
-            entries.sort_by_key(|e| !e.directory);
+            crate::sort::sort_by_key(&mut entries, |e| !e.directory);
             Ok(entries)
         })
     }
