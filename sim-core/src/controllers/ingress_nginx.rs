@@ -47,6 +47,10 @@ impl IngressNginxController {
         }
         self.seen_api_version = api.resource_version();
         self.next_sync = None;
+        // Without Ingresses there is nothing to sync: most clusters' pod writes end here.
+        if api.list::<Ingress>(None).next().is_none() {
+            return None;
+        }
         let controllers: Vec<&Pod> = api
             .list::<Pod>(None)
             .filter(|p| crate::controllers::pod_control::is_ready(p))

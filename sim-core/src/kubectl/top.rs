@@ -102,7 +102,7 @@ pub(crate) fn throttled_usage(
         return None;
     }
     let usage = kubelet.pod_usage(pod, now)?;
-    let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
     Some(
         usage
             .into_iter()
