@@ -48,9 +48,7 @@ impl IngressNginxController {
         self.seen_api_version = api.resource_version();
         self.next_sync = None;
         // Without Ingresses there is nothing to sync: most clusters' pod writes end here.
-        if api.list::<Ingress>(None).next().is_none() {
-            return None;
-        }
+        api.list::<Ingress>(None).next()?;
         let controllers: Vec<&Pod> = api
             .list::<Pod>(None)
             .filter(|p| crate::controllers::pod_control::is_ready(p))
