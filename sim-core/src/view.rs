@@ -5,10 +5,8 @@ use crate::Simulation;
 use crate::kubectl::print;
 use crate::podutil;
 use crate::scheduler::framework::{PodRequests, Resources};
-use crate::time::SimTime;
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Volume};
 use k8s_openapi::api::networking::v1::{Ingress, IngressBackend};
-use std::collections::BTreeMap;
 
 /// The label the diagram draws zones from (and sets when a node is dropped in another zone).
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
@@ -281,19 +279,6 @@ impl ClusterView {
             ingresses: api.list::<Ingress>(None).map(ingress_view).collect(),
         }
     }
-}
-
-/// How many of the network's recent requests (`Simulation::recent_requests`, the latest few
-/// hundred) each pod answered, by `namespace/name`; only those at or after `since` if given.
-/// The page's per-pod counters and the requests-per-pod chart read this.
-pub fn requests_per_pod(sim: &Simulation, since: Option<SimTime>) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for trace in sim.recent_requests().filter(|t| since.is_none_or(|s| t.at >= s)) {
-        if let Some(pod) = &trace.served_by {
-            *counts.entry(pod.clone()).or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 fn ingress_view(ingress: &Ingress) -> IngressView {

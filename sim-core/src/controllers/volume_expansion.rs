@@ -119,7 +119,6 @@ fn expand(api: &mut ApiServer, claim: &PersistentVolumeClaim, volume: &str) {
             ..Default::default()
         });
     });
-    let resizer = EventSource { component: &resizer_name, host: None };
     api.record_event(
         claim,
         None,
