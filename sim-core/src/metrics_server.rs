@@ -67,18 +67,11 @@ fn sample(pod: &Pod, kubelets: &BTreeMap<String, Kubelet>, now: SimTime) -> Opti
         return None;
     }
     let usage = kubelets.get(podutil::node_name(pod)?)?.pod_usage(pod, now)?;
-    let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
     let containers: Vec<ContainerMetrics> = usage
-        .into_iter()
-        .map(|(name, usage)| {
-            let limit = containers
-                .iter()
-                .find(|c| c.name == name)
-                .and_then(|c| c.resources.as_ref()?.limits.as_ref()?.get("cpu").cloned())
-                .and_then(|q| crate::quantity::parse(&q.0).ok())
-                .and_then(|m| u64::try_from(m.0).ok());
-            let cpu_millis = limit.map_or(usage.cpu_millis, |l| usage.cpu_millis.min(l));
-            ContainerMetrics { name, cpu_millis, memory_bytes: usage.memory_bytes }
+        .map(|(name, usage)| ContainerMetrics {
+            name: name.to_string(),
+            cpu_millis: usage.cpu_millis,
+            memory_bytes: usage.memory_bytes,
         })
         .collect();
     (!containers.is_empty()).then_some(PodMetrics {

@@ -345,11 +345,12 @@ impl Simulation {
                 &self.api,
                 at,
                 |node, pod| {
-                    let usage = crate::kubectl::top::throttled_usage(kubelets.get(node)?, pod, at)?;
+                    if podutil::phase(pod) != "Running" {
+                        return None;
+                    }
+                    let usage = kubelets.get(node)?.pod_usage(pod, at)?;
                     Some(
-                        usage
-                            .iter()
-                            .fold((0, 0), |(c, m), (_, u)| (c + u.cpu_millis, m + u.memory_bytes)),
+                        usage.fold((0, 0), |(c, m), (_, u)| (c + u.cpu_millis, m + u.memory_bytes)),
                     )
                 },
                 crate::kubectl::top::system_usage,

@@ -152,11 +152,15 @@ impl ApiServer {
         base64url(&self.digest(&["kid"]))
     }
 
-    /// 256 bytes (an RSA-2048 signature's length) from the key and the signed text.
+    /// 256 bytes (an RSA-2048 signature's length) from the key and the signed text: its keyed
+    /// digest, stretched by hashing it with each block's number (the text is hashed once).
     fn signature(&self, signed: &str) -> String {
+        let digest = self.digest(&[signed]);
         let mut bytes = Vec::with_capacity(256);
-        for block in 0..8 {
-            bytes.extend_from_slice(&self.digest(&[signed, &block.to_string()]));
+        for block in 0..8u8 {
+            bytes.extend_from_slice(
+                &Sha256::new().chain_update(digest).chain_update([block]).finalize(),
+            );
         }
         base64url(&bytes)
     }

@@ -88,38 +88,11 @@ fn memory(bytes: u64) -> String {
 
 /// What a running pod's containers get now: by container name, CPU throttled to its limit.
 fn pod_usage(sim: &Simulation, pod: &Pod) -> Option<Vec<(String, Usage)>> {
-    throttled_usage(sim.kubelet(podutil::node_name(pod)?)?, pod, sim.now())
-}
-
-/// What a running pod's containers get at `now` from their kubelet, CPU throttled to limits
-/// (also what the page's node charts sample).
-pub(crate) fn throttled_usage(
-    kubelet: &crate::kubelet::Kubelet,
-    pod: &Pod,
-    now: crate::time::SimTime,
-) -> Option<Vec<(String, Usage)>> {
     if podutil::phase(pod) != "Running" {
         return None;
     }
-    let usage = kubelet.pod_usage(pod, now)?;
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
-    Some(
-        usage
-            .into_iter()
-            .map(|(name, mut usage)| {
-                let limit = containers
-                    .iter()
-                    .find(|c| c.name == name)
-                    .and_then(|c| c.resources.as_ref()?.limits.as_ref()?.get("cpu").cloned())
-                    .and_then(|q| crate::quantity::parse(&q.0).ok())
-                    .and_then(|m| u64::try_from(m.0).ok());
-                if let Some(limit) = limit {
-                    usage.cpu_millis = usage.cpu_millis.min(limit);
-                }
-                (name, usage)
-            })
-            .collect(),
-    )
+    let usage = sim.kubelet(podutil::node_name(pod)?)?.pod_usage(pod, sim.now())?;
+    Some(usage.map(|(name, usage)| (name.to_string(), usage)).collect())
 }
 
 /// What a node's system daemons use besides its pods (CPU millicores, memory bytes).

@@ -81,7 +81,9 @@ impl Kubelet {
         let mut next_change: Option<SimTime> = None;
         for runtime in self.pods.values() {
             // What memory-backed emptyDirs hold is tmpfs: the node's memory.
-            if let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) {
+            if runtime.watched_empty_dirs
+                && let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name)
+            {
                 used += super::local_storage::memory_medium_bytes(pod, runtime);
             }
             for container in runtime.containers.values() {

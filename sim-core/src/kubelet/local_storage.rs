@@ -19,6 +19,16 @@ pub(super) fn used_bytes(files: &Filesystem) -> u64 {
     files.entries().filter_map(|(_, text)| text).map(|t| t.len() as u64).sum()
 }
 
+/// Whether the eviction manager watches one of the pod's emptyDir volumes: it has a
+/// `sizeLimit`, or lives in memory.
+pub(super) fn has_watched_empty_dirs(pod: &Pod) -> bool {
+    pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()).any(|v| {
+        v.empty_dir
+            .as_ref()
+            .is_some_and(|e| e.size_limit.is_some() || e.medium.as_deref() == Some("Memory"))
+    })
+}
+
 /// What a pod's `medium: Memory` emptyDir volumes hold: it counts against the node's memory.
 pub(super) fn memory_medium_bytes(pod: &Pod, runtime: &PodRuntime) -> u64 {
     pod.spec
@@ -37,7 +47,7 @@ impl Kubelet {
         let now = api.now();
         let mut watching = false;
         let mut evictions: Vec<(Pod, String)> = Vec::new();
-        for runtime in self.pods.values().filter(|r| r.evicted.is_none()) {
+        for runtime in self.pods.values().filter(|r| r.watched_empty_dirs && r.evicted.is_none()) {
             let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) else { continue };
             if podutil::is_terminal(pod) || pod.metadata.deletion_timestamp.is_some() {
                 continue;

@@ -365,6 +365,7 @@ impl Kubelet {
             next_sync: None,
             status_version: None,
             evicted: None,
+            watched_empty_dirs: local_storage::has_watched_empty_dirs(pod),
         })
     }
 
@@ -667,16 +668,29 @@ impl Kubelet {
         Some(crate::container::Files::of_volume(volumes.remove(volume)?))
     }
 
-    /// What each running container of a pod uses now (`kubectl top`): by container name.
-    pub fn pod_usage(&self, pod: &Pod, now: SimTime) -> Option<Vec<(String, Usage)>> {
+    /// What each running container of a pod uses at `now`, CPU throttled to the container's
+    /// limit as its cgroup is (`kubectl top`, metrics-server, the node charts): by container
+    /// name.
+    pub fn pod_usage<'a>(
+        &'a self,
+        pod: &'a Pod,
+        now: SimTime,
+    ) -> Option<impl Iterator<Item = (&'a str, Usage)> + 'a> {
         let runtime = self.pods.get(podutil::uid(pod))?;
-        Some(
-            runtime
-                .containers
+        let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+        Some(runtime.containers.iter().filter_map(move |(name, c)| {
+            let mut usage = c.running()?.instance.usage(now);
+            let limit = containers
                 .iter()
-                .filter_map(|(name, c)| Some((name.clone(), c.running()?.instance.usage(now))))
-                .collect(),
-        )
+                .find(|c| &c.name == name)
+                .and_then(|c| c.resources.as_ref()?.limits.as_ref()?.get("cpu"))
+                .and_then(|q| crate::quantity::parse(&q.0).ok())
+                .and_then(|m| u64::try_from(m.0).ok());
+            if let Some(limit) = limit {
+                usage.cpu_millis = usage.cpu_millis.min(limit);
+            }
+            Some((name.as_str(), usage))
+        }))
     }
 }
 

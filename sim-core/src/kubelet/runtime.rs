@@ -33,6 +33,15 @@ pub(super) struct PodRuntime {
     /// The eviction manager chose this pod: why (the pod's status message once it stopped).
     #[serde(default)]
     pub evicted: Option<String>,
+    /// The pod has an emptyDir the eviction manager watches (one with a `sizeLimit`, or in
+    /// memory, which is the node's): only those pods' specs need a look at each check.
+    #[serde(default = "watched")]
+    pub watched_empty_dirs: bool,
+}
+
+/// What a runtime restored without the field assumes: look, to be safe.
+fn watched() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
