@@ -44,7 +44,10 @@ pub fn parse(text: &str) -> Result<Milli, QuantityError> {
         return Err(QuantityError);
     }
     // The value as an exact fraction: mantissa / 10^scale.
-    let mantissa: i128 = format!("{whole}{fraction}").parse().map_err(|_| QuantityError)?;
+    let mantissa = whole.bytes().chain(fraction.bytes()).try_fold(0i128, |value, digit| {
+        value.checked_mul(10)?.checked_add(i128::from(digit - b'0'))
+    });
+    let mantissa = mantissa.ok_or(QuantityError)?;
     let scale = i32::try_from(fraction.len()).map_err(|_| QuantityError)?;
     let (multiplier, exponent10): (i128, i32) = match suffix {
         "" => (1, 0),

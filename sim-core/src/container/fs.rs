@@ -3,6 +3,7 @@
 
 use super::{Entry, Filesystem, Mount, Volumes};
 use crate::rng::Rng;
+use std::borrow::Cow;
 
 /// Why a file operation failed, worded as `strerror` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +122,11 @@ pub(crate) fn is_normal(path: &str) -> bool {
             && path[1..].split('/').all(|part| !matches!(part, "" | "." | "..")))
 }
 
+/// An absolute path with `.`, `..` and repeated slashes resolved, borrowed when it already is.
+fn normal(path: &str) -> Cow<'_, str> {
+    if is_normal(path) { Cow::Borrowed(path) } else { Cow::Owned(normalize("/", path)) }
+}
+
 /// Makes `path` absolute against `cwd` and resolves `.`, `..` and repeated slashes.
 pub(crate) fn normalize(cwd: &str, path: &str) -> String {
     if is_normal(path) {
@@ -169,16 +175,19 @@ pub(crate) struct View<'a> {
 
 impl View<'_> {
     fn place(&self, path: &str) -> Place {
-        let best = self
-            .mounts
-            .iter()
-            .filter(|m| {
-                let mp = normalize("/", &m.mount_path);
-                path == mp || mp == "/" || path.starts_with(&format!("{mp}/"))
-            })
-            .max_by_key(|m| normalize("/", &m.mount_path).len());
-        let Some(mount) = best else { return Place::Own(path.to_string()) };
-        let mp = normalize("/", &mount.mount_path);
+        // The deepest mount covering the path (the last of equals, as mounts stack).
+        let mut best: Option<(&Mount, Cow<str>)> = None;
+        for mount in self.mounts {
+            let mp = normal(&mount.mount_path);
+            let covers = mp == "/"
+                || path
+                    .strip_prefix(&*mp)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if covers && best.as_ref().is_none_or(|(_, deepest)| mp.len() >= deepest.len()) {
+                best = Some((mount, mp));
+            }
+        }
+        let Some((mount, mp)) = best else { return Place::Own(path.to_string()) };
         let rest = &path[mp.len().min(path.len())..];
         let base = mount.sub_path.as_deref().map_or("/".to_string(), |s| normalize("/", s));
         Place::Volume {

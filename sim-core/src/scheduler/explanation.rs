@@ -85,9 +85,10 @@ pub(crate) struct Attempt {
     pub rejections: Vec<(u32, Rejection)>,
     /// The score plugins that took part, with their weights.
     pub plugins: Vec<(&'static str, i64)>,
-    /// Per plugin: the raw and the normalized scores of the feasible nodes, in `nodes` order.
+    /// Per plugin: the raw and the normalized scores of the feasible nodes, in `nodes` order
+    /// (no normalized column when it is the raw one).
     pub raw: Vec<Vec<i64>>,
-    pub normalized: Vec<Vec<i64>>,
+    pub normalized: Vec<Option<Vec<i64>>>,
     pub outcome: Outcome,
 }
 
@@ -116,10 +117,11 @@ impl Attempt {
                         .plugins
                         .iter()
                         .enumerate()
-                        .map(|(i, (_, weight))| PluginScore {
-                            raw: self.raw[i][feasible],
-                            normalized: self.normalized[i][feasible],
-                            weighted: self.normalized[i][feasible] * weight,
+                        .map(|(i, (_, weight))| {
+                            let raw = self.raw[i][feasible];
+                            let normalized =
+                                self.normalized[i].as_ref().map_or(raw, |column| column[feasible]);
+                            PluginScore { raw, normalized, weighted: normalized * weight }
                         })
                         .collect();
                     total = Some(scores.iter().map(|s: &PluginScore| s.weighted).sum());

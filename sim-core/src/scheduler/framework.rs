@@ -598,23 +598,28 @@ pub trait ScorePlugin: Sync {
     ) -> Vec<i64> {
         feasible.iter().map(|&i| self.score(state, data, &snapshot.nodes[i])).collect()
     }
-    /// Maps raw scores onto 0..=100; most plugins already score in that range.
-    fn normalize(&self, _data: &ScoreState, _scores: &mut [i64]) {}
+    /// Maps raw scores onto 0..=100 (`NormalizeScore`): the normalized column, or `None` when
+    /// the raw scores already are in that range (most plugins), so no copy is made.
+    fn normalize(&self, _data: &ScoreState, _raw: &[i64]) -> Option<Vec<i64>> {
+        None
+    }
 }
 
 /// `DefaultNormalizeScore`: scales so the best node gets 100 (or, reversed, the worst gets 100).
-pub fn default_normalize(scores: &mut [i64], reverse: bool) {
-    let max = scores.iter().copied().max().unwrap_or(0);
+/// `None` when that leaves the scores as they are (all 0, not reversed).
+pub fn default_normalize(raw: &[i64], reverse: bool) -> Option<Vec<i64>> {
+    let max = raw.iter().copied().max().unwrap_or(0);
     if max == 0 {
-        if reverse {
-            scores.iter_mut().for_each(|s| *s = MAX_NODE_SCORE);
-        }
-        return;
+        return reverse.then(|| vec![MAX_NODE_SCORE; raw.len()]);
     }
-    for score in scores.iter_mut() {
-        let scaled = MAX_NODE_SCORE * *score / max;
-        *score = if reverse { MAX_NODE_SCORE - scaled } else { scaled };
-    }
+    Some(
+        raw.iter()
+            .map(|score| {
+                let scaled = MAX_NODE_SCORE * score / max;
+                if reverse { MAX_NODE_SCORE - scaled } else { scaled }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -683,9 +688,9 @@ mod tests {
             ("all zero stays zero", vec![0, 0], false, vec![0, 0]),
             ("all zero reversed is 100", vec![0, 0], true, vec![100, 100]),
         ];
-        for (name, mut scores, reverse, want) in cases {
-            default_normalize(&mut scores, reverse);
-            assert_eq!(scores, want, "{name}");
+        for (name, raw, reverse, want) in cases {
+            let normalized = default_normalize(&raw, reverse).unwrap_or(raw);
+            assert_eq!(normalized, want, "{name}");
         }
     }
 }

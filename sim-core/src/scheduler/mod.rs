@@ -540,10 +540,9 @@ fn score_nodes(
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
         let raw = plugin.scores(state, &data, snapshot, feasible);
-        let mut normalized = raw.clone();
-        plugin.normalize(&data, &mut normalized);
+        let normalized = plugin.normalize(&data, &raw);
         let weight = plugin.weight();
-        for (total, score) in totals.iter_mut().zip(&normalized) {
+        for (total, score) in totals.iter_mut().zip(normalized.as_ref().unwrap_or(&raw)) {
             *total += score * weight;
         }
         attempt.plugins.push((plugin.name(), weight));

@@ -29,14 +29,20 @@ pub(crate) fn find_program(view: &View, path_var: &str, cwd: &str, name: &str) -
         let path = normalize(cwd, name);
         return (view.kind(&path) == Some(false)).then_some(path);
     }
-    path_var
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(|dir| {
-            let path = format!("{dir}/{name}");
-            if is_normal(&path) { path } else { normalize("/", &path) }
-        })
-        .find(|p| view.is_program(p))
+    let mut candidate = String::new();
+    for dir in path_var.split(':').filter(|d| !d.is_empty()) {
+        candidate.clear();
+        candidate.push_str(dir);
+        candidate.push('/');
+        candidate.push_str(name);
+        if !is_normal(&candidate) {
+            candidate = normalize("/", &candidate);
+        }
+        if view.is_program(&candidate) {
+            return Some(candidate);
+        }
+    }
+    None
 }
 
 /// Which shell's words a machine speaks in its own errors.

@@ -234,15 +234,19 @@ impl ScorePlugin for InterPodAffinity {
     }
 
     /// Scaled between the lowest and the highest score: `100 * (s - min) / (max - min)`.
-    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) {
-        let min = scores.iter().copied().min().unwrap_or(0);
-        let max = scores.iter().copied().max().unwrap_or(0);
-        for score in scores.iter_mut() {
-            *score = if max > min {
-                (MAX_NODE_SCORE as f64 * ((*score - min) as f64 / (max - min) as f64)) as i64
-            } else {
-                0
-            };
-        }
+    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
+        let min = raw.iter().copied().min().unwrap_or(0);
+        let max = raw.iter().copied().max().unwrap_or(0);
+        Some(
+            raw.iter()
+                .map(|&score| {
+                    if max > min {
+                        (MAX_NODE_SCORE as f64 * ((score - min) as f64 / (max - min) as f64)) as i64
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+        )
     }
 }

@@ -143,8 +143,8 @@ impl ScorePlugin for NodeAffinity {
         terms.iter().filter(|(_, term)| term_matches(term, node)).map(|(w, _)| w).sum()
     }
 
-    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) {
-        default_normalize(scores, false);
+    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
+        default_normalize(raw, false)
     }
 }
 

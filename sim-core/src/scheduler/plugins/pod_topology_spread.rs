@@ -314,19 +314,23 @@ impl ScorePlugin for PodTopologySpread {
     }
 
     /// Lower raw scores are better: `100 * (max + min - s) / max`; ignored nodes get 0.
-    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) {
-        let valid = || scores.iter().copied().filter(|&s| s != IGNORED);
+    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
+        let valid = || raw.iter().copied().filter(|&s| s != IGNORED);
         let min = valid().min().unwrap_or(0);
         let max = valid().max().unwrap_or(0);
-        for score in scores.iter_mut() {
-            *score = if *score == IGNORED {
-                0
-            } else if max == 0 {
-                MAX_NODE_SCORE
-            } else {
-                MAX_NODE_SCORE * (max + min - *score) / max
-            };
-        }
+        Some(
+            raw.iter()
+                .map(|&score| {
+                    if score == IGNORED {
+                        0
+                    } else if max == 0 {
+                        MAX_NODE_SCORE
+                    } else {
+                        MAX_NODE_SCORE * (max + min - score) / max
+                    }
+                })
+                .collect(),
+        )
     }
 }
 

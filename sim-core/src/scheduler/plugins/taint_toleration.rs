@@ -104,8 +104,8 @@ impl ScorePlugin for TaintToleration {
             as i64
     }
 
-    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) {
-        default_normalize(scores, true);
+    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
+        default_normalize(raw, true)
     }
 }
 
