@@ -5,10 +5,11 @@
 use super::Kubelet;
 use super::runtime::PodRuntime;
 use crate::api::{ApiServer, EventType};
-use crate::container::Filesystem;
+use crate::container::{Filesystem, Volumes};
 use crate::podutil;
 use crate::time::SimTime;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// `evictionMonitoringPeriod`.
@@ -27,6 +28,27 @@ pub(super) fn memory_medium_bytes(pod: &Pod, runtime: &PodRuntime) -> u64 {
         .filter(|v| v.empty_dir.as_ref().and_then(|e| e.medium.as_deref()) == Some("Memory"))
         .filter_map(|v| runtime.volumes.get(&v.name))
         .map(used_bytes)
+        .sum()
+}
+
+/// The most the memory-backed emptyDirs a container mounts held since it started. tmpfs pages are charged to the
+/// memory cgroup of the process that writes them; here, to every container mounting the
+/// volume (usually one writes to it). Secret and projected volumes, tmpfs too, are written by
+/// the kubelet and charged to it.
+pub(super) fn tmpfs_bytes(
+    container: &Container,
+    volumes: &Volumes,
+    projected: &BTreeSet<String>,
+) -> u64 {
+    let mut names: Vec<&str> =
+        container.volume_mounts.iter().flatten().map(|m| m.name.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| !projected.contains(*name))
+        .filter_map(|name| volumes.get(name))
+        .filter(|files| files.is_tmpfs())
+        .map(Filesystem::peak_bytes)
         .sum()
 }
 

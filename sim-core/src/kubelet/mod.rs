@@ -565,12 +565,30 @@ impl Kubelet {
                     running.instance.advance(volumes, now);
                     let mut link = network_link(&mut self.network, api, pod, &self.node_name);
                     let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
-                    let outcome = running.instance.exec_on(volumes, argv, net, now);
+                    let mut outcome = running.instance.exec_on(volumes, argv, net, now);
                     // The command may have signalled the main process: look when it next acts.
-                    let wake = match running.instance.advance(volumes, now) {
+                    let mut wake = match running.instance.advance(volumes, now) {
                         crate::container::State::Exited { at, .. } => Some(at),
                         crate::container::State::Running { next_wake } => next_wake,
                     };
+                    // What it wrote to a memory-backed emptyDir may be past the container's
+                    // limit: the OOM killer ends the container (and the command with it).
+                    let mut specs = pod.spec.iter().flat_map(|s| &s.containers);
+                    if let Some(spec) = specs.find(|c| c.name == container) {
+                        let projected = &runtime.storage.projected;
+                        let held = local_storage::tmpfs_bytes(spec, volumes, projected);
+                        let state = crate::container::State::Running { next_wake: None };
+                        if lifecycle::tmpfs_oom(spec, held, &running.instance, state, now).is_some()
+                        {
+                            // Killed at the write that crossed the limit: the complaints
+                            // of a full tmpfs the simulation printed after it never came.
+                            if let ExecOutcome::Ran { code, stderr, .. } = &mut outcome {
+                                *code = 137;
+                                stderr.clear();
+                            }
+                            wake = Some(now);
+                        }
+                    }
                     if let Some(at) = wake {
                         runtime.next_sync = Some(runtime.next_sync.map_or(at, |n| n.min(at)));
                         self.next_wake = Some(self.next_wake.map_or(at, |n| n.min(at)));
