@@ -111,7 +111,10 @@ fn check(sim: &Simulation, seed: u64, step: usize) {
         }
     }
     for (claim, pods) in &users {
-        assert!(pods.len() <= 1, "seed {seed}, step {step}: ReadWriteOncePod {claim} used by {pods:?}");
+        assert!(
+            pods.len() <= 1,
+            "seed {seed}, step {step}: ReadWriteOncePod {claim} used by {pods:?}"
+        );
     }
     for volume in api.list::<PersistentVolume>(None) {
         let spec = volume.spec.clone().unwrap_or_default();

@@ -171,7 +171,9 @@ impl Filesystem {
     pub fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
         self.entries.iter().filter_map(|(path, entry)| match entry {
             Entry::Directory(_) => Some((path.as_str(), None)),
-            Entry::File(text, _) | Entry::Program(text) => Some((path.as_str(), Some(text.as_str()))),
+            Entry::File(text, _) | Entry::Program(text) => {
+                Some((path.as_str(), Some(text.as_str())))
+            }
             Entry::Symlink(_) => None,
         })
     }
@@ -452,7 +454,7 @@ impl View<'_> {
         let found = self.fs(&place, follow).and_then(|(fs, inner)| {
             fs.stat_entry(&inner, in_volume).or_else(|| {
                 // A volume's root exists before anything is written to it.
-                (inner == "/").then(|| Stat {
+                (inner == "/").then_some(Stat {
                     kind: FileKind::Directory,
                     mode: DIR_MODE,
                     size: 4096,
@@ -467,6 +469,19 @@ impl View<'_> {
                 mode: 0o777,
                 size: 4096,
                 links: 2,
+                blocks_kib: 4,
+            });
+        }
+        // The runtime makes the directories a mount point needs in the container's layer.
+        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        if found.is_none()
+            && self.mounts.iter().any(|m| normalize("/", &m.mount_path).starts_with(&prefix))
+        {
+            return Some(Stat {
+                kind: FileKind::Directory,
+                mode: DIR_MODE,
+                size: 4096,
+                links: 1,
                 blocks_kib: 4,
             });
         }

@@ -102,11 +102,7 @@ mod tests {
     }
 
     fn resources(role: &ClusterRole) -> Vec<String> {
-        role.rules
-            .iter()
-            .flatten()
-            .flat_map(|r| r.resources.iter().flatten().cloned())
-            .collect()
+        role.rules.iter().flatten().flat_map(|r| r.resources.iter().flatten().cloned()).collect()
     }
 
     #[test]
@@ -120,9 +116,11 @@ mod tests {
         assert_eq!(api.resource_version(), version, "the bootstrap roles are aggregated already");
 
         let edit_before = resources(api.get::<ClusterRole>("", "edit").unwrap()).len();
-        api.create(role("crontabs-edit", Some("rbac.authorization.k8s.io/aggregate-to-edit"), &[
-            "crontabs",
-        ]))
+        api.create(role(
+            "crontabs-edit",
+            Some("rbac.authorization.k8s.io/aggregate-to-edit"),
+            &["crontabs"],
+        ))
         .unwrap();
         for _ in 0..3 {
             controller.reconcile(&mut api);
@@ -130,14 +128,20 @@ mod tests {
         let edit = resources(api.get::<ClusterRole>("", "edit").unwrap());
         assert_eq!(edit.len(), edit_before + 1);
         assert_eq!(edit[0], "crontabs", "matches are taken in name order");
-        assert!(resources(api.get::<ClusterRole>("", "admin").unwrap()).contains(&"crontabs".into()));
-        assert!(!resources(api.get::<ClusterRole>("", "view").unwrap()).contains(&"crontabs".into()));
+        assert!(
+            resources(api.get::<ClusterRole>("", "admin").unwrap()).contains(&"crontabs".into())
+        );
+        assert!(
+            !resources(api.get::<ClusterRole>("", "view").unwrap()).contains(&"crontabs".into())
+        );
 
         api.delete::<ClusterRole>("", "crontabs-edit", Default::default()).unwrap();
         for _ in 0..3 {
             controller.reconcile(&mut api);
         }
-        assert!(!resources(api.get::<ClusterRole>("", "admin").unwrap()).contains(&"crontabs".into()));
+        assert!(
+            !resources(api.get::<ClusterRole>("", "admin").unwrap()).contains(&"crontabs".into())
+        );
     }
 
     #[test]

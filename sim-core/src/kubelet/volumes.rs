@@ -99,7 +99,9 @@ impl Kubelet {
                         continue;
                     }
                     let at = timestamp_dir(now, pod, &volume.name);
-                    runtime.volumes.insert(volume.name.clone(), atomic_layout(&payload, tmpfs, &at));
+                    runtime
+                        .volumes
+                        .insert(volume.name.clone(), atomic_layout(&payload, tmpfs, &at));
                 }
             }
             return Ok(());
@@ -508,7 +510,9 @@ fn holds_payload(volume: &Filesystem, payload: &Filesystem) -> bool {
     files(volume) == files(payload)
         && payload.entries().all(|(path, text)| match text {
             None => true,
-            Some(text) => volume.read(path) == Some(text) && volume.mode(path) == payload.mode(path),
+            Some(text) => {
+                volume.read(path) == Some(text) && volume.mode(path) == payload.mode(path)
+            }
         })
 }
 

@@ -4,7 +4,9 @@
 
 use super::cache::Snapshot;
 use super::plugins::node_affinity::RequiredNodeAffinity;
-use super::plugins::{inter_pod_affinity, pod_topology_spread, volume_binding, volume_restrictions};
+use super::plugins::{
+    inter_pod_affinity, pod_topology_spread, volume_binding, volume_restrictions,
+};
 use crate::api::selector::{Operator, Requirement, Selector};
 use crate::quantity;
 use crate::time::SimTime;

@@ -6,11 +6,11 @@
 //! labelled into edit, edit into admin), gathered by the aggregation controller; they are
 //! stored already gathered, as the controller leaves them moments after the server starts.
 
+use crate::controllers::clusterrole_aggregation::aggregated_rules;
 use k8s_openapi::api::rbac::v1::{
     AggregationRule, ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use crate::controllers::clusterrole_aggregation::aggregated_rules;
 use std::collections::BTreeMap;
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";

@@ -559,8 +559,7 @@ fn ls(t: &mut Tool) -> i32 {
     for (i, operand) in operands.iter().enumerate() {
         let p = path(t, operand);
         // A named link is listed itself in the long format, unless -L.
-        let stat =
-            if long && !dereference { t.ctx.view.lstat(&p) } else { t.ctx.view.stat(&p) };
+        let stat = if long && !dereference { t.ctx.view.lstat(&p) } else { t.ctx.view.stat(&p) };
         match stat {
             None => {
                 let text = if busybox(t) {
@@ -726,7 +725,9 @@ fn stat(t: &mut Tool) -> i32 {
                 }),
                 Some('n') => line.push_str(&operand),
                 Some('N') => match &stat.kind {
-                    FileKind::Symlink(target) => line.push_str(&format!("'{operand}' -> '{target}'")),
+                    FileKind::Symlink(target) => {
+                        line.push_str(&format!("'{operand}' -> '{target}'"))
+                    }
                     _ => line.push_str(&format!("'{operand}'")),
                 },
                 Some('s') => line.push_str(&stat.size.to_string()),
