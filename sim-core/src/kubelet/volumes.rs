@@ -111,8 +111,14 @@ impl Kubelet {
         {
             return Err(at);
         }
+        let in_use = if volumes_of(pod).any(|v| v.persistent_volume_claim.is_some()) {
+            self.persistent_volumes_in_use(api)
+        } else {
+            BTreeSet::new()
+        };
         for volume in volumes_of(pod) {
-            if let Err(failure) = set_up(api, disks, &self.node_name, pod, volume, runtime) {
+            let node = &self.node_name;
+            if let Err(failure) = set_up(api, disks, node, pod, volume, runtime, &in_use) {
                 let Some(message) = failure else {
                     // Not an operation that failed: the volume manager looks again as soon as
                     // the attach/detach controller reports the disk on the node.
@@ -181,6 +187,25 @@ impl Kubelet {
                 ),
             );
         }
+    }
+
+    /// The PersistentVolumes the other pods on this node have mounted (the actual state of the
+    /// world's `IsVolumeMountedElsewhere`); a finished pod's are unmounted.
+    fn persistent_volumes_in_use(&self, api: &ApiServer) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for runtime in self.pods.values().filter(|r| r.storage.mounted) {
+            let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) else { continue };
+            if podutil::is_terminal(pod) {
+                continue;
+            }
+            for source in volumes_of(pod).filter_map(|v| v.persistent_volume_claim.as_ref()) {
+                let claim =
+                    api.get::<PersistentVolumeClaim>(&runtime.namespace, &source.claim_name);
+                let bound = claim.ok().and_then(|c| c.spec.as_ref()?.volume_name.clone());
+                names.extend(bound);
+            }
+        }
+        names
     }
 
     /// A claim changed: pods using claims look again (a grown disk's file system).
@@ -278,6 +303,7 @@ fn volumes_of(pod: &Pod) -> impl Iterator<Item = &Volume> {
 
 /// Sets up one volume, or says why not in the FailedMount event's words (`None`: it waits
 /// for its disk to be attached to the node, which says nothing until it times out).
+/// `in_use`: the PersistentVolumes other pods on the node have mounted.
 fn set_up(
     api: &ApiServer,
     disks: &mut Disks,
@@ -285,6 +311,7 @@ fn set_up(
     pod: &Pod,
     volume: &Volume,
     runtime: &mut PodRuntime,
+    in_use: &BTreeSet<String>,
 ) -> Result<(), Option<String>> {
     let name = &volume.name;
     let setup_failed =
@@ -322,6 +349,14 @@ fn set_up(
         let pv = api.get::<PersistentVolume>("", volume_name).map_err(|e| {
             unable(format!("failed to fetch PV {volume_name} from API server: {e}"))
         })?;
+        // A pod placed by hand (`nodeName`) skips the scheduler's VolumeRestrictions: the
+        // kubelet refuses a second mount of a ReadWriteOncePod volume on its node.
+        let modes = pv.spec.as_ref().and_then(|s| s.access_modes.as_deref()).unwrap_or_default();
+        if modes == ["ReadWriteOncePod"] && in_use.contains(volume_name) {
+            return Err(Some(format!(
+                "MountVolume.SetUp failed for volume {volume_name:?} : volume uses the ReadWriteOncePod access mode and is already in use by another pod"
+            )));
+        }
         if let Some(attachment) = attachment_name(pv) {
             let attached = api.get::<Node>("", node).ok().and_then(|n| n.status.as_ref());
             let attached = attached.and_then(|s| s.volumes_attached.as_ref());
