@@ -574,7 +574,7 @@ impl Kubelet {
             let mut link = super::network_link(&mut self.network, api, pod, &self.node_name);
             let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
             let state = running.instance.advance_on(&mut runtime.volumes, net, at);
-            let held = super::local_storage::tmpfs_bytes(
+            let held = super::local_storage::tmpfs_peak_bytes(
                 container,
                 &runtime.volumes,
                 &runtime.storage.projected,

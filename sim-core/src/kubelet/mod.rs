@@ -576,7 +576,7 @@ impl Kubelet {
                     let mut specs = pod.spec.iter().flat_map(|s| &s.containers);
                     if let Some(spec) = specs.find(|c| c.name == container) {
                         let projected = &runtime.storage.projected;
-                        let held = local_storage::tmpfs_bytes(spec, volumes, projected);
+                        let held = local_storage::tmpfs_peak_bytes(spec, volumes, projected);
                         let state = crate::container::State::Running { next_wake: None };
                         if lifecycle::tmpfs_oom(spec, held, &running.instance, state, now).is_some()
                         {
@@ -685,14 +685,24 @@ impl Kubelet {
         Some(crate::container::Files::of_volume(volumes.remove(volume)?))
     }
 
-    /// What each running container of a pod uses now (`kubectl top`): by container name.
+    /// What each running container of a pod uses now (`kubectl top`): by container name. Its
+    /// memory includes what it holds in memory-backed emptyDirs.
     pub fn pod_usage(&self, pod: &Pod, now: SimTime) -> Option<Vec<(String, Usage)>> {
         let runtime = self.pods.get(podutil::uid(pod))?;
+        let specs = pod.spec.iter().flat_map(|s| &s.containers);
         Some(
             runtime
                 .containers
                 .iter()
-                .filter_map(|(name, c)| Some((name.clone(), c.running()?.instance.usage(now))))
+                .filter_map(|(name, c)| {
+                    let mut usage = c.running()?.instance.usage(now);
+                    if let Some(spec) = specs.clone().find(|s| &s.name == name) {
+                        let (volumes, projected) = (&runtime.volumes, &runtime.storage.projected);
+                        usage.memory_bytes +=
+                            local_storage::tmpfs_held_bytes(spec, volumes, projected);
+                    }
+                    Some((name.clone(), usage))
+                })
                 .collect(),
         )
     }
