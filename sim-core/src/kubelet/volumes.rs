@@ -724,3 +724,60 @@ fn downward_files(pod: &Pod, items: &[DownwardAPIVolumeFile], mode: u32, files: 
         files.put_file_mode(&format!("/{}", item.path), &text, mode);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(limits: &[Option<&str>], init: Option<&str>) -> Pod {
+        let container = |name: String, limit: Option<&str>| k8s_openapi::api::core::v1::Container {
+            name,
+            resources: limit.map(|l| k8s_openapi::api::core::v1::ResourceRequirements {
+                limits: Some(BTreeMap::from([(
+                    "memory".to_string(),
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity(l.to_string()),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Pod {
+            spec: Some(k8s_openapi::api::core::v1::PodSpec {
+                containers: limits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| container(format!("c{i}"), *l))
+                    .collect(),
+                init_containers: init.map(|l| vec![container("init".into(), Some(l))]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_pods_memory_limit_needs_every_container_to_declare_one() {
+        let mib = 1024 * 1024;
+        assert_eq!(
+            pod_memory_limit_bytes(&pod(&[Some("8Mi"), Some("16Mi")], None)),
+            Some(24 * mib)
+        );
+        assert_eq!(pod_memory_limit_bytes(&pod(&[Some("8Mi"), None], None)), None);
+        assert_eq!(pod_memory_limit_bytes(&pod(&[Some("8Mi")], Some("32Mi"))), Some(32 * mib));
+    }
+
+    #[test]
+    fn the_atomic_writer_links_each_top_level_name_through_data() {
+        let mut payload = Filesystem::empty();
+        payload.put_file_mode("/game.properties", "lives=3\n", 0o400);
+        payload.put_file_mode("/ui/ui.properties", "color=purple\n", 0o640);
+        let volume = atomic_layout(&payload, true, "..2026_01_05_09_00_00.42");
+        assert!(volume.is_tmpfs());
+        assert_eq!(volume.mode("/"), Some(0o1777));
+        assert_eq!(volume.read("/ui/ui.properties"), Some("color=purple\n"));
+        assert_eq!(volume.mode("/game.properties"), Some(0o400));
+        assert!(holds_payload(&volume, &payload));
+        payload.put_file_mode("/game.properties", "lives=3\n", 0o444);
+        assert!(!holds_payload(&volume, &payload), "a changed mode is a change");
+    }
+}
