@@ -1,10 +1,11 @@
 //! Many seeds of random storage changes — static PersistentVolumes of random sizes and access
 //! modes, claims on them or on the default StorageClass, pods on random nodes sharing claims,
 //! deletions of pods, claims and volumes — with the storage invariants checked after every
-//! step: a PersistentVolume is bound to at most one claim (and the claim names it back), and a
-//! ReadWriteOnce disk is attached to at most one node. A failure names its seed.
+//! step: a PersistentVolume is bound to at most one claim (and the claim names it back), a
+//! ReadWriteOnce disk is attached to at most one node, and a ReadWriteOncePod claim is used
+//! by at most one placed pod. A failure names its seed.
 
-use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use sim_core::Simulation;
 use sim_core::rng::Rng;
 use sim_core::shell::Shell;
@@ -39,7 +40,10 @@ fn random_step(rng: &mut Rng, next: &mut u64) -> String {
     match rng.below(8) {
         0 | 1 => volume(n, rng.between(1, 10), mode),
         2 => claim(n, rng.between(1, 10), mode, "storageClassName: manual\n  "),
-        3 => claim(n, rng.between(1, 10), "ReadWriteOnce", ""),
+        3 => {
+            let mode = if rng.below(2) == 0 { "ReadWriteOnce" } else { "ReadWriteOncePod" };
+            claim(n, rng.between(1, 10), mode, "")
+        }
         4 | 5 => {
             let node = if rng.below(2) == 0 { "node01" } else { "node02" };
             pod(n, rng.between(1, n), node)
@@ -87,6 +91,30 @@ fn check(sim: &Simulation, seed: u64, step: usize) {
                 .or_default()
                 .push(node.metadata.name.clone().unwrap_or_default());
         }
+    }
+    // A ReadWriteOncePod claim is used by at most one pod placed on a node and not finished.
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pod in api.list::<Pod>(None) {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        if spec.node_name.is_none() || matches!(phase, Some("Succeeded" | "Failed")) {
+            continue;
+        }
+        for volume in spec.volumes.unwrap_or_default() {
+            let Some(source) = volume.persistent_volume_claim else { continue };
+            let claim = api.get::<PersistentVolumeClaim>("default", &source.claim_name);
+            let modes = claim.ok().and_then(|c| c.spec.clone()?.access_modes).unwrap_or_default();
+            if modes.iter().any(|m| m == "ReadWriteOncePod") {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                users.entry(source.claim_name).or_default().push(name);
+            }
+        }
+    }
+    for (claim, pods) in &users {
+        assert!(
+            pods.len() <= 1,
+            "seed {seed}, step {step}: ReadWriteOncePod {claim} used by {pods:?}"
+        );
     }
     for volume in api.list::<PersistentVolume>(None) {
         let spec = volume.spec.clone().unwrap_or_default();
@@ -139,6 +167,41 @@ fn a_read_write_once_disk_serves_one_node_at_a_time() {
             .filter_map(|p| p.metadata.name.clone())
             .collect();
         assert_eq!(running.len(), 1, "seed {seed}: running {running:?}");
+        check(&sim, seed, 0);
+    }
+}
+
+/// Two pods on one node share a ReadWriteOncePod claim: the scheduler places one; the other
+/// waits with VolumeRestrictions' reason until the first is gone.
+#[test]
+fn a_read_write_once_pod_claim_serves_one_pod_at_a_time() {
+    for seed in 0..4 {
+        let mut sim = Simulation::new(seed);
+        let mut shell = Shell::new();
+        let script = format!(
+            "{}{}{}sleep 30\n",
+            claim(1, 1, "ReadWriteOncePod", ""),
+            pod(2, 1, "node01"),
+            pod(3, 1, "node01")
+        );
+        shell.run_script(&mut sim, &script);
+        let placed = |sim: &Simulation| -> Vec<String> {
+            let pods = sim.api().list::<Pod>(Some("default"));
+            let placed = pods.filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()));
+            placed.filter_map(|p| p.metadata.name.clone()).collect()
+        };
+        let first = placed(&sim);
+        assert_eq!(first.len(), 1, "seed {seed}: placed {first:?}");
+        let waiting = if first[0] == "pod2" { "pod3" } else { "pod2" };
+        let pod = sim.api().get::<Pod>("default", waiting).unwrap();
+        let condition = pod.status.as_ref().and_then(|s| s.conditions.as_ref()).unwrap();
+        let message = condition[0].message.clone().unwrap_or_default();
+        assert!(
+            message.contains("node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod"),
+            "seed {seed}: {message}"
+        );
+        shell.run_script(&mut sim, &format!("kubectl delete pod {}\nsleep 30\n", first[0]));
+        assert_eq!(placed(&sim), [waiting], "seed {seed}");
         check(&sim, seed, 0);
     }
 }

@@ -42,6 +42,8 @@ pub fn documents(text: &str) -> Result<Vec<Value>, SyntaxError> {
                 message,
             }
         })?;
+        let mut value = value;
+        octal_modes(&mut value);
         match value {
             Value::Null => {}
             Value::Object(ref map)
@@ -56,6 +58,33 @@ pub fn documents(text: &str) -> Result<Vec<Value>, SyntaxError> {
         }
     }
     Ok(objects)
+}
+
+/// kubectl reads YAML 1.1, where `0400` is an octal number; the YAML 1.2 parser here leaves
+/// it a string. File modes (`defaultMode`, `mode`) are where manifests write octal, so there
+/// such strings are read as kubectl reads them.
+fn octal_modes(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                let octal = match field {
+                    Value::String(text) if key == "defaultMode" || key == "mode" => {
+                        let digits = text.len() > 1
+                            && text.starts_with('0')
+                            && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
+                        digits.then(|| i64::from_str_radix(text, 8).ok()).flatten()
+                    }
+                    _ => None,
+                };
+                match octal {
+                    Some(number) => *field = Value::from(number),
+                    None => octal_modes(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(octal_modes),
+        _ => {}
+    }
 }
 
 /// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
@@ -252,6 +281,14 @@ mod tests {
             strict::<Pod>(&pod).unwrap_err(),
             "json: cannot unmarshal string into Go struct field Pod.spec.containers.ports.containerPort of type int32"
         );
+    }
+
+    #[test]
+    fn file_modes_written_in_octal_are_octal_as_yaml_1_1_reads_them() {
+        let text = "spec:\n  volumes:\n  - secret:\n      defaultMode: 0400\n      items:\n      - key: a\n        path: a\n        mode: 0777\n";
+        let value = &documents(text).unwrap()[0];
+        assert_eq!(value["spec"]["volumes"][0]["secret"]["defaultMode"], 256);
+        assert_eq!(value["spec"]["volumes"][0]["secret"]["items"][0]["mode"], 511);
     }
 
     #[test]

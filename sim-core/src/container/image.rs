@@ -196,6 +196,8 @@ impl Profile {
         ] {
             fs.put_dirs(dir);
         }
+        // Anyone may create files in /tmp; only their owner may remove them (the sticky bit).
+        fs.set_mode("/tmp", 0o1777);
         fs.put_file("/dev/null", "");
         fs.put_file("/dev/urandom", "");
         fs.put_file(
@@ -211,6 +213,7 @@ impl Profile {
             for dir in ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/var/tmp"] {
                 fs.put_dirs(dir);
             }
+            fs.set_mode("/var/tmp", 0o1777);
         }
         if let Some(release) = self.os_release() {
             fs.put_file("/etc/os-release", &release);
@@ -220,7 +223,7 @@ impl Profile {
             "egrep", "fgrep", "tr", "cut", "seq", "expr", "base64", "date", "hostname", "env",
             "printenv", "uname", "id", "whoami", "basename", "dirname", "sort", "uniq", "tee",
             "true", "false", "sleep", "echo", "printf", "test", "[", "nproc", "sed", "find",
-            "xargs", "ps", "kill",
+            "xargs", "ps", "kill", "stat", "chmod",
         ];
         match self.userland {
             Userland::Busybox => {

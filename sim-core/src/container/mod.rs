@@ -43,6 +43,24 @@ pub type Volumes = BTreeMap<String, Filesystem>;
 pub struct Filesystem {
     #[serde(with = "shared_entries")]
     entries: std::rc::Rc<BTreeMap<String, Entry>>,
+    /// Some entry is a symbolic link: paths need resolving (most trees have none).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    has_links: bool,
+    /// Memory-backed (tmpfs): what its files hold is memory, and its directories report
+    /// tmpfs's sizes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    tmpfs: bool,
+    /// The bytes its files may hold at most (a tmpfs's size); writes past it fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    capacity_bytes: Option<u64>,
+    /// The most its files held since [`Filesystem::reset_peak`] (tmpfs only): memory charged
+    /// at that moment, however much was removed since.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    peak_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Saved as the plain map it is.
@@ -66,12 +84,15 @@ mod shared_entries {
     }
 }
 
+/// One name in a filesystem, with its permission bits where they can differ.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Entry {
-    Directory,
-    File(String),
-    /// An executable of the image (its name); reads as empty.
+    Directory(u32),
+    File(String, u32),
+    /// An executable of the image (its name); reads as empty, mode 0755.
     Program(String),
+    /// A symbolic link and the path it points to (relative to its directory).
+    Symlink(String),
 }
 
 /// Whose command-line tools an image has: their error messages differ.

@@ -3,6 +3,7 @@
 //! it should be. The simulation runs them in the order listed here.
 
 pub mod attach_detach;
+pub(crate) mod clusterrole_aggregation;
 mod cronjob;
 mod daemonset;
 pub mod deployment;
@@ -85,6 +86,8 @@ pub struct ControllerManager {
     /// ingress-nginx's loop (it runs in its pods, when installed).
     #[serde(default)]
     ingress_nginx: ingress_nginx::IngressNginxController,
+    #[serde(default)]
+    clusterrole_aggregation: clusterrole_aggregation::ClusterRoleAggregationController,
 }
 
 impl ControllerManager {
@@ -115,6 +118,7 @@ impl ControllerManager {
             self.endpointslice.reconcile(api),
             self.service_lb.reconcile(api),
             self.ingress_nginx.reconcile(api),
+            self.clusterrole_aggregation.reconcile(api),
         ];
         wakes.into_iter().flatten().min()
     }

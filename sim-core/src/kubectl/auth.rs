@@ -131,19 +131,23 @@ fn can_i(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
                 let group = found.api_version.rsplit_once('/').map_or("", |(g, _)| g);
                 (found.plural.to_string(), group.to_string())
             }
-            None => {
-                if typed != "*" {
-                    match typed.split_once('.') {
-                        Some((resource, group)) => inv.out.err_line(format!(
-                            "Warning: the server doesn't have a resource type '{resource}' in group '{group}'"
-                        )),
-                        None => inv.out.err_line(format!(
-                            "Warning: the server doesn't have a resource type '{typed}'"
-                        )),
+            // A kind a CustomResourceDefinition serves: its plural in its group.
+            None => match custom_resource(inv, &typed) {
+                Some(custom) => custom,
+                None => {
+                    if typed != "*" {
+                        match typed.split_once('.') {
+                            Some((resource, group)) => inv.out.err_line(format!(
+                                "Warning: the server doesn't have a resource type '{resource}' in group '{group}'"
+                            )),
+                            None => inv.out.err_line(format!(
+                                "Warning: the server doesn't have a resource type '{typed}'"
+                            )),
+                        }
                     }
+                    (typed.clone(), String::new())
                 }
-                (typed.clone(), String::new())
-            }
+            },
         };
         Attributes::Resource {
             verb,
@@ -206,4 +210,11 @@ fn whoami(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
 pub fn run(_parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     inv.out.out(super::help(&DEF));
     Ok(0)
+}
+
+/// The plural and group of the custom kind `typed` names, if a CustomResourceDefinition
+/// serves one.
+fn custom_resource(inv: &Invocation, typed: &str) -> Option<(String, String)> {
+    let kind = resources::resolve(inv.sim.api(), typed).ok()?;
+    kind.as_custom().map(|custom| (custom.plural.clone(), custom.group.clone()))
 }

@@ -457,6 +457,12 @@ impl Kubelet {
             mounts: &mounts,
             seed: self.rng.next_u64(),
         };
+        // A new container's memory cgroup starts counting afresh what reaches its tmpfs.
+        for mount in container.volume_mounts.iter().flatten() {
+            if let Some(files) = runtime.volumes.get_mut(&mount.name) {
+                files.reset_peak();
+            }
+        }
         let mut instance = match Instance::start(&launch, &mut runtime.volumes, now) {
             Ok(instance) => instance,
             Err(message) => {
@@ -568,6 +574,14 @@ impl Kubelet {
             let mut link = super::network_link(&mut self.network, api, pod, &self.node_name);
             let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
             let state = running.instance.advance_on(&mut runtime.volumes, net, at);
+            let held = super::local_storage::tmpfs_peak_bytes(
+                container,
+                &runtime.volumes,
+                &runtime.storage.projected,
+            );
+            if let Some(oom_at) = tmpfs_oom(container, held, &running.instance, state, at) {
+                return Err(ended(running, SIGKILL_EXIT_CODE, "OOMKilled", oom_at, false));
+            }
             if let Some(oom_at) = oom_at.filter(|&t| t <= at) {
                 let exited_first = matches!(state, State::Exited { at, .. } if at < oom_at);
                 if !exited_first {
@@ -742,6 +756,27 @@ fn should_restart(pod: &Pod, role: Role, termination: &Termination) -> bool {
             _ => true,
         },
     }
+}
+
+/// When the OOM killer ends the container because what it wrote to a memory-backed emptyDir,
+/// with what its process holds, is past its memory limit (at `at`, or when the process
+/// exited if that was earlier: the writing happened before).
+pub(super) fn tmpfs_oom(
+    container: &Container,
+    held: u64,
+    instance: &Instance,
+    state: State,
+    at: SimTime,
+) -> Option<SimTime> {
+    let limit = memory_limit_bytes(container)?;
+    let process = instance.usage(at).memory_bytes;
+    if held == 0 || held.saturating_add(process) <= limit {
+        return None;
+    }
+    Some(match state {
+        State::Exited { at: exited, .. } => exited.min(at),
+        State::Running { .. } => at,
+    })
 }
 
 /// The container's memory limit in bytes, if it has one.

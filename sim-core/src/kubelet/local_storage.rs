@@ -5,10 +5,11 @@
 use super::Kubelet;
 use super::runtime::PodRuntime;
 use crate::api::{ApiServer, EventType};
-use crate::container::Filesystem;
+use crate::container::{Filesystem, Volumes};
 use crate::podutil;
 use crate::time::SimTime;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// `evictionMonitoringPeriod`.
@@ -38,6 +39,43 @@ pub(super) fn memory_medium_bytes(pod: &Pod, runtime: &PodRuntime) -> u64 {
         .filter_map(|v| runtime.volumes.get(&v.name))
         .map(used_bytes)
         .sum()
+}
+
+/// The memory-backed emptyDirs a container mounts. tmpfs pages are charged to the memory
+/// cgroup of the process that writes them; here, to every container mounting the volume
+/// (usually one writes to it). Secret and projected volumes, tmpfs too, are written by the
+/// kubelet and charged to it.
+fn tmpfs_volumes<'a>(
+    container: &'a Container,
+    volumes: &'a Volumes,
+    projected: &'a BTreeSet<String>,
+) -> impl Iterator<Item = &'a Filesystem> {
+    let mut names: Vec<&str> = Vec::new();
+    for mount in container.volume_mounts.iter().flatten() {
+        if !names.contains(&mount.name.as_str()) && !projected.contains(&mount.name) {
+            names.push(&mount.name);
+        }
+    }
+    names.into_iter().filter_map(|name| volumes.get(name)).filter(|files| files.is_tmpfs())
+}
+
+/// The most those volumes held since the container started: what its memory cgroup was
+/// charged at the peak, which is what the OOM killer acts on.
+pub(super) fn tmpfs_peak_bytes(
+    container: &Container,
+    volumes: &Volumes,
+    projected: &BTreeSet<String>,
+) -> u64 {
+    tmpfs_volumes(container, volumes, projected).map(Filesystem::peak_bytes).sum()
+}
+
+/// What those volumes hold now: part of the container's memory use (`kubectl top`).
+pub(super) fn tmpfs_held_bytes(
+    container: &Container,
+    volumes: &Volumes,
+    projected: &BTreeSet<String>,
+) -> u64 {
+    tmpfs_volumes(container, volumes, projected).map(used_bytes).sum()
 }
 
 impl Kubelet {

@@ -566,12 +566,30 @@ impl Kubelet {
                     running.instance.advance(volumes, now);
                     let mut link = network_link(&mut self.network, api, pod, &self.node_name);
                     let net = link.as_mut().map(|l| l as &mut dyn crate::container::net::Network);
-                    let outcome = running.instance.exec_on(volumes, argv, net, now);
+                    let mut outcome = running.instance.exec_on(volumes, argv, net, now);
                     // The command may have signalled the main process: look when it next acts.
-                    let wake = match running.instance.advance(volumes, now) {
+                    let mut wake = match running.instance.advance(volumes, now) {
                         crate::container::State::Exited { at, .. } => Some(at),
                         crate::container::State::Running { next_wake } => next_wake,
                     };
+                    // What it wrote to a memory-backed emptyDir may be past the container's
+                    // limit: the OOM killer ends the container (and the command with it).
+                    let mut specs = pod.spec.iter().flat_map(|s| &s.containers);
+                    if let Some(spec) = specs.find(|c| c.name == container) {
+                        let projected = &runtime.storage.projected;
+                        let held = local_storage::tmpfs_peak_bytes(spec, volumes, projected);
+                        let state = crate::container::State::Running { next_wake: None };
+                        if lifecycle::tmpfs_oom(spec, held, &running.instance, state, now).is_some()
+                        {
+                            // Killed at the write that crossed the limit: the complaints
+                            // of a full tmpfs the simulation printed after it never came.
+                            if let ExecOutcome::Ran { code, stderr, .. } = &mut outcome {
+                                *code = 137;
+                                stderr.clear();
+                            }
+                            wake = Some(now);
+                        }
+                    }
                     if let Some(at) = wake {
                         runtime.next_sync = Some(runtime.next_sync.map_or(at, |n| n.min(at)));
                         self.next_wake = Some(self.next_wake.map_or(at, |n| n.min(at)));
@@ -670,7 +688,7 @@ impl Kubelet {
 
     /// What each running container of a pod uses at `now`, CPU throttled to the container's
     /// limit as its cgroup is (`kubectl top`, metrics-server, the node charts): by container
-    /// name.
+    /// name. Its memory includes what it holds in memory-backed emptyDirs.
     pub fn pod_usage<'a>(
         &'a self,
         pod: &'a Pod,
@@ -680,14 +698,17 @@ impl Kubelet {
         let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
         Some(runtime.containers.iter().filter_map(move |(name, c)| {
             let mut usage = c.running()?.instance.usage(now);
-            let limit = containers
-                .iter()
-                .find(|c| &c.name == name)
+            let spec = containers.iter().find(|c| &c.name == name);
+            let limit = spec
                 .and_then(|c| c.resources.as_ref()?.limits.as_ref()?.get("cpu"))
                 .and_then(|q| crate::quantity::parse(&q.0).ok())
                 .and_then(|m| u64::try_from(m.0).ok());
             if let Some(limit) = limit {
                 usage.cpu_millis = usage.cpu_millis.min(limit);
+            }
+            if let Some(spec) = spec.filter(|_| runtime.watched_empty_dirs) {
+                let (volumes, projected) = (&runtime.volumes, &runtime.storage.projected);
+                usage.memory_bytes += local_storage::tmpfs_held_bytes(spec, volumes, projected);
             }
             Some((name.as_str(), usage))
         }))

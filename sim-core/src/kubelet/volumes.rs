@@ -92,9 +92,16 @@ impl Kubelet {
                 for volume in
                     volumes_of(pod).filter(|v| runtime.storage.projected.contains(&v.name))
                 {
-                    if let Ok(Some(files)) = project(api, pod, volume) {
-                        runtime.volumes.insert(volume.name.clone(), files);
+                    let Ok(Some((payload, tmpfs))) = payload(api, pod, volume) else { continue };
+                    // The atomic writer leaves the volume alone when nothing in it changed.
+                    let old = runtime.volumes.get(&volume.name);
+                    if old.is_some_and(|old| holds_payload(old, &payload)) {
+                        continue;
                     }
+                    let at = timestamp_dir(now, pod, &volume.name);
+                    runtime
+                        .volumes
+                        .insert(volume.name.clone(), atomic_layout(&payload, tmpfs, &at));
                 }
             }
             return Ok(());
@@ -104,8 +111,14 @@ impl Kubelet {
         {
             return Err(at);
         }
+        let in_use = if volumes_of(pod).any(|v| v.persistent_volume_claim.is_some()) {
+            self.persistent_volumes_in_use(api)
+        } else {
+            BTreeSet::new()
+        };
         for volume in volumes_of(pod) {
-            if let Err(failure) = set_up(api, disks, &self.node_name, pod, volume, runtime) {
+            let node = &self.node_name;
+            if let Err(failure) = set_up(api, disks, node, pod, volume, runtime, &in_use) {
                 let Some(message) = failure else {
                     // Not an operation that failed: the volume manager looks again as soon as
                     // the attach/detach controller reports the disk on the node.
@@ -174,6 +187,25 @@ impl Kubelet {
                 ),
             );
         }
+    }
+
+    /// The PersistentVolumes the other pods on this node have mounted (the actual state of the
+    /// world's `IsVolumeMountedElsewhere`); a finished pod's are unmounted.
+    fn persistent_volumes_in_use(&self, api: &ApiServer) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for runtime in self.pods.values().filter(|r| r.storage.mounted) {
+            let Ok(pod) = api.get::<Pod>(&runtime.namespace, &runtime.name) else { continue };
+            if podutil::is_terminal(pod) {
+                continue;
+            }
+            for source in volumes_of(pod).filter_map(|v| v.persistent_volume_claim.as_ref()) {
+                let claim =
+                    api.get::<PersistentVolumeClaim>(&runtime.namespace, &source.claim_name);
+                let bound = claim.ok().and_then(|c| c.spec.as_ref()?.volume_name.clone());
+                names.extend(bound);
+            }
+        }
+        names
     }
 
     /// A claim changed: pods using claims look again (a grown disk's file system).
@@ -271,6 +303,7 @@ fn volumes_of(pod: &Pod) -> impl Iterator<Item = &Volume> {
 
 /// Sets up one volume, or says why not in the FailedMount event's words (`None`: it waits
 /// for its disk to be attached to the node, which says nothing until it times out).
+/// `in_use`: the PersistentVolumes other pods on the node have mounted.
 fn set_up(
     api: &ApiServer,
     disks: &mut Disks,
@@ -278,6 +311,7 @@ fn set_up(
     pod: &Pod,
     volume: &Volume,
     runtime: &mut PodRuntime,
+    in_use: &BTreeSet<String>,
 ) -> Result<(), Option<String>> {
     let name = &volume.name;
     let setup_failed =
@@ -315,6 +349,14 @@ fn set_up(
         let pv = api.get::<PersistentVolume>("", volume_name).map_err(|e| {
             unable(format!("failed to fetch PV {volume_name} from API server: {e}"))
         })?;
+        // A pod placed by hand (`nodeName`) skips the scheduler's VolumeRestrictions: the
+        // kubelet refuses a second mount of a ReadWriteOncePod volume on its node.
+        let modes = pv.spec.as_ref().and_then(|s| s.access_modes.as_deref()).unwrap_or_default();
+        if modes == ["ReadWriteOncePod"] && in_use.contains(volume_name) {
+            return Err(Some(format!(
+                "MountVolume.SetUp failed for volume {volume_name:?} : volume uses the ReadWriteOncePod access mode and is already in use by another pod"
+            )));
+        }
         if let Some(attachment) = attachment_name(pv) {
             let attached = api.get::<Node>("", node).ok().and_then(|n| n.status.as_ref());
             let attached = attached.and_then(|s| s.volumes_attached.as_ref());
@@ -359,9 +401,51 @@ fn set_up(
         return Ok(());
     }
     // emptyDir, and the volume types the lab does not simulate, start as an empty directory
-    // that lives as long as the pod.
-    runtime.volumes.entry(name.clone()).or_insert_with(Filesystem::empty);
+    // that lives as long as the pod; `medium: Memory` is a tmpfs.
+    let memory = volume.empty_dir.as_ref().and_then(|e| e.medium.as_deref()) == Some("Memory");
+    runtime.volumes.entry(name.clone()).or_insert_with(|| match &volume.empty_dir {
+        Some(_) if memory => Filesystem::volume(true, tmpfs_size_bytes(api, node, pod, volume)),
+        Some(_) => Filesystem::volume(false, None),
+        None => Filesystem::empty(),
+    });
     Ok(())
+}
+
+/// The size of a memory-backed emptyDir's tmpfs (`calculateEmptyDirMemorySize`): the node's
+/// allocatable memory, or less, the pod's memory limit, or less, the volume's `sizeLimit`.
+fn tmpfs_size_bytes(api: &ApiServer, node: &str, pod: &Pod, volume: &Volume) -> Option<u64> {
+    let bytes = |q: &k8s_openapi::apimachinery::pkg::api::resource::Quantity| {
+        crate::quantity::parse(&q.0).ok().and_then(|q| u64::try_from(q.units()).ok())
+    };
+    let allocatable = api.get::<Node>("", node).ok().and_then(|n| n.status.as_ref());
+    let allocatable = allocatable.and_then(|s| s.allocatable.as_ref()?.get("memory"));
+    let mut size = allocatable.and_then(bytes)?;
+    if let Some(limit) = pod_memory_limit_bytes(pod).filter(|&l| l > 0 && l <= size) {
+        size = limit;
+    }
+    let size_limit = volume.empty_dir.as_ref().and_then(|e| e.size_limit.as_ref());
+    if let Some(limit) = size_limit.and_then(bytes).filter(|&l| l > 0 && l <= size) {
+        size = limit;
+    }
+    Some(size)
+}
+
+/// The pod's memory limit as its cgroup gets it, if every container declares one: the app
+/// containers' sum, or the largest init container's if that is more.
+fn pod_memory_limit_bytes(pod: &Pod) -> Option<u64> {
+    let spec = pod.spec.as_ref()?;
+    let limit = |c: &k8s_openapi::api::core::v1::Container| {
+        let quantity = c.resources.as_ref()?.limits.as_ref()?.get("memory")?;
+        u64::try_from(crate::quantity::parse(&quantity.0).ok()?.units()).ok()
+    };
+    let mut sum = 0u64;
+    for container in &spec.containers {
+        sum = sum.saturating_add(limit(container)?);
+    }
+    for container in spec.init_containers.iter().flatten() {
+        sum = sum.max(limit(container)?);
+    }
+    Some(sum)
 }
 
 /// hostPath's `type` checks (`checkTypeInternal` in host_path.go); the ...OrCreate types, and
@@ -393,71 +477,143 @@ fn check_host_path(
     }
 }
 
-/// The files of a ConfigMap, Secret, downward API or projected volume; `Ok(None)` for other
-/// volume types.
+/// The files of a ConfigMap, Secret, downward API or projected volume as the kubelet's atomic
+/// writer leaves them (see [`atomic_layout`]); `Ok(None)` for other volume types.
 fn project(api: &ApiServer, pod: &Pod, volume: &Volume) -> Result<Option<Filesystem>, String> {
+    let Some((payload, tmpfs)) = payload(api, pod, volume)? else { return Ok(None) };
+    let at = timestamp_dir(api.now(), pod, &volume.name);
+    Ok(Some(atomic_layout(&payload, tmpfs, &at)))
+}
+
+/// The files a ConfigMap, Secret, downward API or projected volume holds, by their paths in
+/// it, and whether the volume is a tmpfs (Secret and projected volumes are); `Ok(None)` for
+/// other volume types.
+fn payload(
+    api: &ApiServer,
+    pod: &Pod,
+    volume: &Volume,
+) -> Result<Option<(Filesystem, bool)>, String> {
     let namespace = podutil::namespace(pod);
     let mut files = Filesystem::empty();
     let keys = |files: &mut Filesystem,
                 source,
                 name: &str,
                 items: &Option<Vec<KeyToPath>>,
-                optional: Option<bool>| {
+                optional: Option<bool>,
+                mode: u32| {
         let optional = optional == Some(true);
-        key_source_files(api, namespace, source, name, items.as_deref(), optional, files)
+        key_source_files(api, namespace, source, name, items.as_deref(), optional, mode, files)
     };
+    let tmpfs = volume.secret.is_some() || volume.projected.is_some();
     if let Some(source) = &volume.config_map {
-        keys(&mut files, KeySource::ConfigMap, &source.name, &source.items, source.optional)?;
+        let mode = file_mode(source.default_mode);
+        keys(&mut files, KeySource::ConfigMap, &source.name, &source.items, source.optional, mode)?;
     } else if let Some(source) = &volume.secret {
         let name = source.secret_name.as_deref().unwrap_or_default();
-        keys(&mut files, KeySource::Secret, name, &source.items, source.optional)?;
+        let mode = file_mode(source.default_mode);
+        keys(&mut files, KeySource::Secret, name, &source.items, source.optional, mode)?;
     } else if let Some(source) = &volume.downward_api {
-        downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+        let mode = file_mode(source.default_mode);
+        downward_files(pod, source.items.as_deref().unwrap_or_default(), mode, &mut files);
     } else if let Some(source) = &volume.projected {
+        let mode = file_mode(source.default_mode);
         for projection in source.sources.iter().flatten() {
             if let Some(source) = &projection.config_map {
-                keys(
-                    &mut files,
-                    KeySource::ConfigMap,
-                    &source.name,
-                    &source.items,
-                    source.optional,
-                )?;
+                let (name, items) = (&source.name, &source.items);
+                keys(&mut files, KeySource::ConfigMap, name, items, source.optional, mode)?;
             }
             if let Some(source) = &projection.secret {
-                keys(&mut files, KeySource::Secret, &source.name, &source.items, source.optional)?;
+                let (name, items) = (&source.name, &source.items);
+                keys(&mut files, KeySource::Secret, name, items, source.optional, mode)?;
             }
             if let Some(source) = &projection.downward_api {
-                downward_files(pod, source.items.as_deref().unwrap_or_default(), &mut files);
+                downward_files(pod, source.items.as_deref().unwrap_or_default(), mode, &mut files);
             }
             if let Some(source) = &projection.service_account_token {
-                token_file(api, pod, source, &mut files)?;
+                token_file(api, pod, source, mode, &mut files)?;
             }
         }
     } else {
         return Ok(None);
     }
-    Ok(Some(files))
+    Ok(Some((files, tmpfs)))
 }
 
-/// Writes `values` as files: every key, or only `items` (each at its path).
+/// Whether a laid-out volume holds exactly `payload`'s files, with their modes.
+fn holds_payload(volume: &Filesystem, payload: &Filesystem) -> bool {
+    let files = |fs: &Filesystem| fs.entries().filter(|(_, text)| text.is_some()).count();
+    files(volume) == files(payload)
+        && payload.entries().all(|(path, text)| match text {
+            None => true,
+            Some(text) => {
+                volume.read(path) == Some(text) && volume.mode(path) == payload.mode(path)
+            }
+        })
+}
+
+/// A mode from the API (`defaultMode`, an item's `mode`), 0644 when unset.
+fn file_mode(mode: Option<i32>) -> u32 {
+    mode.map_or(0o644, |m| m as u32 & 0o777)
+}
+
+/// The atomic writer's directory for one write: `..` and the UTC time, then the random
+/// digits `os.MkdirTemp` adds (here a hash of the pod, volume and instant, so a replay
+/// writes the same name).
+fn timestamp_dir(now: SimTime, pod: &Pod, volume: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    let salt = format!("{}/{volume}/{}", podutil::uid(pod), now.unix_ms());
+    for byte in salt.bytes() {
+        hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    format!("{}.{hash}", now.strftime("..%Y_%m_%d_%H_%M_%S"))
+}
+
+/// The atomic writer's layout: `payload`'s files under `/TIMESTAMP_DIR`, `..data` linking to
+/// it, and each top-level name linking through `..data`, so that a new write swaps every file
+/// at once (by relinking `..data`).
+fn atomic_layout(payload: &Filesystem, tmpfs: bool, timestamp_dir: &str) -> Filesystem {
+    let mut volume = Filesystem::volume(tmpfs, None);
+    volume.put_dirs(&format!("/{timestamp_dir}"));
+    for (path, text) in payload.entries().filter(|(path, _)| *path != "/") {
+        let inside = format!("/{timestamp_dir}{path}");
+        match text {
+            None => volume.put_dirs(&inside),
+            Some(text) => {
+                let mode = payload.mode(path).unwrap_or(0o644);
+                volume.put_file_mode(&inside, text, mode);
+            }
+        }
+        if let Some(top) = path.strip_prefix('/').filter(|p| !p.contains('/')) {
+            volume.put_symlink(&format!("/{top}"), &format!("..data/{top}"));
+        }
+    }
+    volume.put_symlink("/..data", timestamp_dir);
+    volume
+}
+
+/// Writes `values` as files: every key, or only `items` (each at its path), with `mode`
+/// unless an item sets its own.
 fn key_files(
     values: BTreeMap<String, String>,
     items: Option<&[KeyToPath]>,
     optional: bool,
     missing_key: &str,
+    mode: u32,
     files: &mut Filesystem,
 ) -> Result<(), String> {
     match items {
         None => {
             for (key, value) in values {
-                files.put_file(&format!("/{key}"), &value);
+                files.put_file_mode(&format!("/{key}"), &value, mode);
             }
         }
         Some(items) => {
             for item in items {
+                let item_mode = item.mode.map_or(mode, |m| file_mode(Some(m)));
                 match values.get(&item.key) {
-                    Some(value) => files.put_file(&format!("/{}", item.path), value),
+                    Some(value) => {
+                        files.put_file_mode(&format!("/{}", item.path), value, item_mode);
+                    }
                     None if optional => {}
                     None => return Err(format!("{missing_key}: {}", item.key)),
                 }
@@ -476,6 +632,7 @@ enum KeySource {
 
 /// Writes the keys of a ConfigMap or Secret as files (all, or only `items`); a missing object
 /// or key fails the mount unless the source is optional.
+#[allow(clippy::too_many_arguments)]
 fn key_source_files(
     api: &ApiServer,
     namespace: &str,
@@ -483,6 +640,7 @@ fn key_source_files(
     name: &str,
     items: Option<&[KeyToPath]>,
     optional: bool,
+    mode: u32,
     files: &mut Filesystem,
 ) -> Result<(), String> {
     let (values, noun, missing_key) = match source {
@@ -498,7 +656,7 @@ fn key_source_files(
         ),
     };
     match values {
-        Some(values) => key_files(values, items, optional, missing_key, files),
+        Some(values) => key_files(values, items, optional, missing_key, mode, files),
         None if optional => Ok(()),
         None => Err(format!("{noun} {name:?} not found")),
     }
@@ -518,6 +676,7 @@ fn token_file(
     api: &ApiServer,
     pod: &Pod,
     source: &ServiceAccountTokenProjection,
+    mode: u32,
     files: &mut Filesystem,
 ) -> Result<(), String> {
     let spec = pod.spec.as_ref();
@@ -530,13 +689,13 @@ fn token_file(
         pod: Some(pod),
     };
     let token = api.create_token(&request).map_err(|e| format!("failed to fetch token: {e}"))?;
-    files.put_file(&format!("/{}", source.path), &token);
+    files.put_file_mode(&format!("/{}", source.path), &token, mode);
     Ok(())
 }
 
 /// The downward API's files: single fields as they are, labels and annotations one `key="value"`
 /// per line (`fieldpath.FormatMap`, without a final newline).
-fn downward_files(pod: &Pod, items: &[DownwardAPIVolumeFile], files: &mut Filesystem) {
+fn downward_files(pod: &Pod, items: &[DownwardAPIVolumeFile], mode: u32, files: &mut Filesystem) {
     for item in items {
         let text = if let Some(field) = &item.field_ref {
             let map = match field.field_path.as_str() {
@@ -561,6 +720,64 @@ fn downward_files(pod: &Pod, items: &[DownwardAPIVolumeFile], files: &mut Filesy
         } else {
             String::new()
         };
-        files.put_file(&format!("/{}", item.path), &text);
+        let mode = item.mode.map_or(mode, |m| file_mode(Some(m)));
+        files.put_file_mode(&format!("/{}", item.path), &text, mode);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(limits: &[Option<&str>], init: Option<&str>) -> Pod {
+        let container = |name: String, limit: Option<&str>| k8s_openapi::api::core::v1::Container {
+            name,
+            resources: limit.map(|l| k8s_openapi::api::core::v1::ResourceRequirements {
+                limits: Some(BTreeMap::from([(
+                    "memory".to_string(),
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity(l.to_string()),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        Pod {
+            spec: Some(k8s_openapi::api::core::v1::PodSpec {
+                containers: limits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| container(format!("c{i}"), *l))
+                    .collect(),
+                init_containers: init.map(|l| vec![container("init".into(), Some(l))]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_pods_memory_limit_needs_every_container_to_declare_one() {
+        let mib = 1024 * 1024;
+        assert_eq!(
+            pod_memory_limit_bytes(&pod(&[Some("8Mi"), Some("16Mi")], None)),
+            Some(24 * mib)
+        );
+        assert_eq!(pod_memory_limit_bytes(&pod(&[Some("8Mi"), None], None)), None);
+        assert_eq!(pod_memory_limit_bytes(&pod(&[Some("8Mi")], Some("32Mi"))), Some(32 * mib));
+    }
+
+    #[test]
+    fn the_atomic_writer_links_each_top_level_name_through_data() {
+        let mut payload = Filesystem::empty();
+        payload.put_file_mode("/game.properties", "lives=3\n", 0o400);
+        payload.put_file_mode("/ui/ui.properties", "color=purple\n", 0o640);
+        let volume = atomic_layout(&payload, true, "..2026_01_05_09_00_00.42");
+        assert!(volume.is_tmpfs());
+        assert_eq!(volume.mode("/"), Some(0o1777));
+        assert_eq!(volume.read("/ui/ui.properties"), Some("color=purple\n"));
+        assert_eq!(volume.mode("/game.properties"), Some(0o400));
+        assert!(holds_payload(&volume, &payload));
+        payload.put_file_mode("/game.properties", "lives=3\n", 0o444);
+        assert!(!holds_payload(&volume, &payload), "a changed mode is a change");
     }
 }

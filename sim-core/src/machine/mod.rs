@@ -421,7 +421,7 @@ impl Machine {
         }
         for (full, file) in &self.files {
             if let Some(inner) = full.strip_prefix(&prefix) {
-                volume.put_file(&format!("/{inner}"), &file.content);
+                volume.put_file_mode(&format!("/{inner}"), &file.content, file.mode);
             }
         }
         volume
@@ -446,12 +446,11 @@ impl Machine {
                     }
                 }
                 Some(text) => {
+                    let mode = volume.mode(inner).unwrap_or(0o644);
                     let file = match old.get(&full) {
-                        Some(file) if file.content == text => file.clone(),
-                        Some(file) => {
-                            File { content: text.to_string(), mode: file.mode, modified: now }
-                        }
-                        None => File { content: text.to_string(), mode: 0o644, modified: now },
+                        Some(file) if file.content == text => File { mode, ..file.clone() },
+                        Some(_) => File { content: text.to_string(), mode, modified: now },
+                        None => File { content: text.to_string(), mode, modified: now },
                     };
                     kept.insert(full, file);
                 }

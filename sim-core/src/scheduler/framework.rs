@@ -4,7 +4,9 @@
 
 use super::cache::Snapshot;
 use super::plugins::node_affinity::RequiredNodeAffinity;
-use super::plugins::{inter_pod_affinity, pod_topology_spread, volume_binding};
+use super::plugins::{
+    inter_pod_affinity, pod_topology_spread, volume_binding, volume_restrictions,
+};
 use crate::api::selector::{Operator, Requirement, Selector};
 use crate::quantity;
 use crate::time::SimTime;
@@ -499,6 +501,8 @@ pub struct CycleState<'a> {
     /// VolumeBinding's PreFilter: the pod's claims and the volumes they have or could get
     /// (`None` when the pod has no claims).
     pub volume_binding: Option<volume_binding::PreFilterState>,
+    /// VolumeRestrictions' PreFilter: the pods using the pod's ReadWriteOncePod claims.
+    pub volume_restrictions: Option<volume_restrictions::PreFilterState>,
     /// The filters that have something to check for this pod (the others' PreFilter said
     /// Skip), in the profile's order.
     pub filters: Vec<&'static dyn FilterPlugin>,
@@ -515,6 +519,7 @@ impl<'a> CycleState<'a> {
         nominated: BTreeMap<String, Resources>,
         default_spread_selector: Option<Selector>,
         volume_binding: Option<volume_binding::PreFilterState>,
+        volume_restrictions: Option<volume_restrictions::PreFilterState>,
     ) -> Self {
         let mut state = CycleState {
             pod,
@@ -526,6 +531,7 @@ impl<'a> CycleState<'a> {
             nominated,
             default_spread_selector,
             volume_binding,
+            volume_restrictions,
             filters: Vec::new(),
             unflagged_filters: Vec::new(),
         };
@@ -538,6 +544,9 @@ impl<'a> CycleState<'a> {
     pub fn pre_filter(&mut self, ignore: &dyn Fn(&PodInfo) -> bool) {
         self.inter_pod_affinity = inter_pod_affinity::pre_filter(&self.info, self.snapshot, ignore);
         self.topology_spread = pod_topology_spread::pre_filter(self, self.snapshot, ignore);
+        if let Some(restrictions) = self.volume_restrictions.as_mut() {
+            restrictions.set_aside(ignore);
+        }
         self.filters = super::plugins::FILTERS.iter().copied().filter(|f| !f.skip(self)).collect();
         self.unflagged_filters =
             self.filters.iter().copied().filter(|f| !f.only_rejects_flagged_nodes()).collect();

@@ -26,7 +26,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use plugins::default_preemption::{self, Candidate, Preemption};
-use plugins::{FILTERS, SCORES, volume_binding};
+use plugins::{FILTERS, SCORES, volume_binding, volume_restrictions};
 use queue::{Place, QueuedPod, SchedulingQueue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -291,7 +291,9 @@ impl Scheduler {
             Err(reason) => (None, Some(reason)),
         };
         let spread = default_spread_selector(api, pod);
-        let mut state = CycleState::new(pod, snapshot, nominated, spread, volumes);
+        let waiting = |uid: &str| self.waiting_on_volumes.contains_key(uid);
+        let restrictions = volume_restrictions::pre_filter(api, pod, snapshot, &waiting);
+        let mut state = CycleState::new(pod, snapshot, nominated, spread, volumes, restrictions);
         if let Some(reason) = unresolvable {
             // A PreFilter rejection: every node fails for the same reason, told once.
             let rejection = Rejection {
@@ -465,7 +467,9 @@ impl Scheduler {
         };
         let nominated = nominated_requests(api, &self.nominations, &pod);
         let volumes = volume_binding::pre_filter(api, &pod).map_err(|reason| vec![reason])?;
-        let state = CycleState::new(&pod, &self.cache, nominated, None, volumes);
+        let waiting = |uid: &str| self.waiting_on_volumes.contains_key(uid);
+        let restrictions = volume_restrictions::pre_filter(api, &pod, &self.cache, &waiting);
+        let state = CycleState::new(&pod, &self.cache, nominated, None, volumes, restrictions);
         let info = &self.cache.nodes[index];
         let verdict_here = state.run_filters(info);
         let mut attempt = Attempt {

@@ -309,6 +309,7 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str) -> Vec<FieldError> {
                 .push(FieldError::duplicate(format!("{path}.volumes[{index}].name"), &volume.name));
         }
         volume_names.push(&volume.name);
+        errors.extend(validate_file_modes(volume, &format!("{path}.volumes[{index}]")));
     }
     for (list, index, container) in spec
         .init_containers
@@ -325,6 +326,59 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &str) -> Vec<FieldError> {
                     &mount.name,
                 ));
             }
+        }
+    }
+    errors
+}
+
+/// The modes a ConfigMap, Secret, downward API or projected volume gives its files must be
+/// permission bits (`fileModeErrorMsg`).
+fn validate_file_modes(volume: &Volume, at: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut check = |mode: Option<i32>, field: String| {
+        if let Some(mode) = mode.filter(|m| !(0..=0o777).contains(m)) {
+            errors.push(FieldError::invalid_raw(
+                field,
+                mode.to_string(),
+                "must be a number between 0 and 0777 (octal), both inclusive",
+            ));
+        }
+    };
+    let items = |items: &Option<Vec<k8s_openapi::api::core::v1::KeyToPath>>| {
+        items.iter().flatten().map(|i| i.mode).collect::<Vec<_>>()
+    };
+    let downward = |items: &Option<Vec<k8s_openapi::api::core::v1::DownwardAPIVolumeFile>>| {
+        items.iter().flatten().map(|i| i.mode).collect::<Vec<_>>()
+    };
+    let mut sources: Vec<(String, Option<i32>, Vec<Option<i32>>)> = Vec::new();
+    if let Some(source) = &volume.config_map {
+        sources.push((format!("{at}.configMap"), source.default_mode, items(&source.items)));
+    }
+    if let Some(source) = &volume.secret {
+        sources.push((format!("{at}.secret"), source.default_mode, items(&source.items)));
+    }
+    if let Some(source) = &volume.downward_api {
+        sources.push((format!("{at}.downwardAPI"), source.default_mode, downward(&source.items)));
+    }
+    if let Some(source) = &volume.projected {
+        sources.push((format!("{at}.projected"), source.default_mode, Vec::new()));
+        for (i, projection) in source.sources.iter().flatten().enumerate() {
+            let here = format!("{at}.projected.sources[{i}]");
+            if let Some(source) = &projection.secret {
+                sources.push((format!("{here}.secret"), None, items(&source.items)));
+            }
+            if let Some(source) = &projection.config_map {
+                sources.push((format!("{here}.configMap"), None, items(&source.items)));
+            }
+            if let Some(source) = &projection.downward_api {
+                sources.push((format!("{here}.downwardAPI"), None, downward(&source.items)));
+            }
+        }
+    }
+    for (field, default_mode, item_modes) in sources {
+        check(default_mode, format!("{field}.defaultMode"));
+        for (i, mode) in item_modes.into_iter().enumerate() {
+            check(mode, format!("{field}.items[{i}].mode"));
         }
     }
     errors

@@ -15,11 +15,21 @@ fn validate_access_modes(modes: Option<&Vec<String>>, field: &str) -> Vec<FieldE
     match modes {
         None => vec![FieldError::required(field)],
         Some(modes) if modes.is_empty() => vec![FieldError::required(field)],
-        Some(modes) => modes
-            .iter()
-            .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
-            .map(|m| FieldError::not_supported(field, m, ACCESS_MODES))
-            .collect(),
+        Some(modes) => {
+            let mut errors: Vec<FieldError> = modes
+                .iter()
+                .filter(|m| !ACCESS_MODES.contains(&m.as_str()))
+                .map(|m| FieldError::not_supported(field, m, ACCESS_MODES))
+                .collect();
+            // A claim for one pod cannot also be one for many (`ValidatePersistentVolumeSpec`).
+            if modes.len() > 1 && modes.iter().any(|m| m == "ReadWriteOncePod") {
+                errors.push(FieldError::forbidden(
+                    field,
+                    "may not use ReadWriteOncePod with other access modes",
+                ));
+            }
+            errors
+        }
     }
 }
 

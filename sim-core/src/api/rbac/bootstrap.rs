@@ -1,9 +1,12 @@
 //! The API server's bootstrap RBAC policy (`rbac/bootstrappolicy`) as far as the lab needs it:
 //! the user-facing ClusterRoles (cluster-admin, admin, edit, view), the discovery roles every
 //! authenticated user has, and their ClusterRoleBindings, plus kubeadm's binding of its admin
-//! group. admin, edit and view are aggregated roles in Kubernetes; here they carry the rules the
-//! aggregation controller gives them for the kinds the lab serves.
+//! group. admin, edit and view are aggregated roles, as in Kubernetes: their rules come from the
+//! `system:aggregate-to-*` roles (for the kinds the lab serves) and from each other (view is
+//! labelled into edit, edit into admin), gathered by the aggregation controller; they are
+//! stored already gathered, as the controller leaves them moments after the server starts.
 
+use crate::controllers::clusterrole_aggregation::aggregated_rules;
 use k8s_openapi::api::rbac::v1::{
     AggregationRule, ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject,
 };
@@ -61,6 +64,7 @@ fn aggregated(label: &str) -> Option<AggregationRule> {
     })
 }
 
+/// `system:aggregate-to-view`'s rules.
 fn view_rules() -> Vec<PolicyRule> {
     vec![
         rule(
@@ -125,8 +129,9 @@ fn view_rules() -> Vec<PolicyRule> {
     ]
 }
 
+/// `system:aggregate-to-edit`'s rules: what edit adds to view.
 fn edit_rules() -> Vec<PolicyRule> {
-    let mut rules = vec![
+    vec![
         rule(
             &[""],
             &[
@@ -177,18 +182,15 @@ fn edit_rules() -> Vec<PolicyRule> {
         rule(&["networking.k8s.io"], &["ingresses", "networkpolicies"], WRITE),
         rule(&["policy"], &["poddisruptionbudgets"], WRITE),
         rule(&["coordination.k8s.io"], &["leases"], ALL),
-    ];
-    rules.extend(view_rules());
-    rules
+    ]
 }
 
+/// `system:aggregate-to-admin`'s rules: what admin adds to edit.
 fn admin_rules() -> Vec<PolicyRule> {
-    let mut rules = vec![
+    vec![
         rule(&["authorization.k8s.io"], &["localsubjectaccessreviews"], &["create"]),
         rule(&[RBAC_GROUP], &["rolebindings", "roles"], ALL),
-    ];
-    rules.extend(edit_rules());
-    rules
+    ]
 }
 
 /// The bootstrap ClusterRoles.
@@ -198,18 +200,35 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
         rules: Some(rules),
         aggregation_rule: None,
     };
-    let mut admin = role("admin", &[], admin_rules());
-    admin.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-admin");
-    let mut edit =
-        role("edit", &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")], edit_rules());
-    edit.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-edit");
-    let mut view =
-        role("view", &[("rbac.authorization.k8s.io/aggregate-to-edit", "true")], view_rules());
-    view.aggregation_rule = aggregated("rbac.authorization.k8s.io/aggregate-to-view");
-    vec![
-        admin,
+    let aggregate_role = |name: &str, labels: &[(&str, &str)], selector: &str| ClusterRole {
+        metadata: meta(name, labels),
+        rules: None,
+        aggregation_rule: aggregated(selector),
+    };
+    let to = |role: &'static str| (role, "true");
+    let mut roles = vec![
+        aggregate_role("admin", &[], "rbac.authorization.k8s.io/aggregate-to-admin"),
         role("cluster-admin", &[], vec![rule(&["*"], &["*"], &["*"]), urls(&["*"], &["*"])]),
-        edit,
+        aggregate_role(
+            "edit",
+            &[to("rbac.authorization.k8s.io/aggregate-to-admin")],
+            "rbac.authorization.k8s.io/aggregate-to-edit",
+        ),
+        role(
+            "system:aggregate-to-admin",
+            &[to("rbac.authorization.k8s.io/aggregate-to-admin")],
+            admin_rules(),
+        ),
+        role(
+            "system:aggregate-to-edit",
+            &[to("rbac.authorization.k8s.io/aggregate-to-edit")],
+            edit_rules(),
+        ),
+        role(
+            "system:aggregate-to-view",
+            &[to("rbac.authorization.k8s.io/aggregate-to-view")],
+            view_rules(),
+        ),
         role(
             "system:basic-user",
             &[],
@@ -260,8 +279,23 @@ pub fn cluster_roles() -> Vec<ClusterRole> {
                 &["get"],
             )],
         ),
-        view,
-    ]
+        aggregate_role(
+            "view",
+            &[to("rbac.authorization.k8s.io/aggregate-to-edit")],
+            "rbac.authorization.k8s.io/aggregate-to-view",
+        ),
+    ];
+    // view feeds edit, which feeds admin: three rounds gather everything.
+    for _ in 0..3 {
+        for i in 0..roles.len() {
+            if roles[i].aggregation_rule.is_some() {
+                let all: Vec<&ClusterRole> = roles.iter().collect();
+                let rules = aggregated_rules(&roles[i], &all);
+                roles[i].rules = Some(rules);
+            }
+        }
+    }
+    roles
 }
 
 /// The bootstrap ClusterRoleBindings, and kubeadm's `kubeadm:cluster-admins` (the group of the

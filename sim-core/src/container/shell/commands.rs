@@ -4,7 +4,7 @@
 use super::{Ctx, Environment};
 use crate::container::Userland;
 use crate::container::clock;
-use crate::container::fs::{Errno, normalize};
+use crate::container::fs::{Errno, FileKind, Stat, normalize};
 use crate::time::{SimTime, parse_sleep_operand};
 use std::time::Duration;
 
@@ -48,6 +48,8 @@ pub(crate) fn run(t: &mut Tool) -> Flow {
         "sleep" => return sleep(t),
         "cat" => cat(t),
         "ls" => ls(t),
+        "stat" => stat(t),
+        "chmod" => chmod(t),
         "rm" => rm(t),
         "mkdir" => mkdir(t),
         "rmdir" => rmdir(t),
@@ -541,9 +543,12 @@ fn cat(t: &mut Tool) -> i32 {
 }
 
 fn ls(t: &mut Tool) -> i32 {
-    let (flags, operands) = split_flags(t.args, "laA1hFRdtrS");
+    let (flags, operands) = split_flags(t.args, "laA1hFRdtrSL");
     let long = flags.contains('l');
     let all = flags.contains('a');
+    let almost_all = flags.contains('A');
+    let dereference = flags.contains('L');
+    let directory = flags.contains('d');
     let operands: Vec<String> = if operands.is_empty() {
         vec![".".to_string()]
     } else {
@@ -553,7 +558,9 @@ fn ls(t: &mut Tool) -> i32 {
     let many = operands.len() > 1;
     for (i, operand) in operands.iter().enumerate() {
         let p = path(t, operand);
-        match t.ctx.view.kind(&p) {
+        // A named link is listed itself in the long format, unless -L.
+        let stat = if long && !dereference { t.ctx.view.lstat(&p) } else { t.ctx.view.stat(&p) };
+        match stat {
             None => {
                 let text = if busybox(t) {
                     format!("ls: {operand}: No such file or directory\n")
@@ -563,11 +570,11 @@ fn ls(t: &mut Tool) -> i32 {
                 t.err.push_str(&text);
                 status = if busybox(t) { 1 } else { 2 };
             }
-            Some(false) => {
-                let entry = ls_entry(t, &p, operand, long);
+            Some(stat) if stat.kind != FileKind::Directory || directory => {
+                let entry = ls_entry(t, &stat, operand, long);
                 t.out.push_str(&entry);
             }
-            Some(true) => {
+            Some(_) => {
                 if many {
                     if i > 0 {
                         t.out.push('\n');
@@ -577,15 +584,27 @@ fn ls(t: &mut Tool) -> i32 {
                 let mut names = t.ctx.view.list(&p).unwrap_or_default();
                 if all {
                     names.splice(0..0, [".".to_string(), "..".to_string()]);
-                } else {
+                } else if !almost_all {
                     names.retain(|n| !n.starts_with('.'));
                 }
+                let stats: Vec<(String, Stat)> = names
+                    .into_iter()
+                    .filter_map(|name| {
+                        let child = normalize(&p, &name);
+                        let stat = if dereference {
+                            t.ctx.view.stat(&child)
+                        } else {
+                            t.ctx.view.lstat(&child)
+                        };
+                        stat.map(|s| (name, s))
+                    })
+                    .collect();
                 if long {
-                    t.out.push_str(&format!("total {}\n", names.len() * 4));
+                    let total: u64 = stats.iter().map(|(_, s)| s.blocks_kib).sum();
+                    t.out.push_str(&format!("total {total}\n"));
                 }
-                for name in names {
-                    let child = normalize(&p, &name);
-                    let entry = ls_entry(t, &child, &name, long);
+                for (name, stat) in stats {
+                    let entry = ls_entry(t, &stat, &name, long);
                     t.out.push_str(&entry);
                 }
             }
@@ -594,25 +613,230 @@ fn ls(t: &mut Tool) -> i32 {
     status
 }
 
-fn ls_entry(t: &mut Tool, p: &str, shown: &str, long: bool) -> String {
+fn ls_entry(t: &Tool, stat: &Stat, shown: &str, long: bool) -> String {
     if !long {
         return format!("{shown}\n");
     }
-    let is_dir = t.ctx.view.kind(p) == Some(true);
-    let size = if is_dir { 4096 } else { t.ctx.view.read(p).map_or(0, |s| s.len()) };
-    let mode = if is_dir {
-        "drwxr-xr-x"
-    } else if t.ctx.view.is_program(p) {
-        "-rwxr-xr-x"
-    } else {
-        "-rw-r--r--"
-    };
+    let mode = mode_string(stat);
+    let (size, links) = (stat.size, stat.links);
     let when = clock::format(t.clock, "%b %e %H:%M");
+    let name = match &stat.kind {
+        FileKind::Symlink(target) => format!("{shown} -> {target}"),
+        _ => shown.to_string(),
+    };
     if busybox(t) {
-        format!("{mode}    1 root     root     {size:>9} {when} {shown}\n")
+        format!("{mode} {links:>4} root     root     {size:>9} {when} {name}\n")
     } else {
-        format!("{mode} 1 root root {size:>4} {when} {shown}\n")
+        format!("{mode} {links} root root {size:>4} {when} {name}\n")
     }
+}
+
+/// `drwxr-xr-x` and the like: the type, then read/write/execute for owner, group and others
+/// (the sticky bit shows as `t` in the last place).
+fn mode_string(stat: &Stat) -> String {
+    let mut text = String::with_capacity(10);
+    text.push(match stat.kind {
+        FileKind::Directory => 'd',
+        FileKind::File => '-',
+        FileKind::Symlink(_) => 'l',
+        FileKind::CharDevice => 'c',
+    });
+    for shift in [6, 3, 0] {
+        let bits = (stat.mode >> shift) & 0o7;
+        text.push(if bits & 4 != 0 { 'r' } else { '-' });
+        text.push(if bits & 2 != 0 { 'w' } else { '-' });
+        let execute = bits & 1 != 0;
+        text.push(match (shift, stat.mode & 0o1000 != 0, execute) {
+            (0, true, true) => 't',
+            (0, true, false) => 'T',
+            (_, _, true) => 'x',
+            _ => '-',
+        });
+    }
+    text
+}
+
+/// `stat -c FORMAT` (or `--format=`/`--printf=`), `-L` to follow links: the directives
+/// learners use (`%a %A %F %n %N %s %h %U %G %u %g`); others print `?` as busybox does.
+fn stat(t: &mut Tool) -> i32 {
+    let mut format: Option<String> = None;
+    let mut follow = false;
+    let mut operands: Vec<String> = Vec::new();
+    let mut args = t.args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-c" | "--format" | "--printf" => format = args.next().cloned(),
+            "-L" | "--dereference" => follow = true,
+            other => {
+                if let Some(f) =
+                    other.strip_prefix("--format=").or_else(|| other.strip_prefix("--printf="))
+                {
+                    format = Some(f.to_string());
+                } else if let Some(f) = other.strip_prefix("-c").filter(|f| !f.is_empty()) {
+                    format = Some(f.to_string());
+                } else {
+                    operands.push(other.to_string());
+                }
+            }
+        }
+    }
+    if operands.is_empty() {
+        t.err.push_str(if busybox(t) {
+            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: stat [-ltf] [-c FMT] FILE...\n"
+        } else {
+            "stat: missing operand\nTry 'stat --help' for more information.\n"
+        });
+        return 1;
+    }
+    let Some(format) = format else {
+        t.err.push_str("stat: kubelab simulates stat -c FORMAT only\n");
+        return 1;
+    };
+    let mut status = 0;
+    for operand in operands {
+        let p = path(t, &operand);
+        let found = if follow { t.ctx.view.stat(&p) } else { t.ctx.view.lstat(&p) };
+        let Some(stat) = found else {
+            let text = if busybox(t) {
+                format!("stat: can't stat '{operand}': No such file or directory\n")
+            } else {
+                format!("stat: cannot statx '{operand}': No such file or directory\n")
+            };
+            t.err.push_str(&text);
+            status = 1;
+            continue;
+        };
+        let mut line = String::new();
+        let mut chars = format.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                line.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('a') => line.push_str(&format!("{:o}", stat.mode)),
+                Some('A') => line.push_str(&mode_string(&stat)),
+                Some('F') => line.push_str(match stat.kind {
+                    FileKind::Directory => "directory",
+                    FileKind::Symlink(_) => "symbolic link",
+                    FileKind::CharDevice => "character special file",
+                    FileKind::File if stat.size == 0 => "regular empty file",
+                    FileKind::File => "regular file",
+                }),
+                Some('n') => line.push_str(&operand),
+                Some('N') => match &stat.kind {
+                    FileKind::Symlink(target) => {
+                        line.push_str(&format!("'{operand}' -> '{target}'"))
+                    }
+                    _ => line.push_str(&format!("'{operand}'")),
+                },
+                Some('s') => line.push_str(&stat.size.to_string()),
+                Some('h') => line.push_str(&stat.links.to_string()),
+                Some('U') | Some('G') => line.push_str("root"),
+                Some('u') | Some('g') => line.push('0'),
+                Some('%') => line.push('%'),
+                Some(_) => line.push('?'),
+                None => line.push('%'),
+            }
+        }
+        line.push('\n');
+        t.out.push_str(&line);
+    }
+    status
+}
+
+/// `chmod MODE FILE...`: an octal mode, or symbolic changes (`u+x`, `go-w`, `a=r`, `+x`).
+fn chmod(t: &mut Tool) -> i32 {
+    let (_, operands) = split_flags(t.args, "Rfv");
+    let [mode, files @ ..] = operands.as_slice() else {
+        t.err.push_str("chmod: missing operand\n");
+        return 1;
+    };
+    if files.is_empty() {
+        t.err.push_str(&format!("chmod: missing operand after '{mode}'\n"));
+        return 1;
+    }
+    let mut status = 0;
+    for file in files {
+        let p = path(t, file);
+        let Some(current) = t.ctx.view.stat(&p) else {
+            let text = if busybox(t) {
+                format!("chmod: {file}: No such file or directory\n")
+            } else {
+                format!("chmod: cannot access '{file}': No such file or directory\n")
+            };
+            t.err.push_str(&text);
+            status = 1;
+            continue;
+        };
+        let Some(new) = parse_mode(mode, current.mode, current.kind == FileKind::Directory) else {
+            let text = if busybox(t) {
+                format!("chmod: invalid mode '{mode}'\n")
+            } else {
+                format!("chmod: invalid mode: '{mode}'\nTry 'chmod --help' for more information.\n")
+            };
+            t.err.push_str(&text);
+            return 1;
+        };
+        if let Err(errno) = t.ctx.view.set_mode(&p, new) {
+            let text = if busybox(t) {
+                format!("chmod: {file}: {}\n", errno.text())
+            } else {
+                format!("chmod: changing permissions of '{file}': {}\n", errno.text())
+            };
+            t.err.push_str(&text);
+            status = 1;
+        }
+    }
+    status
+}
+
+/// A chmod mode applied to `current`: octal digits, or comma-separated `[ugoa]*[+-=][rwxXt]*`.
+fn parse_mode(text: &str, current: u32, directory: bool) -> Option<u32> {
+    if !text.is_empty() && text.chars().all(|c| c.is_digit(8)) {
+        return u32::from_str_radix(text, 8).ok().filter(|m| *m <= 0o7777);
+    }
+    let mut mode = current;
+    for clause in text.split(',') {
+        let op_at = clause.find(['+', '-', '='])?;
+        let (who, rest) = clause.split_at(op_at);
+        let mut mask = 0;
+        for c in who.chars() {
+            mask |= match c {
+                'u' => 0o4700,
+                'g' => 0o2070,
+                'o' => 0o1007,
+                'a' => 0o7777,
+                _ => return None,
+            };
+        }
+        if who.is_empty() {
+            mask = 0o7777;
+        }
+        let op = rest.chars().next()?;
+        let mut bits = 0;
+        for c in rest[1..].chars() {
+            bits |= match c {
+                'r' => 0o444,
+                'w' => 0o222,
+                'x' => 0o111,
+                'X' if directory || current & 0o111 != 0 => 0o111,
+                'X' => 0,
+                't' => 0o1000,
+                's' => 0o6000,
+                _ => return None,
+            };
+        }
+        // Without who, umask 022 keeps `+w` to the owner.
+        let bits = if who.is_empty() && op != '-' { bits & !0o022 | (bits & 0o200) } else { bits };
+        let bits = bits & mask;
+        mode = match op {
+            '+' => mode | bits,
+            '-' => mode & !bits,
+            _ => (mode & !(mask & 0o777)) | bits,
+        };
+    }
+    Some(mode)
 }
 
 fn rm(t: &mut Tool) -> i32 {
@@ -752,11 +976,19 @@ fn copy(t: &mut Tool) -> i32 {
             return 1;
         }
     };
+    let mode = t.ctx.view.stat(&from).map(|s| s.mode);
+    let existed = t.ctx.view.kind(&to).is_some();
+    // A move is a rename: the file never takes room twice.
+    let moved = t.name == "mv" && from != to && t.ctx.view.remove(&from, false).is_ok();
     if let Err(errno) = t.ctx.view.write(&to, &text, false) {
         t.err.push_str(&format!("{}: can't create '{dest}': {}\n", t.name, errno.text()));
         return 1;
     }
-    if t.name == "mv" {
+    // A moved file keeps its mode; a new copy gets the source's, less the umask.
+    if let Some(mode) = mode.filter(|_| moved || !existed) {
+        let _ = t.ctx.view.set_mode(&to, if moved { mode } else { mode & !0o022 });
+    }
+    if t.name == "mv" && !moved && from != to {
         let _ = t.ctx.view.remove(&from, false);
     }
     0

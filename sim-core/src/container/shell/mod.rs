@@ -910,9 +910,13 @@ impl Machine {
         }
         let stdin = self.take_input();
         let (flow, out, err) = self.run_tool(ctx, &program, args, stdin, assigns);
-        self.write(ctx, 1, &out);
+        let written = self.write_out(ctx, 1, &out);
         self.write(ctx, 2, &err);
         self.flow(flow);
+        if let Err(errno) = written {
+            self.write(ctx, 2, &format!("{program}: write error: {}\n", errno.text()));
+            self.status = 1;
+        }
         false
     }
 
@@ -1079,28 +1083,31 @@ impl Machine {
     }
 
     pub(crate) fn write(&mut self, ctx: &mut Ctx, fd: u8, text: &str) {
+        let _ = self.write_out(ctx, fd, text);
+    }
+
+    /// Writes to where `fd` points; a file that cannot take it all (a full tmpfs) says why.
+    fn write_out(&mut self, ctx: &mut Ctx, fd: u8, text: &str) -> Result<(), super::fs::Errno> {
         if text.is_empty() {
-            return;
+            return Ok(());
         }
-        let Some(top) = self.io.len().checked_sub(1) else { return };
+        let Some(top) = self.io.len().checked_sub(1) else { return Ok(()) };
         let sink = if fd == 2 { self.io[top].err.clone() } else { self.io[top].out.clone() };
         let target = match sink {
             Sink::Buffer(_) => top,
             Sink::Level(level) => level,
             Sink::Base(stderr) => {
                 ctx.out.push((self.clock, stderr, text.to_string()));
-                return;
+                return Ok(());
             }
-            Sink::Null => return,
-            Sink::File(path) => {
-                let _ = ctx.view.write(&path, text, true);
-                return;
-            }
+            Sink::Null => return Ok(()),
+            Sink::File(path) => return ctx.view.write(&path, text, true),
         };
         // Only stdout levels hold buffers (a pipeline stage's output).
         if let Some(Io { out: Sink::Buffer(buffer), .. }) = self.io.get_mut(target) {
             buffer.push_str(text);
         }
+        Ok(())
     }
 
     /// Opens a command's redirections as a new I/O level. False (with the shell's message and

@@ -457,3 +457,32 @@ fn deeply_nested_scripts_are_refused_not_overflowed() {
         assert!(ended, "{}: {state:?}", &script[..20.min(script.len())]);
     }
 }
+
+#[test]
+fn ls_stat_and_chmod_show_and_change_permission_bits() {
+    let spec =
+        Spec { image: "busybox", command: Some(strings(&["sleep", "3600"])), ..Spec::default() };
+    let mut volumes = Volumes::new();
+    let mut instance = start(&spec, &mut volumes).unwrap();
+    let cases: &[(&str, &str, &str, i32)] = &[
+        (
+            "echo hi > /tmp/a; chmod 640 /tmp/a; ls -l /tmp/a",
+            "-rw-r-----    1 root     root             3 Nov 25 23:59 /tmp/a\n",
+            "",
+            0,
+        ),
+        ("chmod u+x,o+r /tmp/a; stat -c '%a %A %F' /tmp/a", "744 -rwxr--r-- regular file\n", "", 0),
+        ("chmod go-rwx /tmp/a; stat -c %a /tmp/a /tmp", "700\n1777\n", "", 0),
+        ("ls -ld /tmp", "drwxrwxrwt    1 root     root          4096 Nov 25 23:59 /tmp\n", "", 0),
+        ("chmod 9 /tmp/a", "", "chmod: invalid mode '9'\n", 1),
+        ("chmod 644 /nope", "", "chmod: /nope: No such file or directory\n", 1),
+        ("stat -c %a /nope", "", "stat: can't stat '/nope': No such file or directory\n", 1),
+    ];
+    for (script, stdout, stderr, code) in cases {
+        let got = match instance.exec(&mut volumes, &strings(&["sh", "-c", script]), at(1.0)) {
+            ExecOutcome::Ran { stdout, stderr, code, .. } => (stdout, stderr, code),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(got, (stdout.to_string(), stderr.to_string(), *code), "{script}");
+    }
+}

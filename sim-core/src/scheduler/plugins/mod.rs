@@ -1,7 +1,7 @@
 //! The registry of the default scheduler profile's plugins, in kube-scheduler's order.
 //! Adding a plugin means writing its file and listing it here.
 //!
-//! Not simulated: VolumeRestrictions, NodeVolumeLimits, VolumeZone and SchedulingGates.
+//! Not simulated: NodeVolumeLimits, VolumeZone and SchedulingGates.
 
 mod balanced_allocation;
 pub mod default_preemption;
@@ -16,6 +16,7 @@ mod node_unschedulable;
 pub mod pod_topology_spread;
 mod taint_toleration;
 pub mod volume_binding;
+pub mod volume_restrictions;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 
@@ -28,6 +29,7 @@ pub static FILTERS: &[&dyn FilterPlugin] = &[
     &node_affinity::NodeAffinity,
     &node_ports::NodePorts,
     &node_resources_fit::NodeResourcesFit,
+    &volume_restrictions::VolumeRestrictions,
     &volume_binding::VolumeBinding,
     &pod_topology_spread::PodTopologySpread,
     &inter_pod_affinity::InterPodAffinity,
