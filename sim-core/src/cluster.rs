@@ -352,6 +352,7 @@ pub const CONTROL_PLANE_IMAGES: &[(&str, u64)] = &[
     ("registry.k8s.io/kube-apiserver:v1.34.1", 27_061_991),
     ("registry.k8s.io/kube-controller-manager:v1.34.1", 22_819_474),
     ("registry.k8s.io/kube-scheduler:v1.34.1", 17_385_568),
+    ("registry.k8s.io/coredns/coredns:v1.12.1", 22_384_805),
 ];
 
 /// The control plane's manifest directory as kubeadm writes it for a node with this address:
@@ -361,4 +362,19 @@ pub fn kubeadm_manifests(ip: &str) -> Vec<(String, String)> {
         .iter()
         .map(|(name, text)| (name.to_string(), text.replace("{{IP}}", ip)))
         .collect()
+}
+
+/// kubeadm's addons for a control plane at `ip` (`kubeadm init phase addon all`): CoreDNS (its
+/// ServiceAccount, the `coredns` ConfigMap with the Corefile, the Deployment) and kube-proxy
+/// (its ServiceAccount, the `kube-proxy` ConfigMap with its configuration in `mode`, the
+/// DaemonSet), as one manifest. The `kube-dns` Service is among [`bootstrap_services`].
+pub fn kubeadm_addons(ip: &str, mode: crate::network::ProxyMode) -> String {
+    let mode = match mode {
+        crate::network::ProxyMode::Iptables => "",
+        crate::network::ProxyMode::Ipvs => "ipvs",
+    };
+    let proxy = include_str!("../manifests/kubeadm/kube-proxy.yaml")
+        .replace("{{IP}}", ip)
+        .replace("{{MODE}}", mode);
+    format!("{}---\n{proxy}", include_str!("../manifests/kubeadm/coredns.yaml"))
 }

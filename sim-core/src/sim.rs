@@ -33,6 +33,7 @@ const WORKER_JOIN_DELAY: Duration = Duration::from_secs(75);
 /// More rounds than this at one instant means two components keep undoing each other's work.
 const MAX_SETTLE_ROUNDS: usize = 1_000;
 
+mod bootstrap;
 mod nodes;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -130,6 +131,9 @@ impl Simulation {
             SimTime::from_unix_ms(SESSION_START.unix_ms() - root.fork("leases").between(1, 10_000));
         let mut kubelets = BTreeMap::new();
         let mut machines = BTreeMap::new();
+        // Workers join once kubeadm's addons run (`bootstrap.rs`); their Nodes' uids are drawn
+        // here, in the order they always were.
+        let mut joining = Vec::new();
         for (index, template) in cluster.nodes.iter().enumerate() {
             let joined_at = if template.control_plane {
                 bootstrapped_at
@@ -143,7 +147,6 @@ impl Simulation {
             let node = template.to_node(index, joined_at, reported_at, &mut node_rng);
             let boot_id =
                 node.status.as_ref().and_then(|s| s.node_info.as_ref()).map(|i| i.boot_id.clone());
-            let _ = api.create(node);
             let manifests = if template.control_plane {
                 crate::cluster::kubeadm_manifests(&template.internal_ip)
             } else {
@@ -151,15 +154,19 @@ impl Simulation {
             };
             let machine =
                 Machine::new(&template.name, joined_at, boot_id.unwrap_or_default(), manifests);
-            let mut kubelet = Kubelet::new(
+            let kubelet = Kubelet::new(
                 &template.name,
                 root.fork(&format!("kubelet/{}", template.name)),
                 reported_at,
                 renewed_at,
             );
-            if template.control_plane {
-                kubelet = kubelet.with_images(crate::cluster::CONTROL_PLANE_IMAGES);
+            if !template.control_plane {
+                let uid = api.rng_mut().uuid();
+                joining.push(bootstrap::Joining { node, uid, kubelet, machine });
+                continue;
             }
+            let _ = api.create(node);
+            let mut kubelet = kubelet.with_images(crate::cluster::CONTROL_PLANE_IMAGES);
             kubelet.read_manifests(&mut api, machine.manifests_generation(), &machine.manifests());
             kubelets.insert(template.name.clone(), kubelet);
             machines.insert(template.name.clone(), machine);
@@ -185,6 +192,7 @@ impl Simulation {
             series: Series::default(),
         };
         sim.settle();
+        sim.install_addons_and_join(cluster, joining);
         sim.advance(SESSION_START.since(booted_at));
         sim
     }

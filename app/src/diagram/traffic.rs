@@ -2,7 +2,12 @@
 //! second, through the simulation's request model (`sim_core::network::client`). Each request
 //! is drawn as a packet travelling its recorded hops — client → Service → the kube-proxy rule
 //! on the node the packet is on → the endpoint pod — and every pod counts the requests it
-//! answered, so the load balancing's spread shows (on its chip and as a list).
+//! answered, so the load balancing's spread shows (on its chip and as a list). Through an
+//! Ingress the packet also visits the ingress controller's pod and the Ingress that routed it.
+//!
+//! Requests follow cluster time, as the rest of the page does: N a second of cluster time, none
+//! while the clock is paused (packets in flight stop where they are), ten times as many a real
+//! second at 10×.
 
 use super::side::{OUTSIDE, Place};
 use super::{DiagramState, focus};
@@ -16,8 +21,10 @@ use std::time::Duration;
 
 /// How often due requests are sent.
 const TICK: Duration = Duration::from_millis(100);
-/// How long a packet's flight is drawn (the CSS animation takes a little less).
-const FLIGHT: Duration = Duration::from_millis(1100);
+/// How long a packet's flight is drawn, in cluster time.
+const FLIGHT_SECONDS: f64 = 0.9;
+/// The shortest real time a flight is drawn for at high speeds, so it is still seen.
+const MIN_FLIGHT_MS: f64 = 120.0;
 /// Packets drawn at once; more are sent but not drawn.
 const MAX_FLIGHTS: usize = 12;
 /// Requests one tick sends at most, whatever the rate and however late the tick.
@@ -29,6 +36,10 @@ struct Flight {
     id: u64,
     path: String,
     failed: bool,
+    /// When it arrives, in seconds of cluster time.
+    lands_at: f64,
+    /// How long its animation runs at the speed it was sent at.
+    duration_ms: f64,
 }
 
 /// The control's state, shared by the form, the chips' counters and the packets.
@@ -49,6 +60,7 @@ pub struct Traffic {
     next_id: StoredValue<u64>,
     /// Requests due but not yet sent (a fraction carries over to the next tick).
     due: StoredValue<f64>,
+    /// Cluster time at the last tick, in seconds.
     last_tick: StoredValue<Option<f64>>,
     /// Where things are drawn, to fly packets between them.
     diagram: DiagramState,
@@ -91,14 +103,19 @@ pub fn provide(lab: Lab) {
 
 impl Traffic {
     fn tick(self, lab: Lab) {
-        let now = window().performance().map_or(0.0, |p| p.now());
+        let now = lab.with_sim(|sim| sim.elapsed().as_secs_f64());
         let last = self.last_tick.get_value().unwrap_or(now);
         self.last_tick.set_value(Some(now));
+        if self.flights.with_untracked(|f| f.iter().any(|flight| flight.lands_at <= now)) {
+            self.flights.update(|f| f.retain(|flight| flight.lands_at > now));
+        }
         if !self.running.get_untracked() {
             return;
         }
+        // Cluster time that passed: none while paused, or back on the timeline.
+        let passed = (now - last).max(0.0);
         let rate = f64::from(self.rate.get_untracked().clamp(1, MAX_RATE));
-        let due = (self.due.get_value() + rate * (now - last).max(0.0) / 1000.0).min(MAX_PER_TICK);
+        let due = (self.due.get_value() + rate * passed).min(MAX_PER_TICK);
         let count = due.floor();
         self.due.set_value(due - count);
         self.send(lab, count as usize);
@@ -123,7 +140,7 @@ impl Traffic {
             let Some(sent) = lab.send_request(&source, target) else { return };
             if let Some(trace) = &sent.trace {
                 served.extend(trace.served_by.clone());
-                self.fly(trace, &source, sent.error.is_some());
+                self.fly(lab, trace, &source, sent.error.is_some());
             }
             last = Some(match (&sent.trace, sent.error) {
                 (_, Some(error)) => (error, true),
@@ -143,7 +160,7 @@ impl Traffic {
     }
 
     /// Draws a request's way as a packet for a moment.
-    fn fly(self, trace: &Trace, source: &Source, failed: bool) {
+    fn fly(self, lab: Lab, trace: &Trace, source: &Source, failed: bool) {
         let (state, places) = (self.diagram, self.places);
         let node_point = |name: &str| {
             state
@@ -162,25 +179,37 @@ impl Traffic {
             Source::Pod { namespace, name } => chip_point(&format!("{namespace}/{name}")),
         };
         points.extend(start);
+        let place = |key: String| places.with_untracked(|p| p.get(&key).map(Place::left));
         for hop in &trace.hops {
-            let point = match hop.kind.as_str() {
-                "service" => hop
-                    .detail
-                    .split_once(" is ")
-                    .map(|(_, rule)| rule.split(':').next().unwrap_or(rule))
-                    .and_then(|service| {
-                        places.with_untracked(|p| {
-                            p.get(&format!("service/{service}")).map(Place::left)
-                        })
-                    }),
-                "kube-proxy" | "dropped" | "refused" => node_point(&hop.at),
-                "pod" => trace.served_by.as_deref().and_then(chip_point),
-                _ => None,
+            let hop_points = match hop.kind.as_str() {
+                // kube-proxy's `10.96.0.20:80 is default/web:http`, or ingress-nginx's
+                // `default/web endpoint 10.244.1.5:80`.
+                "service" => {
+                    let service = match hop.detail.split_once(" is ") {
+                        Some((_, rule)) => rule.split(':').next().unwrap_or(rule),
+                        None => hop.detail.split(' ').next().unwrap_or_default(),
+                    };
+                    vec![place(format!("service/{service}"))]
+                }
+                // `ingress-nginx/CONTROLLER-POD: ingress default/site example.test/ → …`: the
+                // controller's pod, then the Ingress whose rule matched.
+                "ingress" => {
+                    let (controller, rest) =
+                        hop.detail.split_once(": ").unwrap_or((hop.detail.as_str(), ""));
+                    let ingress = rest
+                        .strip_prefix("ingress ")
+                        .and_then(|r| r.split(' ').next())
+                        .map(|name| place(format!("ingress/{name}")));
+                    vec![chip_point(controller).or_else(|| node_point(&hop.at)), ingress.flatten()]
+                }
+                "kube-proxy" | "dropped" | "refused" => vec![node_point(&hop.at)],
+                "pod" => vec![trace.served_by.as_deref().and_then(chip_point)],
+                _ => Vec::new(),
             };
-            if let Some(point) = point
-                && points.last() != Some(&point)
-            {
-                points.push(point);
+            for point in hop_points.into_iter().flatten() {
+                if points.last() != Some(&point) {
+                    points.push(point);
+                }
             }
         }
         if points.len() < 2 {
@@ -193,14 +222,15 @@ impl Traffic {
             .collect::<String>();
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
+        let now = lab.with_sim(|sim| sim.elapsed().as_secs_f64());
+        let speed = f64::from(lab.speed.get_untracked().max(1));
+        let duration_ms = (FLIGHT_SECONDS * 1000.0 / speed).max(MIN_FLIGHT_MS);
         self.flights.update(|flights| {
-            flights.push(Flight { id, path, failed });
+            flights.push(Flight { id, path, failed, lands_at: now + FLIGHT_SECONDS, duration_ms });
             if flights.len() > MAX_FLIGHTS {
                 flights.remove(0);
             }
         });
-        let flights = self.flights;
-        set_timeout(move || flights.update(|f| f.retain(|flight| flight.id != id)), FLIGHT);
     }
 
     fn toggle_open(self, lab: Lab) {
@@ -268,8 +298,10 @@ pub fn SendButton() -> impl IntoView {
 #[component]
 pub fn Packets() -> impl IntoView {
     let traffic = expect_context::<Traffic>();
+    let lab = expect_context::<Lab>();
     view! {
-        <g class="flights" aria-hidden="true">
+        // Packets stop where they are while the clock is paused.
+        <g class="flights" class:paused=move || !lab.playing.get() aria-hidden="true">
             <For
                 each=move || traffic.flights.get()
                 key=|flight| flight.id
@@ -277,7 +309,12 @@ pub fn Packets() -> impl IntoView {
                     view! {
                         <g class="flight" class:failed=flight.failed>
                             <path class="flight-route" d=flight.path.clone() />
-                            <path class="packet" d=flight.path pathLength="100" />
+                            <path
+                                class="packet"
+                                d=flight.path
+                                pathLength="100"
+                                style=format!("animation-duration: {:.0}ms", flight.duration_ms)
+                            />
                         </g>
                     }
                 }
@@ -425,7 +462,11 @@ pub fn TrafficForm() -> impl IntoView {
                 <p class="traffic-status" role="status">
                     {move || {
                         let answered: u64 = traffic.counts.with(|c| c.values().sum());
-                        let state = if traffic.running.get() { "sending" } else { "stopped" };
+                        let state = match (traffic.running.get(), lab.playing.get()) {
+                            (false, _) => "stopped",
+                            (true, true) => "sending",
+                            (true, false) => "sending when the clock runs (paused)",
+                        };
                         format!("{} sent, {answered} answered by pods · {state}", traffic.sent.get())
                     }}
                 </p>

@@ -182,6 +182,12 @@ impl Kubelet {
         self
     }
 
+    /// The kubelet's random stream (container ids, pull times, processes' seeds), for the
+    /// simulation to lend it another while the cluster's own addons start.
+    pub(crate) fn rng_mut(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
     /// The node's `status.images`, largest first as the kubelet reports them.
     pub fn node_images(&self) -> Vec<ContainerImage> {
         let mut list: Vec<ContainerImage> = self

@@ -50,6 +50,13 @@ pub struct Network {
     /// Connections through `kubectl port-forward` since kubectl last looked.
     #[serde(skip)]
     forwarded: Vec<port_forward::ForwardedConnection>,
+    /// The nodes whose kube-proxy pod runs, as of the Pods at `proxy_pods_seen`: only those
+    /// kube-proxies follow Services and EndpointSlices (elsewhere the rules stay as they were
+    /// last written, as iptables keeps them when kube-proxy is gone).
+    #[serde(skip)]
+    proxy_pods: std::collections::BTreeSet<String>,
+    #[serde(skip)]
+    proxy_pods_seen: u64,
 }
 
 /// A running pod's serving containers.
@@ -146,8 +153,12 @@ impl Network {
     /// lets each re-read what changed. Each draws from its own stream (`kube-proxy/NODE`).
     pub fn sync(&mut self, api: &ApiServer, seed: u64) {
         self.proxies.retain(|name, _| api.get::<Node>("", name).is_ok());
+        self.find_proxy_pods(api);
         for node in api.list::<Node>(None) {
             let node = node.metadata.name.as_deref().unwrap_or_default();
+            if !self.proxy_pods.contains(node) {
+                continue;
+            }
             let proxy = match self.proxies.get_mut(node) {
                 Some(proxy) => proxy,
                 None => {
@@ -158,6 +169,46 @@ impl Network {
             };
             proxy.sync(api);
         }
+    }
+
+    /// Which nodes run their kube-proxy pod (kubeadm's DaemonSet, `k8s-app=kube-proxy` in
+    /// kube-system), looked up again when Pods changed.
+    fn find_proxy_pods(&mut self, api: &ApiServer) {
+        use k8s_openapi::api::core::v1::Pod;
+        let seen = self.proxy_pods_seen;
+        if seen != 0 && !api.kind_changed_since::<Pod>(seen) {
+            return;
+        }
+        self.proxy_pods_seen = api.resource_version();
+        self.proxy_pods.clear();
+        for pod in api.list::<Pod>(Some("kube-system")) {
+            let labels = pod.metadata.labels.as_ref();
+            let proxy = labels.and_then(|l| l.get("k8s-app")).map(String::as_str);
+            if proxy == Some("kube-proxy")
+                && crate::podutil::phase(pod) == "Running"
+                && let Some(node) = crate::podutil::node_name(pod)
+            {
+                self.proxy_pods.insert(node.to_string());
+            }
+        }
+    }
+
+    /// Whether a DNS query from a pod on `node` reaches CoreDNS: its kube-proxy has an
+    /// endpoint for the cluster DNS Service's port 53 where a container listens. Without
+    /// one, the resolver's queries go unanswered until it gives up.
+    pub fn cluster_dns_answers(&self, node: &str, now: crate::time::SimTime) -> bool {
+        let Some(proxy) = self.proxies.get(node) else { return false };
+        proxy
+            .rules()
+            .iter()
+            .filter(|r| r.cluster_ip == dns::CLUSTER_DNS_IP && r.port == 53)
+            .flat_map(|r| r.endpoints.iter())
+            .any(|endpoint| {
+                self.servers.values().any(|pod| {
+                    pod.ip == endpoint.ip
+                        && pod.containers.iter().any(|(_, c)| c.listens_on(53, now))
+                })
+            })
     }
 
     pub fn proxy(&self, node: &str) -> Option<&KubeProxy> {

@@ -98,6 +98,11 @@ impl Network {
     /// and outside know only node names and addresses.
     pub fn lookup(&self, api: &ApiServer, origin: &Origin, name: &str, srv: bool) -> Lookup {
         match &origin.namespace {
+            Some(_)
+                if !self.cluster_dns_answers(origin.node.as_deref().unwrap_or(""), api.now()) =>
+            {
+                Lookup { server: dns::CLUSTER_DNS_IP.into(), answer: None, timed_out: true }
+            }
             Some(namespace) => dns::lookup(api, Some(namespace), name, srv),
             None => {
                 let node_ip = api
@@ -161,6 +166,16 @@ impl Network {
                     ip
                 }
                 None => {
+                    if lookup.timed_out {
+                        hops.push(Hop {
+                            kind: "dropped".into(),
+                            at: here.clone(),
+                            detail: format!(
+                                "{host}: no CoreDNS pod answers at {} (kube-dns has no ready endpoints)",
+                                lookup.server
+                            ),
+                        });
+                    }
                     self.record(now, origin, host, hops, None);
                     return Connection::UnknownHost;
                 }
@@ -533,9 +548,13 @@ impl ContainerNetwork for Link<'_> {
         }
         let lookup = self.network.lookup(self.api, &self.origin, name, srv);
         let hops = vec![Hop {
-            kind: "dns".into(),
+            kind: if lookup.timed_out { "dropped" } else { "dns" }.into(),
             at: self.origin.node.clone().unwrap_or_default(),
             detail: match &lookup.answer {
+                _ if lookup.timed_out => format!(
+                    "{name}: no CoreDNS pod answers at {} (kube-dns has no ready endpoints)",
+                    lookup.server
+                ),
                 Some((fqdn, _)) => format!("{name}: {fqdn} ({})", lookup.server),
                 None => format!("{name}: NXDOMAIN ({})", lookup.server),
             },

@@ -429,9 +429,10 @@ fn nslookup(t: &mut Call, net: &mut dyn Network) -> i32 {
     }
     let server = lookup.server.clone();
     if legacy {
-        t.out.push_str(&format!(
-            "Server:    {server}\nAddress 1: {server} kube-dns.kube-system.svc.cluster.local\n\n"
-        ));
+        // Its reverse lookup of the server goes unanswered too when no server answers.
+        let server_name =
+            if lookup.timed_out { "" } else { " kube-dns.kube-system.svc.cluster.local" };
+        t.out.push_str(&format!("Server:    {server}\nAddress 1: {server}{server_name}\n\n"));
         match lookup.answer {
             None => {
                 t.err.push_str(&format!("nslookup: can't resolve '{name}'\n"));
