@@ -55,17 +55,31 @@ pub struct DaemonSetController {
     /// Per DaemonSet uid: the instant of its last pod changes and how many syncs made them.
     #[serde(default)]
     churn: BTreeMap<String, (SimTime, u32)>,
+    /// What of each node decides whether daemon pods run there (its labels and taints), as
+    /// last seen: the kubelets' status reports change nodes all the time and nothing here.
+    #[serde(default)]
+    node_views: BTreeMap<String, NodeView>,
 }
+
+/// A node's labels and taints.
+type NodeView = (Option<BTreeMap<String, String>>, Option<Vec<Taint>>);
 
 impl DaemonSetController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
         let seen = self.seen_api_version;
         let due = self.wake.is_some_and(|at| at <= now);
-        let changed = api.kind_changed_since::<DaemonSet>(seen)
-            || api.kind_changed_since::<Pod>(seen)
-            || api.kind_changed_since::<Node>(seen)
-            || api.kind_changed_since::<ControllerRevision>(seen);
+        // Only daemon pods, and nodes' labels and taints, bear on what the controller does
+        // (as its informers' event handlers filter): other pods' and nodes' writes are many.
+        let nodes_changed = self.nodes_changed(api, seen);
+        let changed = nodes_changed
+            || api.kind_changed_since::<DaemonSet>(seen)
+            || api.kind_changed_since::<ControllerRevision>(seen)
+            || (api.kind_changed_since::<Pod>(seen)
+                && api
+                    .changed_since::<Pod>(seen)
+                    .chain(api.deleted_since::<Pod>(seen))
+                    .any(is_daemon_pod));
         if !due && !changed {
             return self.wake;
         }
@@ -98,6 +112,39 @@ impl DaemonSetController {
         self.wake = wake;
         wake
     }
+}
+
+impl DaemonSetController {
+    /// Whether a node came, went, or changed its labels or taints since `seen`.
+    fn nodes_changed(&mut self, api: &ApiServer, seen: u64) -> bool {
+        if !api.kind_changed_since::<Node>(seen) {
+            return false;
+        }
+        let mut changed = false;
+        for gone in api.deleted_since::<Node>(seen) {
+            let name = gone.metadata.name.as_deref().unwrap_or_default();
+            changed |= self.node_views.remove(name).is_some();
+        }
+        for node in api.changed_since::<Node>(seen) {
+            let name = node.metadata.name.as_deref().unwrap_or_default();
+            let view =
+                (node.metadata.labels.clone(), node.spec.as_ref().and_then(|s| s.taints.clone()));
+            if self.node_views.get(name) != Some(&view) {
+                self.node_views.insert(name.to_string(), view);
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// Whether a DaemonSet controls the pod.
+fn is_daemon_pod(pod: &Pod) -> bool {
+    pod.metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|owner| owner.controller == Some(true) && owner.kind == "DaemonSet")
 }
 
 fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
