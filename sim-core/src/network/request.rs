@@ -532,18 +532,25 @@ impl Link<'_> {
     }
 }
 
+impl Link<'_> {
+    /// Records a lookup of `name` that a NetworkPolicy kept from reaching CoreDNS.
+    fn record_dns_denied(&mut self, name: &str) {
+        let hops = vec![Hop {
+            kind: "dropped".into(),
+            at: self.origin.node.clone().unwrap_or_default(),
+            detail: format!(
+                "a NetworkPolicy's egress rules do not allow DNS ({})",
+                dns::CLUSTER_DNS_IP
+            ),
+        }];
+        self.network.record(self.api.now(), &self.origin, &format!("dns {name}"), hops, None);
+    }
+}
+
 impl ContainerNetwork for Link<'_> {
     fn lookup(&mut self, name: &str, srv: bool) -> Lookup {
         if !self.dns_allowed() {
-            let hops = vec![Hop {
-                kind: "dropped".into(),
-                at: self.origin.node.clone().unwrap_or_default(),
-                detail: format!(
-                    "a NetworkPolicy's egress rules do not allow DNS ({})",
-                    dns::CLUSTER_DNS_IP
-                ),
-            }];
-            self.network.record(self.api.now(), &self.origin, &format!("dns {name}"), hops, None);
+            self.record_dns_denied(name);
             return Lookup { server: dns::CLUSTER_DNS_IP.into(), answer: None, timed_out: true };
         }
         let lookup = self.network.lookup(self.api, &self.origin, name, srv);
@@ -564,6 +571,11 @@ impl ContainerNetwork for Link<'_> {
     }
 
     fn connect(&mut self, host: &str, port: u16, request: Option<&HttpRequest>) -> Connection {
+        // A name needs the cluster DNS first: curl and wget fail to resolve it as nslookup does.
+        if !is_ip(host) && !self.dns_allowed() {
+            self.record_dns_denied(host);
+            return Connection::UnknownHost;
+        }
         self.network.connect(self.api, &self.origin, host, port, request)
     }
 }
