@@ -397,7 +397,8 @@ mod tests {
             "- pod-status: web\n  equals: Running",
             "- ready-pods: app=web\n  equals: 1",
             "- count: pods\n  selector: app=web\n  at-least: 1\n  at-most: 1",
-            "- count: pods\n  namespace: kube-system\n  equals: 4",
+            // The four control-plane static pods, two CoreDNS pods, a kube-proxy per node.
+            "- count: pods\n  namespace: kube-system\n  equals: 9",
             "- object: node/controlplane\n  exists: true",
             "- object: pod/web\n  namespace: kube-system\n  exists: false",
             "- command: kubectl get pods\n  contains: web ",
