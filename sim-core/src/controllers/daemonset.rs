@@ -81,6 +81,8 @@ impl DaemonSetController {
                     .chain(api.deleted_since::<Pod>(seen))
                     .any(is_daemon_pod));
         if !due && !changed {
+            // Nothing up to here bears on any DaemonSet: no need to look at it again.
+            self.seen_api_version = api.resource_version();
             return self.wake;
         }
         if api.list::<DaemonSet>(None).next().is_none() {
