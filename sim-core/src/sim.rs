@@ -272,14 +272,9 @@ impl Simulation {
         pod: &str,
         container: &str,
     ) -> Option<crate::container::Files> {
-        let pod = self.api.get::<Pod>(namespace, pod).ok()?;
-        let node = podutil::node_name(pod)?;
-        self.kubelets.get(node)?.container_files(
-            podutil::uid(pod),
-            container,
-            self.machines.get(node)?,
-            &self.network_storage,
-        )
+        self.pod_files(namespace, pod, |kubelet, uid, machine, storage| {
+            kubelet.container_files(uid, container, machine, storage)
+        })
     }
 
     /// One of a pod's volumes, read-only, once its kubelet has set it up.
@@ -289,11 +284,23 @@ impl Simulation {
         pod: &str,
         volume: &str,
     ) -> Option<crate::container::Files> {
+        self.pod_files(namespace, pod, |kubelet, uid, machine, storage| {
+            kubelet.volume_files(uid, volume, machine, storage)
+        })
+    }
+
+    /// Asks the kubelet of the pod's node for files of the pod.
+    fn pod_files(
+        &self,
+        namespace: &str,
+        pod: &str,
+        read: impl FnOnce(&Kubelet, &str, &Machine, &NetworkStorage) -> Option<crate::container::Files>,
+    ) -> Option<crate::container::Files> {
         let pod = self.api.get::<Pod>(namespace, pod).ok()?;
         let node = podutil::node_name(pod)?;
-        self.kubelets.get(node)?.volume_files(
+        read(
+            self.kubelets.get(node)?,
             podutil::uid(pod),
-            volume,
             self.machines.get(node)?,
             &self.network_storage,
         )

@@ -13,6 +13,32 @@ test.beforeEach(async ({ page }) => {
 
 test.afterEach(async ({ page }) => expectNoPageErrors(page));
 
+/** An nginx Deployment `web`, its Service, and the Ingress `site` (class nginx) routing `/` on
+ * `host` (every host without one) to it. */
+async function exposeWebThroughIngress(page, host) {
+  await run(page, 'kubectl create deployment web --image=nginx');
+  await run(page, 'kubectl expose deployment web --port=80');
+  const rule = host ? `- host: ${host}\n    http:` : '- http:';
+  await run(page, `kubectl apply -f - <<EOF
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+spec:
+  ingressClassName: nginx
+  rules:
+  ${rule}
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+EOF`);
+}
+
 test('requests sent to an exposed deployment arrive at each of its pods', async ({ page }) => {
   await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
   await run(page, 'kubectl create deployment web --image=nginx --replicas=3');
@@ -52,27 +78,7 @@ test('requests sent to an exposed deployment arrive at each of its pods', async 
 });
 
 test('an Ingress is drawn as the entry point with its routes to Services', async ({ page }) => {
-  await run(page, 'kubectl create deployment web --image=nginx');
-  await run(page, 'kubectl expose deployment web --port=80');
-  await run(page, `kubectl apply -f - <<EOF
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: site
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: example.test
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-EOF`);
+  await exposeWebThroughIngress(page, 'example.test');
   const ingress = page.getByRole('listitem', { name: 'Ingress site', exact: true });
   await expect(ingress).toContainText('example.test/ → web:80');
   await expect(ingress).toHaveAttribute('aria-description', /nginx, .*routes: example\.test\/ → web:80/);
@@ -126,26 +132,7 @@ test('requests follow cluster time: none while paused, ten times as many at 10×
 test('a request through an Ingress flies by the ingress controller and the Ingress', async ({ page }) => {
   await page.getByRole('combobox', { name: 'Speed' }).selectOption('100');
   await run(page, 'kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.13.2/deploy/static/provider/baremetal/deploy.yaml');
-  await run(page, 'kubectl create deployment web --image=nginx');
-  await run(page, 'kubectl expose deployment web --port=80');
-  await run(page, `kubectl apply -f - <<EOF
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: site
-spec:
-  ingressClassName: nginx
-  rules:
-  - http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-EOF`);
+  await exposeWebThroughIngress(page);
   await expect(page.getByRole('listitem', { name: 'Ingress site', exact: true })).toContainText('web:80');
   await expect(podChips(page, 'ingress-nginx-controller-').first()).toHaveAttribute('data-status', 'Running', { timeout: 20000 });
   await run(page, "kubectl get svc ingress-nginx-controller -n ingress-nginx -o jsonpath='{.spec.ports[0].nodePort}'");
