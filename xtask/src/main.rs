@@ -4,6 +4,7 @@
 mod measure;
 mod schema;
 mod serve_dir;
+mod split;
 mod test;
 mod tools;
 
@@ -18,6 +19,7 @@ Tasks:
   dist      build the static site into dist/ (relative URLs: works from any sub-path)
   test      formatting, clippy, native tests, release build, browser end-to-end tests
   measure   sizes of what the page downloads (raw, gzip, brotli) and page load times
+  split-profile  record which functions the page runs at start-up (app/split-profile.txt)
   schema    regenerate public/schema-v1.34.json (kubectl explain's schema) from k8s-openapi
 ";
 
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("test") => return test::run(),
         Some("measure") => measure::run(),
         Some("schema") => schema::run(),
+        Some("split-profile") => split::record_profile(),
         _ => {
             eprint!("{USAGE}");
             return ExitCode::from(2);

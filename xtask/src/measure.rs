@@ -7,11 +7,11 @@ use std::io::Write;
 use std::process::Command;
 
 /// When the page downloads a file: `editor.js` when the YAML editor first opens, the explain
-/// schema after start-up, everything else on the first load.
+/// schema and the WebAssembly's second part after start-up, everything else on the first load.
 fn when_loaded(name: &str) -> &'static str {
     if name == "editor.js" {
         "when the editor first opens"
-    } else if name.starts_with("public/schema-") {
+    } else if name.starts_with("public/schema-") || name.ends_with("_split.wasm") {
         "after start-up"
     } else {
         "first load"

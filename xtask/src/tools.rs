@@ -128,6 +128,13 @@ pub fn trunk() -> Result<Command, String> {
 
 /// Builds the release site into `dist/` and returns its path.
 pub fn build_site() -> Result<PathBuf, String> {
+    let dist = build_site_whole()?;
+    crate::split::split_site(&dist)?;
+    Ok(dist)
+}
+
+/// Builds the release site with its WebAssembly in one piece.
+pub fn build_site_whole() -> Result<PathBuf, String> {
     ensure_site_tools()?;
     run(trunk()?.args(["build", "--release", "--offline"]))?;
     Ok(root().join("dist"))

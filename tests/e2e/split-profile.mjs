@@ -1,0 +1,19 @@
+// For `cargo xtask split-profile`: loads the instrumented page in Debian's headless Chromium,
+// lets the default cluster run for a while, and prints the indices of the functions that ran
+// (as JSON, on stdout).
+import { chromium } from '@playwright/test';
+
+const url = process.argv[2];
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage();
+page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+await page.goto(url);
+await page.getByRole('region', { name: 'Node node01', exact: true }).waitFor();
+// Start-up includes the cluster settling: the addons' probes, heartbeats, controllers' resyncs.
+await page.waitForTimeout(30_000);
+const hits = await page.evaluate(() => window.kubelabSplitHits);
+await browser.close();
+process.stdout.write(JSON.stringify(hits));
