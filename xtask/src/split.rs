@@ -38,14 +38,31 @@ pub struct Split {
     pub kept: usize,
 }
 
-/// A function's name without the symbol hash rustc appends (`…::h0123456789abcdef`), so a
-/// profile recorded on one build matches the next.
-pub fn profile_key(name: &str) -> &str {
-    match name.rsplit_once("::h") {
-        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            stem
+/// A function's name without what changes from build to build although the function does
+/// not: rustc's symbol hash (`…::h0123456789abcdef`), the linker's number for a duplicated local
+/// symbol (`….5434`) and wasm-bindgen's index of a closure shim (`shim_idx: 541`). A profile
+/// recorded on one build then matches the next.
+pub fn profile_key(name: &str) -> String {
+    let mut key = name;
+    if let Some((stem, hash)) = key.rsplit_once("::h")
+        && hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        key = stem;
+    }
+    if let Some((stem, number)) = key.rsplit_once('.')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+    {
+        key = stem;
+    }
+    const SHIM: &str = "shim_idx: ";
+    match key.split_once(SHIM) {
+        Some((before, after)) => {
+            let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{before}{SHIM}_{rest}")
         }
-        _ => name,
+        None => key.to_string(),
     }
 }
 
@@ -66,7 +83,7 @@ fn cold_functions(module: &Module, hot: &BTreeSet<String>) -> Vec<FunctionId> {
         .iter_local()
         .filter(|(id, function)| {
             let name = module.funcs.get(*id).name.as_deref();
-            name.is_some_and(|name| !hot.contains(profile_key(name))) && function.size() > SMALL
+            name.is_some_and(|name| !hot.contains(&profile_key(name))) && function.size() > SMALL
         })
         .map(|(id, _)| id)
         .collect();
@@ -259,7 +276,7 @@ pub fn instrument(wasm: &[u8]) -> Result<(Vec<u8>, Vec<String>), String> {
         .collect();
     for (id, name) in functions {
         let index = i32::try_from(names.len()).map_err(|_| "too many functions")?;
-        names.push(profile_key(&name).to_string());
+        names.push(profile_key(&name));
         let seen =
             module.globals.add_local(ValType::I32, true, false, ConstExpr::Value(Value::I32(0)));
         let FunctionKind::Local(function) = &mut module.funcs.get_mut(id).kind else { continue };

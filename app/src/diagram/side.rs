@@ -95,6 +95,14 @@ pub fn volumes_of(pod: &PodView) -> Vec<String> {
         .collect()
 }
 
+/// Whether `pod` mounts the claim `namespace/claim`.
+fn mounts_claim(pod: &PodView, namespace: &str, claim: &str) -> bool {
+    pod.namespace == namespace
+        && pod.volumes.iter().any(|volume| {
+            volume.kind == "persistentVolumeClaim" && volume.source.as_deref() == Some(claim)
+        })
+}
+
 /// Where a line meets a pod chip: the middle of its right edge.
 pub fn chip_anchor(chips: &BTreeMap<String, Point>, key: &str) -> Option<Point> {
     chips.get(key).map(|&(x, y)| (x + CHIP_WIDTH, y + CHIP_HEIGHT / 2.0))
@@ -123,6 +131,37 @@ fn loop_right(d: &mut String, from: Point, to: Point) {
 /// The namespace-qualified name, shortened to `default`'s objects' bare names.
 fn qualified(namespace: &str, name: &str) -> String {
     if namespace == "default" { name.to_string() } else { format!("{namespace}/{name}") }
+}
+
+/// One box beside the cluster: its title, then its lines (each a class and a text, fitted to
+/// the box), one `SIDE_LINE` apart.
+#[component]
+fn SideBox(
+    /// `outside`, `ingress`, `service`, `claim` or `volume`, then any modifier (`service-empty`,
+    /// `claim-pending`, `volume-free`).
+    class: String,
+    label: String,
+    #[prop(optional)] description: Option<String>,
+    at: Place,
+    title: String,
+    lines: Vec<(&'static str, String)>,
+    #[prop(optional)] data_service: Option<String>,
+) -> impl IntoView {
+    let lines = lines
+        .into_iter()
+        .enumerate()
+        .map(|(n, (class, text))| {
+            let y = 38.0 + n as f64 * SIDE_LINE;
+            view! { <text class=class x="14" y=y>{layout::fit(&text, 34)}</text> }
+        })
+        .collect_view();
+    view! {
+        <g class=format!("side-box {class}") role="listitem" aria-label=label aria-description=description data-service=data_service transform=format!("translate({:.0} {:.0})", at.x, at.y)>
+            <rect width=SIDE_WIDTH height=at.height rx="10" />
+            <text class="side-title" x="14" y="20">{layout::fit(&title, 28)}</text>
+            {lines}
+        </g>
+    }
 }
 
 #[component]
@@ -177,13 +216,11 @@ pub fn Side() -> impl IntoView {
                         {
                             segment(&mut storage, claim.right(), volume.left());
                         }
-                        let users = v.nodes.iter().flat_map(|n| &n.pods).filter(|p| {
-                            p.namespace == c.namespace
-                                && p.volumes.iter().any(|vol| {
-                                    vol.kind == "persistentVolumeClaim"
-                                        && vol.source.as_deref() == Some(c.name.as_str())
-                                })
-                        });
+                        let users = v
+                            .nodes
+                            .iter()
+                            .flat_map(|n| &n.pods)
+                            .filter(|p| mounts_claim(p, &c.namespace, &c.name));
                         for pod in users {
                             let key = format!("{}/{}", pod.namespace, pod.name);
                             if let Some(at) = chip_anchor(chips, &key) {
@@ -206,15 +243,10 @@ pub fn Side() -> impl IntoView {
         </g>
         <g class="side" role="list" aria-label="Network and storage">
             {move || {
-                let Some(at) = place(OUTSIDE) else { return ().into_any() };
-                view! {
-                    <g class="side-box outside" role="listitem" aria-label="Outside the cluster" transform=format!("translate({:.0} {:.0})", at.x, at.y)>
-                        <rect width=SIDE_WIDTH height=at.height rx="10" />
-                        <text class="side-title" x="14" y="20">"⌂ Outside"</text>
-                        <text class="side-meta" x="14" y="36">"your laptop: node ports, load balancers"</text>
-                    </g>
-                }
-                    .into_any()
+                place(OUTSIDE).map(|at| view! {
+                    <SideBox class="outside".into() label="Outside the cluster".into() at title="⌂ Outside".into()
+                        lines=vec![("side-meta", "your laptop: node ports, load balancers".into())] />
+                })
             }}
             {move || {
                 lab.view.with(|v| {
@@ -232,19 +264,14 @@ pub fn Side() -> impl IntoView {
                                 .collect();
                             let description = format!("{class}, {address}; routes: {}", routes.join("; "));
                             let more = routes.len().saturating_sub(MAX_ROUTES);
+                            let mut lines = vec![("side-meta", format!("{class} · {address}"))];
+                            lines.extend(routes.into_iter().take(MAX_ROUTES).map(|r| ("side-route", r)));
+                            if more > 0 {
+                                lines.push(("side-route", format!("and {more} more")));
+                            }
                             Some(view! {
-                                <g class="side-box ingress" role="listitem" aria-label=format!("Ingress {name}") aria-description=description transform=format!("translate({:.0} {:.0})", at.x, at.y)>
-                                    <rect width=SIDE_WIDTH height=at.height rx="10" />
-                                    <text class="side-title" x="14" y="20">{layout::fit(&format!("⇥ Ingress {name}"), 28)}</text>
-                                    <text class="side-meta" x="14" y="37">{layout::fit(&format!("{class} · {address}"), 34)}</text>
-                                    {routes
-                                        .into_iter()
-                                        .take(MAX_ROUTES)
-                                        .enumerate()
-                                        .map(|(n, r)| view! { <text class="side-route" x="14" y={54.0 + n as f64 * SIDE_LINE}>{layout::fit(&r, 34)}</text> })
-                                        .collect_view()}
-                                    {(more > 0).then(|| view! { <text class="side-route" x="14" y={54.0 + MAX_ROUTES as f64 * SIDE_LINE}>{format!("and {more} more")}</text> })}
-                                </g>
+                                <SideBox class="ingress".into() label=format!("Ingress {name}") description at
+                                    title=format!("⇥ Ingress {name}") lines />
                             })
                         })
                         .collect_view()
@@ -272,13 +299,12 @@ pub fn Side() -> impl IntoView {
                             let waiting = s.endpoints.len() - ready.len();
                             let endpoints = if waiting > 0 { format!("{endpoints}, {waiting} not ready") } else { endpoints };
                             let description = format!("{address}, {ports}; {endpoints}: {}", ready.join(", "));
+                            let class = if ready.is_empty() { "service service-empty" } else { "service" };
                             Some(view! {
-                                <g class="side-box service" class:service-empty=ready.is_empty() role="listitem" aria-label=format!("Service {name}") aria-description=description data-service=format!("{}/{}", s.namespace, s.name) transform=format!("translate({:.0} {:.0})", at.x, at.y)>
-                                    <rect width=SIDE_WIDTH height=at.height rx="10" />
-                                    <text class="side-title" x="14" y="20">{layout::fit(&format!("⇄ Service {name}"), 28)}</text>
-                                    <text class="side-meta" x="14" y="38">{layout::fit(&format!("{address} · {ports}"), 34)}</text>
-                                    <text class="side-state" x="14" y="56">{layout::fit(&endpoints, 34)}</text>
-                                </g>
+                                <SideBox class=class.into() label=format!("Service {name}") description at
+                                    data_service=format!("{}/{}", s.namespace, s.name)
+                                    title=format!("⇄ Service {name}")
+                                    lines=vec![("side-meta", format!("{address} · {ports}")), ("side-state", endpoints)] />
                             })
                         })
                         .collect_view()
@@ -295,21 +321,17 @@ pub fn Side() -> impl IntoView {
                                 Some(volume) if c.status == "Bound" => format!("● Bound to {volume}"),
                                 _ => format!("◔ {}", c.status),
                             };
-                            let users: Vec<String> = v.nodes.iter().flat_map(|n| &n.pods).chain(&v.unscheduled).filter(|p| {
-                                p.namespace == c.namespace && p.volumes.iter().any(|vol| vol.kind == "persistentVolumeClaim" && vol.source.as_deref() == Some(c.name.as_str()))
-                            }).map(|p| p.name.clone()).collect();
+                            let users: Vec<String> = v.nodes.iter().flat_map(|n| &n.pods).chain(&v.unscheduled).filter(|p| mounts_claim(p, &c.namespace, &c.name)).map(|p| p.name.clone()).collect();
                             let used = match users.len() {
                                 0 => "no pod uses it".to_string(),
                                 _ => format!("used by {}", users.join(", ")),
                             };
                             let description = format!("{bound}; {} {}; {used}", c.capacity, c.storage_class);
+                            let class = if c.status == "Bound" { "claim" } else { "claim claim-pending" };
                             Some(view! {
-                                <g class="side-box claim" class:claim-pending={c.status != "Bound"} role="listitem" aria-label=format!("PersistentVolumeClaim {name}") aria-description=description transform=format!("translate({:.0} {:.0})", at.x, at.y)>
-                                    <rect width=SIDE_WIDTH height=at.height rx="10" />
-                                    <text class="side-title" x="14" y="20">{layout::fit(&format!("▤ Claim {name}"), 28)}</text>
-                                    <text class="side-state" x="14" y="38">{layout::fit(&format!("{bound} · {}", c.capacity), 34)}</text>
-                                    <text class="side-meta" x="14" y="56">{layout::fit(&used, 34)}</text>
-                                </g>
+                                <SideBox class=class.into() label=format!("PersistentVolumeClaim {name}") description at
+                                    title=format!("▤ Claim {name}")
+                                    lines=vec![("side-state", format!("{bound} · {}", c.capacity)), ("side-meta", used)] />
                             })
                         })
                         .collect_view()
@@ -327,13 +349,12 @@ pub fn Side() -> impl IntoView {
                             };
                             let symbol = if pv.status == "Bound" { "●" } else { "◌" };
                             let description = format!("{claim}; {} {} {} {}", pv.capacity, pv.access_modes, pv.reclaim_policy, pv.storage_class);
+                            let class = if pv.status == "Bound" { "volume" } else { "volume volume-free" };
+                            let details = format!("{} · {} · {}", pv.capacity, pv.access_modes, pv.reclaim_policy);
                             Some(view! {
-                                <g class="side-box volume" class:volume-free={pv.status != "Bound"} role="listitem" aria-label=format!("PersistentVolume {}", pv.name) aria-description=description transform=format!("translate({:.0} {:.0})", at.x, at.y)>
-                                    <rect width=SIDE_WIDTH height=at.height rx="10" />
-                                    <text class="side-title" x="14" y="20">{layout::fit(&format!("⛁ Volume {}", pv.name), 28)}</text>
-                                    <text class="side-state" x="14" y="38">{layout::fit(&format!("{symbol} {claim}"), 34)}</text>
-                                    <text class="side-meta" x="14" y="56">{layout::fit(&format!("{} · {} · {}", pv.capacity, pv.access_modes, pv.reclaim_policy), 34)}</text>
-                                </g>
+                                <SideBox class=class.into() label=format!("PersistentVolume {}", pv.name) description at
+                                    title=format!("⛁ Volume {}", pv.name)
+                                    lines=vec![("side-state", format!("{symbol} {claim}")), ("side-meta", details)] />
                             })
                         })
                         .collect_view()
