@@ -27,6 +27,27 @@ test('start-up runs on the first part; the second arrives in the background', as
   await expect(consoleLog(page)).toContainText('Taints:             <none>');
 });
 
+test('each lesson, opened straight from a link, starts on the first part too', async ({ browser, page }) => {
+  await openLab(page);
+  const lessons = await page
+    .getByRole('region', { name: 'Lesson' })
+    .getByRole('link')
+    .evaluateAll((links) => links.map((link) => link.getAttribute('href')).filter((href) => href.startsWith('#/lessons/')));
+  expect(lessons.length).toBeGreaterThan(4);
+  for (const lesson of lessons) {
+    const context = await browser.newContext();
+    const visitor = await context.newPage();
+    watchPageErrors(visitor);
+    await visitor.goto(lesson);
+    await expect(visitor.getByRole('region', { name: 'Lesson' }).getByRole('heading', { level: 1 })).toBeVisible();
+    await expect
+      .poll(() => loadedBy(visitor), { message: `${lesson} ran a function of the second part: run \`cargo xtask split-profile\`` })
+      .toBe('prefetch');
+    expectNoPageErrors(visitor);
+    await context.close();
+  }
+});
+
 test('a command that needs the second part before it arrives loads it at once', async ({ page }) => {
   // Keep the background fetch from ever arriving.
   await page.route(/_split\.wasm$/, (route) =>
