@@ -6,7 +6,7 @@
 //! the same series however time was advanced.
 
 use crate::api::ApiServer;
-use crate::scheduler::framework::PodRequests;
+use crate::scheduler::framework::{PodRequests, Resources};
 use crate::time::SimTime;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
@@ -103,6 +103,53 @@ pub struct Series {
     replicas_seen: u64,
     /// The last grid instant nodes were sampled at.
     sampled_at: Option<SimTime>,
+    /// What the node samples read of each pod's requests.
+    #[serde(skip)]
+    pod_requests: RequestsCache,
+}
+
+/// Each pod's requests as the last node sample read them, in the order the API lists pods,
+/// with the pod's uid and generation. A pod's resources never change (the API server refuses
+/// updates to them; a pod made again has a new uid), so a pod found at the same place with the
+/// same uid and generation requests what it did; a pod created or deleted shifts the places
+/// after it, which are read again once. A cache of a pure function: it is no part of the
+/// series, so it is neither saved nor compared.
+#[derive(Clone, Debug, Default)]
+struct RequestsCache(Vec<Option<CachedRequests>>);
+
+#[derive(Clone, Debug)]
+struct CachedRequests {
+    uid: String,
+    generation: Option<i64>,
+    requests: Resources,
+}
+
+impl PartialEq for RequestsCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for RequestsCache {}
+
+impl RequestsCache {
+    /// The requests of the pod at place `index` of the API's list.
+    fn of(&mut self, index: usize, pod: &Pod) -> Resources {
+        let uid = crate::podutil::uid(pod);
+        let generation = pod.metadata.generation;
+        if let Some(Some(cached)) = self.0.get(index)
+            && cached.uid == uid
+            && cached.generation == generation
+        {
+            return cached.requests;
+        }
+        let requests = PodRequests::of(pod).fit;
+        if self.0.len() <= index {
+            self.0.resize(index + 1, None);
+        }
+        self.0[index] = Some(CachedRequests { uid: uid.to_string(), generation, requests });
+        requests
+    }
 }
 
 impl Series {
@@ -260,11 +307,13 @@ impl Series {
                 ))
             })
             .collect();
-        for pod in api.list::<Pod>(None) {
+        let mut listed = 0;
+        for (index, pod) in api.list::<Pod>(None).enumerate() {
+            listed = index + 1;
             let Some(node) = crate::podutil::node_name(pod) else { continue };
             let Some(point) = points.get_mut(node) else { continue };
             if !crate::podutil::is_terminal(pod) {
-                let requests = PodRequests::of(pod).fit;
+                let requests = self.pod_requests.of(index, pod);
                 point.cpu_requested_millis += requests.milli_cpu;
                 point.memory_requested_bytes += requests.memory_bytes;
             }
@@ -273,6 +322,7 @@ impl Series {
                 point.memory_used_bytes += memory;
             }
         }
+        self.pod_requests.0.truncate(listed);
         self.nodes.retain(|name, _| points.contains_key(name.as_str()));
         for (name, point) in points {
             push_bounded(self.nodes.entry(name.to_string()).or_default(), point);

@@ -316,9 +316,12 @@ impl Filesystem {
 
 /// Whether `path` is already what [`normalize`] makes of it, as most paths programs use are.
 pub(crate) fn is_normal(path: &str) -> bool {
+    // Split as bytes: every file lookup asks, and `/` is ASCII.
     path == "/"
         || (path.starts_with('/')
-            && path[1..].split('/').all(|part| !matches!(part, "" | "." | "..")))
+            && path.as_bytes()[1..]
+                .split(|&b| b == b'/')
+                .all(|part| !matches!(part, b"" | b"." | b"..")))
 }
 
 /// An absolute path with `.`, `..` and repeated slashes resolved, borrowed when it already is.

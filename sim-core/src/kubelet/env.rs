@@ -4,13 +4,14 @@
 
 use crate::api::ApiServer;
 use crate::podutil;
-use k8s_openapi::api::core::v1::{ConfigMap, Container, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, Pod, Secret, Service};
 use std::collections::BTreeMap;
 
 /// The environment, in the order the variables are set, or the CreateContainerConfigError
 /// message.
 pub(super) fn resolve(
     api: &ApiServer,
+    links: &mut ServiceLinks,
     pod: &Pod,
     container: &Container,
     pod_ip: &str,
@@ -93,13 +94,35 @@ pub(super) fn resolve(
     }
     // The service links: the `kubernetes` Service's for every pod, and those of the Services
     // in the pod's namespace when `enableServiceLinks` (the default) allows.
-    let links = pod.spec.as_ref().and_then(|s| s.enable_service_links).unwrap_or(true);
-    for (name, value) in crate::network::service_links(api, namespace, links) {
-        if !env.iter().any(|(n, _)| *n == name) {
-            env.push((name, value));
+    let enabled = pod.spec.as_ref().and_then(|s| s.enable_service_links).unwrap_or(true);
+    for (name, value) in links.of(api, namespace, enabled) {
+        if !env.iter().any(|(n, _)| n == name) {
+            env.push((name.clone(), value.clone()));
         }
     }
     Ok(env)
+}
+
+/// The service links of each namespace containers were started in, as of the API's
+/// resourceVersion `version`: they follow from the Services alone, so they hold until a
+/// Service changes (every container start would otherwise write them all out again).
+#[derive(Clone, Debug, Default)]
+pub(super) struct ServiceLinks {
+    version: u64,
+    /// By namespace and whether the namespace's own Services are included.
+    links: BTreeMap<(String, bool), Vec<(String, String)>>,
+}
+
+impl ServiceLinks {
+    fn of(&mut self, api: &ApiServer, namespace: &str, enabled: bool) -> &[(String, String)] {
+        if api.kind_changed_since::<Service>(self.version) {
+            self.links.clear();
+        }
+        self.version = api.resource_version();
+        self.links
+            .entry((namespace.to_string(), enabled))
+            .or_insert_with(|| crate::network::service_links(api, namespace, enabled))
+    }
 }
 
 /// A Secret's values, decoded (`data` is bytes; the API server has already merged `stringData`).

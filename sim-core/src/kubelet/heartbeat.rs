@@ -34,9 +34,16 @@ impl Kubelet {
         self.lease_renewed_at = self.lease_renewed_at.max(now);
         let renew_time = self.lease_renewed_at.to_k8s_micro(self.lease_micros);
         if exists {
-            let _ = api.update::<Lease>(NODE_LEASE_NAMESPACE, &self.node_name, |lease| {
-                lease.spec.get_or_insert_with(Default::default).renew_time = Some(renew_time);
-            });
+            // The renewal moves the time forward, so the lease changes: written in place,
+            // without the copy and comparison a general update makes (the quiet cluster's most
+            // frequent write).
+            let stored = api.get::<Lease>(NODE_LEASE_NAMESPACE, &self.node_name).ok();
+            let renewed = stored.and_then(|l| l.spec.as_ref()?.renew_time.as_ref());
+            if renewed != Some(&renew_time) {
+                let _ = api.write::<Lease>(NODE_LEASE_NAMESPACE, &self.node_name, |lease| {
+                    lease.spec.get_or_insert_with(Default::default).renew_time = Some(renew_time);
+                });
+            }
         } else if let Ok(node) = api.get::<Node>("", &self.node_name) {
             let owner = OwnerReference {
                 api_version: "v1".to_string(),

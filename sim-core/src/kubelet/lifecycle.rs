@@ -18,7 +18,7 @@ use crate::kubelet::images::ImageReference;
 use crate::podutil;
 use crate::storage::Disks;
 use crate::time::SimTime;
-use k8s_openapi::api::core::v1::{Container, LifecycleHandler, ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{Container, LifecycleHandler, Node, ObjectReference, Pod};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -121,13 +121,28 @@ impl Kubelet {
             }
             wake
         } else {
+            let shown_before = runtime.shown_runs();
             let wake = match mounted {
                 Ok(()) => self.sync_containers(api, &pod, &mut runtime),
                 Err(retry_at) => Some(retry_at),
             };
             let wake = earliest(wake, runtime.storage.refresh_at);
-            if let Some(version) = self.write_pod_status(api, pod, &runtime) {
-                runtime.status_version = Some(version);
+            // Most wake-ups (a probe that moved no result, a process acting) leave every
+            // container running as it was: the status derived last time still stands unless
+            // the stored pod or a node (its address is in the status) changed since.
+            let stands = shown_before.is_some()
+                && shown_before == runtime.shown_runs()
+                && runtime.status_checked.is_some_and(|(pod_version, api_version)| {
+                    !api.kind_changed_since::<Node>(api_version)
+                        && api.get::<Pod>(podutil::namespace(&pod), podutil::name(&pod)).is_ok_and(
+                            |stored| podutil::resource_version(stored) == Some(pod_version),
+                        )
+                });
+            if !stands && let Some((version, written)) = self.write_pod_status(api, pod, &runtime) {
+                if written {
+                    runtime.status_version = Some(version);
+                }
+                runtime.status_checked = Some((version, api.resource_version()));
             }
             wake
         };
@@ -389,14 +404,16 @@ impl Kubelet {
     ) -> RunState {
         let now = api.now();
         let host_ip = self.node_ip(api);
-        let environment = match env::resolve(api, pod, container, &runtime.ip, &host_ip) {
-            Ok(environment) => environment,
-            Err(message) => {
-                let text = format!("Error: {message}");
-                self.event(api, pod, container, EventType::Warning, "Failed", text);
-                return RunState::ConfigError { message, next_sync: now + ERROR_RESYNC };
-            }
-        };
+        let environment =
+            match env::resolve(api, &mut self.service_links, pod, container, &runtime.ip, &host_ip)
+            {
+                Ok(environment) => environment,
+                Err(message) => {
+                    let text = format!("Error: {message}");
+                    self.event(api, pod, container, EventType::Warning, "Failed", text);
+                    return RunState::ConfigError { message, next_sync: now + ERROR_RESYNC };
+                }
+            };
         let name = &container.name;
         let text = format!("Created container: {name}");
         self.event(api, pod, container, EventType::Normal, "Created", text);

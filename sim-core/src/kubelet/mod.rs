@@ -99,6 +99,9 @@ pub struct Kubelet {
     /// Containers restarted since the simulation last collected them (for its charts).
     #[serde(default)]
     restarted: Vec<crate::series::RestartRecord>,
+    /// The Services' environment variables, kept while no Service changes.
+    #[serde(skip)]
+    service_links: env::ServiceLinks,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +153,7 @@ impl Kubelet {
             up: true,
             network: None,
             restarted: Vec::new(),
+            service_links: Default::default(),
         }
     }
 
@@ -253,26 +257,32 @@ impl Kubelet {
         let mut seen: BTreeSet<String> =
             to_sync.iter().map(|p| podutil::uid(p).to_string()).collect();
         for pod in api.changed_since::<Pod>(self.seen_api_version) {
+            if podutil::node_name(pod) != Some(self.node_name.as_str())
+                || static_pods::is_mirror(pod)
+            {
+                continue;
+            }
             // The kubelet's own status write changed nothing it acts on: the pod is as it
             // was when last synced, and its next look is already scheduled.
             let own_write = self.pods.get(podutil::uid(pod)).is_some_and(|runtime| {
                 runtime.status_version.is_some()
                     && runtime.status_version == podutil::resource_version(pod)
             });
-            if podutil::node_name(pod) == Some(self.node_name.as_str())
-                && !static_pods::is_mirror(pod)
-                && !own_write
-                && seen.insert(podutil::uid(pod).to_string())
-            {
+            if !own_write && seen.insert(podutil::uid(pod).to_string()) {
                 to_sync.extend(api.get_shared(podutil::namespace(pod), podutil::name(pod)).ok());
             }
         }
-        let due: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|(uid, r)| r.next_sync.is_some_and(|at| at <= now) && !seen.contains(*uid))
-            .map(|(uid, _)| uid.clone())
-            .collect();
+        // `next_wake` is the earliest of the pods' next syncs: while it is ahead, none is due
+        // (the pass runs for another node's pods changing far more often than for its own).
+        let due: Vec<String> = if nothing_due {
+            Vec::new()
+        } else {
+            self.pods
+                .iter()
+                .filter(|(uid, r)| r.next_sync.is_some_and(|at| at <= now) && !seen.contains(*uid))
+                .map(|(uid, _)| uid.clone())
+                .collect()
+        };
         touched |= !due.is_empty() || !to_sync.is_empty();
         for uid in due {
             if let Some(next_sync) = self.report_back_offs(api, &uid) {
@@ -370,6 +380,7 @@ impl Kubelet {
             containers: BTreeMap::new(),
             next_sync: None,
             status_version: None,
+            status_checked: None,
             evicted: None,
             watched_empty_dirs: local_storage::has_watched_empty_dirs(pod),
         })
@@ -393,15 +404,14 @@ impl Kubelet {
         api.record_event(pod, field_path, self.source(), kind, reason, message);
     }
 
-    /// Writes the pod's status from the runtime's view (a no-op write when nothing changed).
     /// Writes the pod's status as the runtime has it, if that differs from the stored one.
-    /// Returns the resourceVersion of the write.
+    /// Returns the stored pod's resourceVersion after it, and whether it wrote.
     fn write_pod_status(
         &self,
         api: &mut ApiServer,
         pod: Rc<Pod>,
         runtime: &PodRuntime,
-    ) -> Option<u64> {
+    ) -> Option<(u64, bool)> {
         let node_ip = self.node_ip(api);
         let spec = pod.spec.as_ref()?;
         let absent = ContainerRuntime::default();
@@ -454,7 +464,7 @@ impl Kubelet {
                 })
             })
         {
-            return None;
+            return podutil::resource_version(stored).map(|version| (version, false));
         }
         let (namespace, name) = (namespace.to_string(), name.to_string());
         // Let go of the synced copy: the write then changes the stored pod without copying it.
@@ -484,6 +494,7 @@ impl Kubelet {
             status.observed_generation = pod.metadata.generation;
         })
         .ok()
+        .map(|version| (version, true))
     }
 
     /// The node's InternalIP.
@@ -744,11 +755,54 @@ fn not_started(container: &str, pod: &str) -> ContainerAccessError {
 pub(super) fn network_link<'a>(
     network: &'a mut Option<crate::network::Network>,
     api: &'a mut ApiServer,
-    pod: &Pod,
-    node: &str,
-) -> Option<crate::network::request::Link<'a>> {
-    let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
-    let origin =
-        crate::network::Origin::pod(podutil::namespace(pod), podutil::name(pod), &ip, node);
-    Some(crate::network::request::Link { network: network.as_mut()?, api, origin })
+    pod: &'a Pod,
+    node: &'a str,
+) -> Option<PodNetwork<'a>> {
+    Some(PodNetwork { network: network.as_mut()?, api, pod, node, origin: None })
+}
+
+/// The lent network as one pod reaches it. Who the pod is on the network (its [`Origin`]) is
+/// made when its process first reaches for it: most looks at a container make no request.
+///
+/// [`Origin`]: crate::network::Origin
+pub(super) struct PodNetwork<'a> {
+    network: &'a mut crate::network::Network,
+    api: &'a mut ApiServer,
+    pod: &'a Pod,
+    node: &'a str,
+    origin: Option<crate::network::Origin>,
+}
+
+impl PodNetwork<'_> {
+    /// Runs `call` over the link the pod's requests go through.
+    fn with_link<R>(
+        &mut self,
+        call: impl FnOnce(&mut crate::network::request::Link<'_>) -> R,
+    ) -> R {
+        let origin = self.origin.take().unwrap_or_else(|| {
+            let ip = self.pod.status.as_ref().and_then(|s| s.pod_ip.as_deref()).unwrap_or("");
+            let (namespace, name) = (podutil::namespace(self.pod), podutil::name(self.pod));
+            crate::network::Origin::pod(namespace, name, ip, self.node)
+        });
+        let (network, api) = (&mut *self.network, &mut *self.api);
+        let mut link = crate::network::request::Link { network, api, origin };
+        let result = call(&mut link);
+        self.origin = Some(link.origin);
+        result
+    }
+}
+
+impl crate::container::net::Network for PodNetwork<'_> {
+    fn lookup(&mut self, name: &str, srv: bool) -> crate::container::net::Lookup {
+        self.with_link(|link| crate::container::net::Network::lookup(link, name, srv))
+    }
+
+    fn connect(
+        &mut self,
+        host: &str,
+        port: u16,
+        request: Option<&crate::container::net::HttpRequest>,
+    ) -> crate::container::net::Connection {
+        self.with_link(|link| crate::container::net::Network::connect(link, host, port, request))
+    }
 }

@@ -30,6 +30,12 @@ pub(super) struct PodRuntime {
     /// changed only by the kubelet's own hand since it was last synced.
     #[serde(default)]
     pub status_version: Option<u64>,
+    /// When the kubelet last derived the pod's status and found the stored one matching (or
+    /// wrote it): the stored pod's resourceVersion after that, and the API's. While the stored
+    /// pod and the nodes stay as they were and no container's shown state moves (see
+    /// [`PodRuntime::shown_runs`]), deriving it again would find the same.
+    #[serde(default)]
+    pub status_checked: Option<(u64, u64)>,
     /// The eviction manager chose this pod: why (the pod's status message once it stopped).
     #[serde(default)]
     pub evicted: Option<String>,
@@ -37,6 +43,39 @@ pub(super) struct PodRuntime {
     /// memory, which is the node's): only those pods' specs need a look at each check.
     #[serde(default = "watched")]
     pub watched_empty_dirs: bool,
+}
+
+/// What the container status of a running container shows that can change while it runs: which
+/// run it is (its start), the restart count, ready, started, and whether it is being stopped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct ShownRun {
+    started_at: SimTime,
+    restart_count: i32,
+    ready: bool,
+    started: bool,
+    stopping: bool,
+}
+
+impl PodRuntime {
+    /// What the pod's container statuses show, when every container the runtime knows is
+    /// running (`None` otherwise): equal views before and after a sync mean the statuses it
+    /// derives are equal too. The rest of a running container's status (image, ids, last
+    /// state) is fixed for the run or moves with the restart count.
+    pub fn shown_runs(&self) -> Option<Vec<ShownRun>> {
+        self.containers
+            .values()
+            .map(|c| {
+                let running = c.running()?;
+                Some(ShownRun {
+                    started_at: running.started_at,
+                    restart_count: c.restart_count,
+                    ready: running.probes.ready(),
+                    started: running.probes.started(),
+                    stopping: running.stopping.is_some(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// What a runtime restored without the field assumes: look, to be safe.
