@@ -345,22 +345,27 @@ impl Scheduler {
         let start = self.next_start_node_index % total;
         let feasible = &mut self.buffers.feasible;
         feasible.clear();
-        attempt.nodes.reserve(total.min(to_find * 2));
+        let mut looked = total;
         for k in 0..total {
             // The nodes from `start` on, wrapping around (no division per node: it is slow).
             let i = if start + k < total { start + k } else { start + k - total };
-            attempt.nodes.push(snapshot.nodes[i].id);
             match state.run_filters(&snapshot.nodes[i]) {
                 Ok(()) => {
                     feasible.push(i);
                     if feasible.len() >= to_find {
+                        looked = k + 1;
                         break;
                     }
                 }
                 Err(rejection) => attempt.rejections.push((k as u32, rejection)),
             }
         }
-        self.next_start_node_index = (start + attempt.nodes.len()) % total;
+        // The nodes looked at, in that order: from `start` to the end, then from the first.
+        let before_end = looked.min(total - start);
+        attempt.nodes.reserve(looked);
+        attempt.nodes.extend(snapshot.nodes[start..start + before_end].iter().map(|n| n.id));
+        attempt.nodes.extend(snapshot.nodes[..looked - before_end].iter().map(|n| n.id));
+        self.next_start_node_index = (start + looked) % total;
 
         match self.buffers.feasible[..] {
             [] => {
@@ -554,7 +559,6 @@ fn score_nodes(
 ) {
     let Buffers { feasible, scores, totals } = buffers;
     totals.clear();
-    totals.resize(feasible.len(), 0);
     attempt.scored = feasible.len();
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
@@ -571,13 +575,21 @@ fn score_nodes(
             None => {
                 let raw = Column::of(scores);
                 let normalized = plugin.normalize(&data, scores).then(|| Column::of(scores));
-                for (total, score) in totals.iter_mut().zip(scores.iter()) {
-                    *total += score * weight;
+                if totals.is_empty() {
+                    totals.extend(scores.iter().map(|score| score * weight));
+                } else {
+                    for (total, score) in totals.iter_mut().zip(scores.iter()) {
+                        *total += score * weight;
+                    }
                 }
                 (raw, normalized)
             }
         };
         attempt.scores.push(PluginColumns { name: plugin.name(), weight, raw, normalized });
+    }
+    if totals.is_empty() {
+        // Every plugin gave all nodes one score: they all tie.
+        totals.resize(feasible.len(), 0);
     }
 }
 
