@@ -235,8 +235,9 @@ impl ApiServer {
         let mut causes = validate_name(K::NAME_RULE, object.meta());
         causes.extend(validate_labels(object.meta()));
         if causes.is_empty() {
-            let key = store::key_of(object.meta());
-            if K::store(self).get(&key.0, &key.1).is_some() {
+            let meta = object.meta();
+            let namespace = meta.namespace.as_deref().unwrap_or_default();
+            if K::store(self).get(namespace, &name).is_some() {
                 return Err(ApiError::AlreadyExists { resource, name });
             }
         }
@@ -424,10 +425,12 @@ impl ApiServer {
         name: &str,
         change: impl FnOnce(&mut K),
     ) -> Result<u64, ApiError> {
-        self.get::<K>(namespace, name)?;
-        self.resource_version += 1;
-        let version = self.resource_version;
-        K::store_mut(self).modify(namespace, name, version, change);
+        let version = self.resource_version + 1;
+        let store_namespace = if K::NAMESPACED { namespace } else { "" };
+        if !K::store_mut(self).modify(store_namespace, name, version, change) {
+            return Err(Self::not_found::<K>(name));
+        }
+        self.resource_version = version;
         Ok(version)
     }
 

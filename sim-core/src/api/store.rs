@@ -92,14 +92,19 @@ impl Objects {
 
     fn put(&mut self, object: Shared) {
         let meta = object.stored_meta();
-        let key = key_of(meta);
+        let (namespace, name) = key_of(meta);
         let version = version_of(meta);
-        if let Some(old) = self.get(&key.0, &key.1) {
+        self.latest = self.latest.max(version);
+        // One search per map, and the namespace's name copied only for a new namespace.
+        if !self.objects.contains_key(&namespace) {
+            self.objects.insert(namespace.clone(), BTreeMap::new());
+        }
+        let Some(objects) = self.objects.get_mut(&namespace) else { return };
+        let key = (namespace, name.clone());
+        if let Some(old) = objects.insert(name, object) {
             self.by_version.remove(&version_of(old.stored_meta()));
         }
-        self.latest = self.latest.max(version);
-        self.by_version.insert(version, key.clone());
-        self.objects.entry(key.0).or_default().insert(key.1, object);
+        self.by_version.insert(version, key);
     }
 
     /// Takes an object out of the watch index before it changes in place: its key, if it was

@@ -6,7 +6,8 @@ use super::framework::{NodeInfo, PodInfo, events};
 use crate::api::ApiServer;
 use crate::podutil;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
@@ -22,6 +23,11 @@ pub struct Snapshot {
     /// all nodes: most cycles learn from these that no placed pod constrains them.
     pods_with_affinity: usize,
     pods_with_required_anti_affinity: usize,
+    /// The positions in `nodes` of the nodes holding such pods: InterPodAffinity's scoring
+    /// visits only these when the pod has no preferences of its own.
+    nodes_with_affinity: BTreeSet<usize>,
+    /// Nodes with PreferNoSchedule taints: without any, TaintToleration scores every node 0.
+    soft_tainted_nodes: usize,
     /// Namespace labels, for affinity terms' namespaceSelector.
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     /// Every node name seen, by id (kept across rebuilds: explanations refer to them).
@@ -46,7 +52,7 @@ impl Snapshot {
         &self.names
     }
 
-    fn node_info(&mut self, node: &Node) -> NodeInfo {
+    fn node_info(&mut self, api: &ApiServer, node: &Node) -> NodeInfo {
         let name = node.metadata.name.clone().unwrap_or_default();
         let id = match self.ids.get(&name) {
             Some(&id) => id,
@@ -57,7 +63,7 @@ impl Snapshot {
                 id
             }
         };
-        NodeInfo::new(node.clone(), id)
+        NodeInfo::new(shared(api, node), id)
     }
 
     pub fn node_index(&self, name: &str) -> Option<usize> {
@@ -73,6 +79,16 @@ impl Snapshot {
         self.pods_with_affinity > 0
     }
 
+    /// The nodes holding pods with (anti-)affinity terms, in name order.
+    pub fn nodes_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> {
+        self.nodes_with_affinity.iter().map(|&i| &self.nodes[i])
+    }
+
+    /// Whether any node has a PreferNoSchedule taint.
+    pub fn has_soft_taints(&self) -> bool {
+        self.soft_tainted_nodes > 0
+    }
+
     /// Whether any bound pod has required anti-affinity terms.
     pub fn has_pods_with_required_anti_affinity(&self) -> bool {
         self.pods_with_required_anti_affinity > 0
@@ -83,9 +99,19 @@ impl Snapshot {
         let node = &mut self.nodes[i];
         self.pods_with_affinity -= node.pods_with_affinity;
         self.pods_with_required_anti_affinity -= node.pods_with_required_anti_affinity;
+        let had_affinity = node.pods_with_affinity > 0;
         let result = change(node);
         self.pods_with_affinity += node.pods_with_affinity;
         self.pods_with_required_anti_affinity += node.pods_with_required_anti_affinity;
+        match (had_affinity, node.pods_with_affinity > 0) {
+            (false, true) => {
+                self.nodes_with_affinity.insert(i);
+            }
+            (true, false) => {
+                self.nodes_with_affinity.remove(&i);
+            }
+            _ => {}
+        }
         result
     }
 
@@ -124,7 +150,7 @@ impl Snapshot {
         let (names, ids) = (std::mem::take(&mut self.names), std::mem::take(&mut self.ids));
         *self = Snapshot { names, ids, ..Snapshot::default() };
         for node in api.list::<Node>(None) {
-            let info = self.node_info(node);
+            let info = self.node_info(api, node);
             self.nodes.push(info);
         }
         self.reindex();
@@ -149,6 +175,9 @@ impl Snapshot {
         self.pods_with_affinity = self.nodes.iter().map(|n| n.pods_with_affinity).sum();
         self.pods_with_required_anti_affinity =
             self.nodes.iter().map(|n| n.pods_with_required_anti_affinity).sum();
+        self.nodes_with_affinity =
+            (0..self.nodes.len()).filter(|&i| self.nodes[i].pods_with_affinity > 0).collect();
+        self.soft_tainted_nodes = self.nodes.iter().filter(|n| n.has_soft_taints).count();
         self.image_nodes.clear();
         for node in &self.nodes {
             for image in node.images.keys() {
@@ -167,11 +196,11 @@ impl Snapshot {
                     let info = &mut self.nodes[i];
                     happened |= node_changes(&info.node, node);
                     let images_before = info.images.len();
-                    info.set_node(node.clone());
+                    info.set_node(shared(api, node));
                     reindex |= info.images.len() != images_before;
                 }
                 None => {
-                    let info = self.node_info(node);
+                    let info = self.node_info(api, node);
                     self.nodes.push(info);
                     happened |= events::NODE_ADD;
                     reindex = true;
@@ -187,6 +216,8 @@ impl Snapshot {
             self.reindex();
             let known = &self.index;
             self.pod_nodes.retain(|_, node| known.contains_key(node));
+        } else {
+            self.soft_tainted_nodes = self.nodes.iter().filter(|n| n.has_soft_taints).count();
         }
         happened
     }
@@ -255,6 +286,12 @@ impl Snapshot {
             self.change_node(i, |info| info.remove_pod(uid));
         }
     }
+}
+
+/// The API server's own copy of `node`, which the cache keeps rather than a copy of its own.
+fn shared(api: &ApiServer, node: &Node) -> Rc<Node> {
+    let name = node.metadata.name.as_deref().unwrap_or_default();
+    api.get_shared::<Node>("", name).unwrap_or_else(|_| Rc::new(node.clone()))
 }
 
 /// The events a change to a node amounts to, from the fields the scheduler looks at

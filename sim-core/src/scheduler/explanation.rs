@@ -83,13 +83,63 @@ pub(crate) struct Attempt {
     pub nodes: Vec<u32>,
     /// Refusals, by position in `nodes`.
     pub rejections: Vec<(u32, Rejection)>,
-    /// The score plugins that took part, with their weights.
-    pub plugins: Vec<(&'static str, i64)>,
-    /// Per plugin: the raw and the normalized scores of the feasible nodes, in `nodes` order
-    /// (no normalized column when it is the raw one).
-    pub raw: Vec<Vec<i64>>,
-    pub normalized: Vec<Option<Vec<i64>>>,
+    /// How many feasible nodes were scored (none when only one passed the filters).
+    pub scored: usize,
+    /// The score plugins that took part, in order, with their columns.
+    pub scores: Vec<PluginColumns>,
     pub outcome: Outcome,
+}
+
+/// One score plugin's part of an attempt: its weight, and the raw and the normalized scores of
+/// the scored nodes, in `nodes` order (no normalized column when it is the raw one).
+#[derive(Clone, Debug)]
+pub(crate) struct PluginColumns {
+    pub name: &'static str,
+    pub weight: i64,
+    pub raw: Column,
+    pub normalized: Option<Column>,
+}
+
+/// A column of scores, as small as its values allow: kept for every attempt, and most columns
+/// are one value for every node (ImageLocality's zeros, TaintToleration's 100s on an untainted
+/// cluster) or lie within 0..=100.
+#[derive(Clone, Debug)]
+pub(crate) enum Column {
+    /// Every node's score (or no node at all).
+    Same(i64),
+    /// Scores within 0..=255.
+    Bytes(Box<[u8]>),
+    Wide(Box<[i64]>),
+}
+
+impl Column {
+    pub fn of(scores: &[i64]) -> Column {
+        let first = scores.first().copied().unwrap_or(0);
+        // Columns of one score mostly come from plugins that say so (`ScorePlugin::scores`):
+        // the others differ within a few nodes. A score within 0..=255 has no bit above the
+        // eighth (a negative one has them all), so or-ing them all tells whether every one is.
+        if scores.iter().all(|&s| s == first) {
+            Column::Same(first)
+        } else if scores.iter().fold(0, |bits, &s| bits | s as u64) <= 255 {
+            // Element by element between two slices of one length: this loop vectorizes.
+            let mut bytes = vec![0; scores.len()].into_boxed_slice();
+            for (byte, &score) in bytes.iter_mut().zip(scores) {
+                *byte = score as u8;
+            }
+            Column::Bytes(bytes)
+        } else {
+            Column::Wide(scores.into())
+        }
+    }
+
+    /// The score of the `i`th scored node.
+    pub fn get(&self, i: usize) -> i64 {
+        match self {
+            Column::Same(score) => *score,
+            Column::Bytes(scores) => i64::from(scores[i]),
+            Column::Wide(scores) => scores[i],
+        }
+    }
 }
 
 impl Attempt {
@@ -110,18 +160,17 @@ impl Attempt {
                     });
                 let mut scores = Vec::new();
                 let mut total = None;
-                if rejected.is_none()
-                    && self.raw.first().is_some_and(|column| feasible < column.len())
-                {
+                if rejected.is_none() && !self.scores.is_empty() && feasible < self.scored {
                     scores = self
-                        .plugins
+                        .scores
                         .iter()
-                        .enumerate()
-                        .map(|(i, (_, weight))| {
-                            let raw = self.raw[i][feasible];
-                            let normalized =
-                                self.normalized[i].as_ref().map_or(raw, |column| column[feasible]);
-                            PluginScore { raw, normalized, weighted: normalized * weight }
+                        .map(|plugin| {
+                            let raw = plugin.raw.get(feasible);
+                            let normalized = plugin
+                                .normalized
+                                .as_ref()
+                                .map_or(raw, |column| column.get(feasible));
+                            PluginScore { raw, normalized, weighted: normalized * plugin.weight }
                         })
                         .collect();
                     total = Some(scores.iter().map(|s: &PluginScore| s.weighted).sum());
@@ -138,14 +187,41 @@ impl Attempt {
             nodes_total: self.nodes_total,
             nodes,
             score_plugins: self
-                .plugins
+                .scores
                 .iter()
-                .map(|(name, weight)| ScorePluginInfo {
-                    name: Cow::Borrowed(name),
-                    weight: *weight,
+                .map(|plugin| ScorePluginInfo {
+                    name: Cow::Borrowed(plugin.name),
+                    weight: plugin.weight,
                 })
                 .collect(),
             outcome: self.outcome.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_keep_every_score_in_the_least_room() {
+        let cases = [
+            ("no node", vec![], "same"),
+            ("one value for all", vec![100, 100, 100], "same"),
+            ("within a byte", vec![0, 255, 7], "bytes"),
+            ("negative", vec![0, -1], "wide"),
+            ("above a byte", vec![0, 256], "wide"),
+        ];
+        for (name, scores, want) in cases {
+            let column = Column::of(&scores);
+            let shape = match column {
+                Column::Same(_) => "same",
+                Column::Bytes(_) => "bytes",
+                Column::Wide(_) => "wide",
+            };
+            assert_eq!(shape, want, "{name}");
+            let back: Vec<i64> = (0..scores.len()).map(|i| column.get(i)).collect();
+            assert_eq!(back, scores, "{name}");
         }
     }
 }

@@ -14,6 +14,7 @@ use k8s_openapi::api::core::v1::{Container, Node, Pod, PodAffinityTerm, PodSpec}
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// The highest score a plugin gives a node (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -89,42 +90,54 @@ impl PodRequests {
     }
 
     pub fn of_spec(spec: &PodSpec) -> PodRequests {
-        let requests = |c: &Container| {
-            Resources::from_list(c.resources.as_ref().and_then(|r| r.requests.as_ref()))
-        };
-        let non_zero = |c: &Container| {
-            let r = requests(c);
-            Resources {
-                milli_cpu: if r.milli_cpu == 0 { DEFAULT_MILLI_CPU_REQUEST } else { r.milli_cpu },
-                memory_bytes: if r.memory_bytes == 0 {
+        // Each container's requests are read once for both sums.
+        let own = |c: &Container| {
+            let fit = Resources::from_list(c.resources.as_ref().and_then(|r| r.requests.as_ref()));
+            let non_zero = Resources {
+                milli_cpu: if fit.milli_cpu == 0 {
+                    DEFAULT_MILLI_CPU_REQUEST
+                } else {
+                    fit.milli_cpu
+                },
+                memory_bytes: if fit.memory_bytes == 0 {
                     DEFAULT_MEMORY_REQUEST_BYTES
                 } else {
-                    r.memory_bytes
+                    fit.memory_bytes
                 },
-            }
+            };
+            PodRequests { fit, non_zero }
         };
         let overhead = Resources::from_list(spec.overhead.as_ref());
-        let total = |per_container: &dyn Fn(&Container) -> Resources| {
-            let mut sum =
-                spec.containers.iter().map(per_container).fold(Resources::default(), |a, b| a + b);
-            // Init containers run one at a time, each beside the sidecars started before it;
-            // sidecars (restartPolicy Always) keep running beside the app containers.
-            let mut sidecars = Resources::default();
-            let mut init_peak = Resources::default();
-            for container in spec.init_containers.iter().flatten() {
-                let own = per_container(container);
-                let step = if container.restart_policy.as_deref() == Some("Always") {
-                    sum = sum + own;
-                    sidecars = sidecars + own;
-                    sidecars
-                } else {
-                    own + sidecars
-                };
-                init_peak = init_peak.max(step);
-            }
-            sum.max(init_peak) + overhead
-        };
-        PodRequests { fit: total(&requests), non_zero: total(&non_zero) }
+        let mut sum = spec.containers.iter().map(own).fold(PodRequests::default(), |a, b| a + b);
+        // Init containers run one at a time, each beside the sidecars started before it;
+        // sidecars (restartPolicy Always) keep running beside the app containers.
+        let mut sidecars = PodRequests::default();
+        let mut init_peak = PodRequests::default();
+        for container in spec.init_containers.iter().flatten() {
+            let own = own(container);
+            let step = if container.restart_policy.as_deref() == Some("Always") {
+                sum = sum + own;
+                sidecars = sidecars + own;
+                sidecars
+            } else {
+                own + sidecars
+            };
+            init_peak = init_peak.max(step);
+        }
+        sum.max(init_peak) + PodRequests { fit: overhead, non_zero: overhead }
+    }
+
+    /// Each sum's larger amount of each resource.
+    fn max(self, other: PodRequests) -> PodRequests {
+        PodRequests { fit: self.fit.max(other.fit), non_zero: self.non_zero.max(other.non_zero) }
+    }
+}
+
+impl std::ops::Add for PodRequests {
+    type Output = PodRequests;
+
+    fn add(self, other: PodRequests) -> PodRequests {
+        PodRequests { fit: self.fit + other.fit, non_zero: self.non_zero + other.non_zero }
     }
 }
 
@@ -329,7 +342,9 @@ impl PodInfo {
 /// A node as the scheduler's cache holds it: the node and what its pods already take.
 #[derive(Clone, Debug)]
 pub struct NodeInfo {
-    pub node: Node,
+    /// Shared with the API server's copy (no copy per node; and the filter and score loops,
+    /// which read the fields below for every node, walk a small struct).
+    pub node: Rc<Node>,
     pub name: String,
     /// The node's name as an id into the cache's names (explanations keep ids, not names).
     pub id: u32,
@@ -353,7 +368,7 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
-    pub fn new(node: Node, id: u32) -> Self {
+    pub fn new(node: Rc<Node>, id: u32) -> Self {
         let mut info = NodeInfo {
             id,
             name: node.metadata.name.clone().unwrap_or_default(),
@@ -376,7 +391,7 @@ impl NodeInfo {
     }
 
     /// Re-reads what comes from the Node object itself (after the node changed).
-    pub fn set_node(&mut self, node: Node) {
+    pub fn set_node(&mut self, node: Rc<Node>) {
         self.node = node;
         self.read_node();
     }
@@ -596,39 +611,45 @@ pub trait ScorePlugin: Sync {
     ) -> Option<ScoreState>;
     /// The raw score of one feasible node.
     fn score(&self, state: &CycleState<'_>, data: &ScoreState, node: &NodeInfo) -> i64;
-    /// The raw scores of the feasible nodes, in their order. One dynamic call per plugin and
-    /// pod: compiled for each plugin, the loop calls its `score` directly.
+    /// Appends the raw scores of the feasible nodes, in their order, to `scores` (a buffer the
+    /// scheduler reuses); or, appending nothing, returns the score every feasible node gets
+    /// when the plugin knows it without looking at them. One dynamic call per plugin and pod:
+    /// compiled for each plugin, the loop calls its `score` directly.
     fn scores(
         &self,
         state: &CycleState<'_>,
         data: &ScoreState,
         snapshot: &Snapshot,
         feasible: &[usize],
-    ) -> Vec<i64> {
-        feasible.iter().map(|&i| self.score(state, data, &snapshot.nodes[i])).collect()
-    }
-    /// Maps raw scores onto 0..=100 (`NormalizeScore`): the normalized column, or `None` when
-    /// the raw scores already are in that range (most plugins), so no copy is made.
-    fn normalize(&self, _data: &ScoreState, _raw: &[i64]) -> Option<Vec<i64>> {
+        scores: &mut Vec<i64>,
+    ) -> Option<i64> {
+        scores.extend(feasible.iter().map(|&i| self.score(state, data, &snapshot.nodes[i])));
         None
+    }
+    /// Maps raw scores onto 0..=100 in place (`NormalizeScore`); false when the raw scores
+    /// already are in that range (most plugins) and were left as they are. What a score becomes
+    /// may depend only on that score and on the column's lowest and highest (as in every
+    /// plugin), so a column with one score for every node is normalized as that one score.
+    fn normalize(&self, _data: &ScoreState, _scores: &mut [i64]) -> bool {
+        false
     }
 }
 
-/// `DefaultNormalizeScore`: scales so the best node gets 100 (or, reversed, the worst gets 100).
-/// `None` when that leaves the scores as they are (all 0, not reversed).
-pub fn default_normalize(raw: &[i64], reverse: bool) -> Option<Vec<i64>> {
-    let max = raw.iter().copied().max().unwrap_or(0);
+/// `DefaultNormalizeScore`, in place: scales so the best node gets 100 (or, reversed, the worst
+/// gets 100). False when that leaves the scores as they are (all 0, not reversed).
+pub fn default_normalize(scores: &mut [i64], reverse: bool) -> bool {
+    let max = scores.iter().copied().max().unwrap_or(0);
     if max == 0 {
-        return reverse.then(|| vec![MAX_NODE_SCORE; raw.len()]);
+        if reverse {
+            scores.fill(MAX_NODE_SCORE);
+        }
+        return reverse;
     }
-    Some(
-        raw.iter()
-            .map(|score| {
-                let scaled = MAX_NODE_SCORE * score / max;
-                if reverse { MAX_NODE_SCORE - scaled } else { scaled }
-            })
-            .collect(),
-    )
+    for score in scores {
+        let scaled = MAX_NODE_SCORE * *score / max;
+        *score = if reverse { MAX_NODE_SCORE - scaled } else { scaled };
+    }
+    true
 }
 
 #[cfg(test)]
@@ -697,9 +718,9 @@ mod tests {
             ("all zero stays zero", vec![0, 0], false, vec![0, 0]),
             ("all zero reversed is 100", vec![0, 0], true, vec![100, 100]),
         ];
-        for (name, raw, reverse, want) in cases {
-            let normalized = default_normalize(&raw, reverse).unwrap_or(raw);
-            assert_eq!(normalized, want, "{name}");
+        for (name, mut scores, reverse, want) in cases {
+            default_normalize(&mut scores, reverse);
+            assert_eq!(scores, want, "{name}");
         }
     }
 }

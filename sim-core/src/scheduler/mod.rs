@@ -17,7 +17,7 @@ use crate::podutil::{self, set_condition};
 use crate::rng::Rng;
 use crate::time::SimTime;
 use cache::Snapshot;
-use explanation::{Attempt, Explanation, Outcome};
+use explanation::{Attempt, Column, Explanation, Outcome, PluginColumns};
 use framework::{Code, CycleState, PodInfo, PodRequests, Rejection, Resources, events};
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{
@@ -68,6 +68,20 @@ pub struct Scheduler {
     /// namespace, name and node. Each is bound once all its claims are.
     #[serde(default)]
     waiting_on_volumes: BTreeMap<String, (String, String, String)>,
+    /// Buffers each cycle reuses, so scheduling a pod allocates nothing per plugin.
+    #[serde(skip)]
+    buffers: Buffers,
+}
+
+/// The per-cycle working lists, kept between cycles for their room.
+#[derive(Clone, Debug, Default)]
+struct Buffers {
+    /// The feasible nodes, as positions in the cache's nodes.
+    feasible: Vec<usize>,
+    /// One plugin's scores of the feasible nodes, raw then normalized.
+    scores: Vec<i64>,
+    /// The weighted sums of the feasible nodes' scores.
+    totals: Vec<i64>,
 }
 
 /// The outcome of one scheduling cycle for one pod.
@@ -95,6 +109,7 @@ impl Scheduler {
             nominations: BTreeMap::new(),
             seen_api_version: 0,
             waiting_on_volumes: BTreeMap::new(),
+            buffers: Buffers::default(),
         }
     }
 
@@ -255,9 +270,8 @@ impl Scheduler {
             nodes_total: self.cache.nodes.len(),
             nodes: Vec::new(),
             rejections: Vec::new(),
-            plugins: Vec::new(),
-            raw: Vec::new(),
-            normalized: Vec::new(),
+            scored: 0,
+            scores: Vec::new(),
             outcome: Outcome::Unschedulable { message: String::new() },
         };
         let decision = self.decide(api, pod, &mut attempt);
@@ -329,24 +343,31 @@ impl Scheduler {
 
         let to_find = num_feasible_nodes_to_find(total);
         let start = self.next_start_node_index % total;
-        let mut feasible = Vec::with_capacity(to_find.min(total));
-        attempt.nodes.reserve(total.min(to_find * 2));
+        let feasible = &mut self.buffers.feasible;
+        feasible.clear();
+        let mut looked = total;
         for k in 0..total {
-            let i = (start + k) % total;
-            attempt.nodes.push(snapshot.nodes[i].id);
+            // The nodes from `start` on, wrapping around (no division per node: it is slow).
+            let i = if start + k < total { start + k } else { start + k - total };
             match state.run_filters(&snapshot.nodes[i]) {
                 Ok(()) => {
                     feasible.push(i);
                     if feasible.len() >= to_find {
+                        looked = k + 1;
                         break;
                     }
                 }
                 Err(rejection) => attempt.rejections.push((k as u32, rejection)),
             }
         }
-        self.next_start_node_index = (start + attempt.nodes.len()) % total;
+        // The nodes looked at, in that order: from `start` to the end, then from the first.
+        let before_end = looked.min(total - start);
+        attempt.nodes.reserve(looked);
+        attempt.nodes.extend(snapshot.nodes[start..start + before_end].iter().map(|n| n.id));
+        attempt.nodes.extend(snapshot.nodes[..looked - before_end].iter().map(|n| n.id));
+        self.next_start_node_index = (start + looked) % total;
 
-        match feasible.as_slice() {
+        match self.buffers.feasible[..] {
             [] => {
                 let mut statuses: Vec<Option<Rejection>> = vec![None; total];
                 for (k, rejection) in &attempt.rejections {
@@ -374,10 +395,11 @@ impl Scheduler {
                     }
                 }
             }
-            [only] => Decision::Bind(snapshot.nodes[*only].name.clone(), Box::new(state.info)),
+            [only] => Decision::Bind(snapshot.nodes[only].name.clone(), Box::new(state.info)),
             _ => {
-                let totals = score_nodes(&state, snapshot, &feasible, attempt);
-                let best = select_host(&mut self.rng, &feasible, &totals);
+                let buffers = &mut self.buffers;
+                score_nodes(&state, snapshot, buffers, attempt);
+                let best = select_host(&mut self.rng, &buffers.feasible, &buffers.totals);
                 Decision::Bind(snapshot.nodes[best].name.clone(), Box::new(state.info))
             }
         }
@@ -403,12 +425,7 @@ impl Scheduler {
     fn bind(&mut self, api: &mut ApiServer, pod: Rc<Pod>, node: &str, mut info: PodInfo) {
         self.queue.remove(&info.uid);
         self.nominations.remove(&info.uid);
-        bind(api, pod, node);
-        info.resource_version = api
-            .get::<Pod>(&info.namespace, &info.name)
-            .ok()
-            .and_then(|p| p.metadata.resource_version.clone())
-            .unwrap_or_default();
+        info.resource_version = bind(api, pod, node);
         self.cache.add_pod(info, node);
     }
 
@@ -480,9 +497,8 @@ impl Scheduler {
             nodes_total: self.cache.nodes.len(),
             nodes: vec![info.id],
             rejections: Vec::new(),
-            plugins: Vec::new(),
-            raw: Vec::new(),
-            normalized: Vec::new(),
+            scored: 0,
+            scores: Vec::new(),
             outcome: Outcome::Bound { node: node.to_string() },
         };
         let pod_info = state.info;
@@ -532,28 +548,49 @@ fn num_feasible_nodes_to_find(total: usize) -> usize {
     (total * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
-/// Runs the score plugins over the feasible nodes: raw scores, normalized, weighted and summed;
-/// the columns go to the attempt's explanation.
+/// Runs the score plugins over the feasible nodes (`buffers.feasible`): raw scores, normalized,
+/// weighted and summed into `buffers.totals` (less the scores every node shares); the columns
+/// go to the attempt's explanation.
 fn score_nodes(
     state: &CycleState<'_>,
     snapshot: &Snapshot,
-    feasible: &[usize],
+    buffers: &mut Buffers,
     attempt: &mut Attempt,
-) -> Vec<i64> {
-    let mut totals = vec![0; feasible.len()];
+) {
+    let Buffers { feasible, scores, totals } = buffers;
+    totals.clear();
+    attempt.scored = feasible.len();
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
-        let raw = plugin.scores(state, &data, snapshot, feasible);
-        let normalized = plugin.normalize(&data, &raw);
         let weight = plugin.weight();
-        for (total, score) in totals.iter_mut().zip(normalized.as_ref().unwrap_or(&raw)) {
-            *total += score * weight;
-        }
-        attempt.plugins.push((plugin.name(), weight));
-        attempt.raw.push(raw);
-        attempt.normalized.push(normalized);
+        scores.clear();
+        let (raw, normalized) = match plugin.scores(state, &data, snapshot, feasible, scores) {
+            // One score for every node: normalized as that one score, and left out of the
+            // totals, as it moves no node's rank (`select_host` only compares them).
+            Some(score) => {
+                let mut normalized = score;
+                let changed = plugin.normalize(&data, std::slice::from_mut(&mut normalized));
+                (Column::Same(score), changed.then_some(Column::Same(normalized)))
+            }
+            None => {
+                let raw = Column::of(scores);
+                let normalized = plugin.normalize(&data, scores).then(|| Column::of(scores));
+                if totals.is_empty() {
+                    totals.extend(scores.iter().map(|score| score * weight));
+                } else {
+                    for (total, score) in totals.iter_mut().zip(scores.iter()) {
+                        *total += score * weight;
+                    }
+                }
+                (raw, normalized)
+            }
+        };
+        attempt.scores.push(PluginColumns { name: plugin.name(), weight, raw, normalized });
     }
-    totals
+    if totals.is_empty() {
+        // Every plugin gave all nodes one score: they all tie.
+        totals.resize(feasible.len(), 0);
+    }
 }
 
 /// `selectHost`: the highest total, ties broken uniformly at random (reservoir sampling).
@@ -685,14 +722,15 @@ fn current_version(api: &ApiServer, pod: &Pod) -> String {
 
 const SOURCE: EventSource<'static> = EventSource { component: SCHEDULER_NAME, host: None };
 
-fn bind(api: &mut ApiServer, pod: Rc<Pod>, node: &str) {
+/// Returns the pod's resourceVersion after the binding (empty if the pod is gone).
+fn bind(api: &mut ApiServer, pod: Rc<Pod>, node: &str) -> String {
     let involved = event_reference(&*pod, None);
     let (namespace, name) = (podutil::namespace(&pod).to_string(), podutil::name(&pod).to_string());
     // The store's copy is written in place only when no one else holds it.
     drop(pod);
     let now = api.now().to_k8s();
     // A binding always changes the pod (it had no node): no copy to compare against.
-    let _ = api.write::<Pod>(&namespace, &name, |pod| {
+    let written = api.write::<Pod>(&namespace, &name, |pod| {
         if let Some(spec) = pod.spec.as_mut() {
             spec.node_name = Some(node.to_string());
         }
@@ -708,6 +746,7 @@ fn bind(api: &mut ApiServer, pod: Rc<Pod>, node: &str) {
     });
     let message = format!("Successfully assigned {namespace}/{name} to {node}");
     api.record_event_about(involved, SOURCE, EventType::Normal, "Scheduled", message);
+    written.map(|version| version.to_string()).unwrap_or_default()
 }
 
 fn record_unschedulable(api: &mut ApiServer, pod: &Pod, message: String) {

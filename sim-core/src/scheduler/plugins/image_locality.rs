@@ -79,14 +79,16 @@ impl ScorePlugin for ImageLocality {
         data: &ScoreState,
         snapshot: &Snapshot,
         feasible: &[usize],
-    ) -> Vec<i64> {
+        scores: &mut Vec<i64>,
+    ) -> Option<i64> {
         match data.downcast_ref::<Images>() {
+            Some(images) if !images.held.is_empty() => {
+                scores.extend(feasible.iter().map(|&i| images.score(&snapshot.nodes[i])));
+                None
+            }
             // No node holds any of the pod's images (the usual case): every sum is 0, below
             // the threshold.
-            Some(images) if !images.held.is_empty() => {
-                feasible.iter().map(|&i| images.score(&snapshot.nodes[i])).collect()
-            }
-            _ => vec![0; feasible.len()],
+            _ => Some(0),
         }
     }
 }

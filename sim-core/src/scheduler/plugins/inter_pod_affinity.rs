@@ -198,11 +198,13 @@ impl ScorePlugin for InterPodAffinity {
             return None;
         }
         let mut scores = BTreeMap::new();
-        for node in &snapshot.nodes {
-            // Without preferred terms of its own, only placed pods' terms can say anything.
-            if !has_preferred && node.pods_with_affinity == 0 {
-                continue;
-            }
+        // Without preferred terms of its own, only placed pods' terms can say anything.
+        let nodes: Box<dyn Iterator<Item = &NodeInfo>> = if has_preferred {
+            Box::new(snapshot.nodes.iter())
+        } else {
+            Box::new(snapshot.nodes_with_affinity())
+        };
+        for node in nodes {
             for existing in &node.pods {
                 for t in &pod.preferred_affinity {
                     add_term(&mut scores, &t.term, t.weight, existing, node, snapshot);
@@ -234,19 +236,16 @@ impl ScorePlugin for InterPodAffinity {
     }
 
     /// Scaled between the lowest and the highest score: `100 * (s - min) / (max - min)`.
-    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
-        let min = raw.iter().copied().min().unwrap_or(0);
-        let max = raw.iter().copied().max().unwrap_or(0);
-        Some(
-            raw.iter()
-                .map(|&score| {
-                    if max > min {
-                        (MAX_NODE_SCORE as f64 * ((score - min) as f64 / (max - min) as f64)) as i64
-                    } else {
-                        0
-                    }
-                })
-                .collect(),
-        )
+    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) -> bool {
+        let min = scores.iter().copied().min().unwrap_or(0);
+        let max = scores.iter().copied().max().unwrap_or(0);
+        for score in scores {
+            *score = if max > min {
+                (MAX_NODE_SCORE as f64 * ((*score - min) as f64 / (max - min) as f64)) as i64
+            } else {
+                0
+            };
+        }
+        true
     }
 }

@@ -143,8 +143,8 @@ impl ScorePlugin for NodeAffinity {
         terms.iter().filter(|(_, term)| term_matches(term, node)).map(|(w, _)| w).sum()
     }
 
-    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
-        default_normalize(raw, false)
+    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) -> bool {
+        default_normalize(scores, false)
     }
 }
 
@@ -163,7 +163,7 @@ mod tests {
             },
             ..Default::default()
         };
-        NodeInfo::new(node, 0)
+        NodeInfo::new(std::rc::Rc::new(node), 0)
     }
 
     fn expression(key: &str, operator: &str, values: &[&str]) -> NodeSelectorRequirement {

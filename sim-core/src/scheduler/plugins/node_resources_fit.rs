@@ -53,9 +53,16 @@ impl FilterPlugin for NodeResourcesFit {
         {
             return Ok(());
         }
-        let reasons = insufficient(wanted, free, pods_free);
-        Err(Rejection { plugin: NAME, code: Code::Unschedulable, reasons })
+        refuse(wanted, free, pods_free)
     }
+}
+
+/// The refusal, out of line: the filter runs for most nodes and pods, and most fit.
+#[cold]
+#[inline(never)]
+fn refuse(wanted: Resources, free: Resources, pods_free: i64) -> Verdict {
+    let reasons = insufficient(wanted, free, pods_free);
+    Err(Rejection { plugin: NAME, code: Code::Unschedulable, reasons })
 }
 
 /// `leastRequestedScore`: the share of the resource left free once the pod is placed.

@@ -41,7 +41,7 @@ impl Constraint {
 
 /// The pod's constraints with `whenUnsatisfiable` = `when`.
 fn constraints(pod: &Pod, when: &str) -> Vec<Constraint> {
-    let labels = pod.metadata.labels.clone().unwrap_or_default();
+    let labels = pod.metadata.labels.as_ref();
     pod.spec
         .as_ref()
         .and_then(|s| s.topology_spread_constraints.as_ref())
@@ -52,7 +52,7 @@ fn constraints(pod: &Pod, when: &str) -> Vec<Constraint> {
             let mut selector = label_selector(c.label_selector.as_ref());
             if let Some(selector) = selector.as_mut() {
                 for key in c.match_label_keys.iter().flatten() {
-                    if let Some(value) = labels.get(key) {
+                    if let Some(value) = labels.and_then(|l| l.get(key)) {
                         selector.requirements.push(Requirement {
                             key: key.clone(),
                             operator: Operator::In,
@@ -314,23 +314,20 @@ impl ScorePlugin for PodTopologySpread {
     }
 
     /// Lower raw scores are better: `100 * (max + min - s) / max`; ignored nodes get 0.
-    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
-        let valid = || raw.iter().copied().filter(|&s| s != IGNORED);
+    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) -> bool {
+        let valid = || scores.iter().copied().filter(|&s| s != IGNORED);
         let min = valid().min().unwrap_or(0);
         let max = valid().max().unwrap_or(0);
-        Some(
-            raw.iter()
-                .map(|&score| {
-                    if score == IGNORED {
-                        0
-                    } else if max == 0 {
-                        MAX_NODE_SCORE
-                    } else {
-                        MAX_NODE_SCORE * (max + min - score) / max
-                    }
-                })
-                .collect(),
-        )
+        for score in scores {
+            *score = if *score == IGNORED {
+                0
+            } else if max == 0 {
+                MAX_NODE_SCORE
+            } else {
+                MAX_NODE_SCORE * (max + min - *score) / max
+            };
+        }
+        true
     }
 }
 

@@ -104,8 +104,24 @@ impl ScorePlugin for TaintToleration {
             as i64
     }
 
-    fn normalize(&self, _: &ScoreState, raw: &[i64]) -> Option<Vec<i64>> {
-        default_normalize(raw, true)
+    fn scores(
+        &self,
+        state: &CycleState<'_>,
+        data: &ScoreState,
+        snapshot: &Snapshot,
+        feasible: &[usize],
+        scores: &mut Vec<i64>,
+    ) -> Option<i64> {
+        // No PreferNoSchedule taint anywhere (the usual case): every node scores 0.
+        if !snapshot.has_soft_taints() {
+            return Some(0);
+        }
+        scores.extend(feasible.iter().map(|&i| self.score(state, data, &snapshot.nodes[i])));
+        None
+    }
+
+    fn normalize(&self, _: &ScoreState, scores: &mut [i64]) -> bool {
+        default_normalize(scores, true)
     }
 }
 
