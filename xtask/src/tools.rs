@@ -126,7 +126,8 @@ pub fn trunk() -> Result<Command, String> {
     Ok(command)
 }
 
-/// Builds the release site into `dist/` and returns its path.
+/// Builds the release site into `dist/`, its WebAssembly split in two (`split.rs`), and returns
+/// its path.
 pub fn build_site() -> Result<PathBuf, String> {
     let dist = build_site_whole()?;
     crate::split::split_site(&dist)?;
