@@ -95,7 +95,7 @@ impl Objects {
         let (namespace, name) = key_of(meta);
         let version = version_of(meta);
         self.latest = self.latest.max(version);
-        // One search per map, and the namespace's name copied only for a new namespace.
+        // The namespace's name is copied only for a new namespace (`entry` would take a copy).
         if !self.objects.contains_key(&namespace) {
             self.objects.insert(namespace.clone(), BTreeMap::new());
         }

@@ -559,6 +559,7 @@ fn score_nodes(
 ) {
     let Buffers { feasible, scores, totals } = buffers;
     totals.clear();
+    totals.resize(feasible.len(), 0);
     attempt.scored = feasible.len();
     for plugin in SCORES {
         let Some(data) = plugin.pre_score(state, snapshot, feasible) else { continue };
@@ -575,21 +576,13 @@ fn score_nodes(
             None => {
                 let raw = Column::of(scores);
                 let normalized = plugin.normalize(&data, scores).then(|| Column::of(scores));
-                if totals.is_empty() {
-                    totals.extend(scores.iter().map(|score| score * weight));
-                } else {
-                    for (total, score) in totals.iter_mut().zip(scores.iter()) {
-                        *total += score * weight;
-                    }
+                for (total, score) in totals.iter_mut().zip(scores.iter()) {
+                    *total += score * weight;
                 }
                 (raw, normalized)
             }
         };
         attempt.scores.push(PluginColumns { name: plugin.name(), weight, raw, normalized });
-    }
-    if totals.is_empty() {
-        // Every plugin gave all nodes one score: they all tie.
-        totals.resize(feasible.len(), 0);
     }
 }
 
