@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A pod's resolved ports for a Service: (name, port, protocol).
 type PortSet = Vec<(String, i32, String)>;
@@ -70,15 +70,17 @@ pub(crate) fn reconcile_services<E: Kind>(
     remove_gone: fn(&mut ApiServer, u64),
     sync: fn(&mut ApiServer, &mut Rng, &Service),
 ) -> Option<SimTime> {
-    if !api.kind_changed_since::<Service>(*seen)
-        && !api.kind_changed_since::<Pod>(*seen)
-        && !api.kind_changed_since::<E>(*seen)
-    {
+    let services_changed =
+        api.kind_changed_since::<Service>(*seen) || api.kind_changed_since::<E>(*seen);
+    if !services_changed && !api.kind_changed_since::<Pod>(*seen) {
         return None;
     }
-    remove_gone(api, *seen);
+    // Leftovers of a Service appear only when Services or `E`s change.
+    if services_changed {
+        remove_gone(api, *seen);
+    }
     let rng = rng.get_or_insert_with(|| api.rng_mut().fork(stream));
-    for service in &services_to_sync::<E>(api, *seen) {
+    for service in &services_to_sync(api, *seen, services_changed) {
         sync(api, rng, service);
     }
     *seen = api.resource_version();
@@ -176,24 +178,24 @@ fn sync(api: &mut ApiServer, rng: &mut Rng, service: &Service) {
     }
 }
 
-/// The Services whose endpoints may have moved since `seen`: every one when a Service or an
-/// endpoints object `E` changed; otherwise those with a selector in the namespace of a pod that
+/// The Services whose endpoints may have moved since `seen`: every one when Services or the
+/// endpoints objects changed (`services_changed`); otherwise those with a selector in the namespace of a pod that
 /// changed (a pod's old labels are not at hand, so all of that namespace's Services look again).
-pub(crate) fn services_to_sync<E: Kind>(api: &ApiServer, seen: u64) -> Vec<Service> {
-    let all =
-        seen == 0 || api.kind_changed_since::<Service>(seen) || api.kind_changed_since::<E>(seen);
-    let namespaces: BTreeSet<&str> = if all {
-        BTreeSet::new()
-    } else {
-        api.changed_since::<Pod>(seen)
-            .chain(api.deleted_since::<Pod>(seen))
-            .map(podutil::namespace)
-            .collect()
-    };
+fn services_to_sync(api: &ApiServer, seen: u64, services_changed: bool) -> Vec<Service> {
+    let all = seen == 0 || services_changed;
+    let mut namespaces: Vec<&str> = Vec::new();
+    if !all {
+        for pod in api.changed_since::<Pod>(seen).chain(api.deleted_since::<Pod>(seen)) {
+            let namespace = podutil::namespace(pod);
+            if !namespaces.contains(&namespace) {
+                namespaces.push(namespace);
+            }
+        }
+    }
     api.list::<Service>(None)
         .filter(|service| {
             all || (service.spec.as_ref().is_some_and(|s| s.selector.is_some())
-                && namespaces.contains(service.metadata.namespace.as_deref().unwrap_or_default()))
+                && namespaces.contains(&service.metadata.namespace.as_deref().unwrap_or_default()))
         })
         .cloned()
         .collect()

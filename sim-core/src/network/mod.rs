@@ -15,6 +15,7 @@ use crate::api::ApiServer;
 use crate::container::Instance;
 use crate::rng::Rng;
 use k8s_openapi::api::core::v1::{Node, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 pub use kube_proxy::{KubeProxy, ProxyMode};
 pub use request::{Hop, Origin, Trace};
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,9 @@ pub struct Network {
     proxy_pods: std::collections::BTreeSet<String>,
     #[serde(skip)]
     proxy_pods_seen: u64,
+    /// The resourceVersion [`Network::sync`] last looked at.
+    #[serde(skip)]
+    synced: u64,
 }
 
 /// A running pod's serving containers.
@@ -151,9 +155,20 @@ impl Network {
 
     /// Starts a kube-proxy on every node that joined, stops those of nodes that left, and
     /// lets each re-read what changed. Each draws from its own stream (`kube-proxy/NODE`).
+    /// Nothing to do unless Nodes, the kube-proxy pods, Services or EndpointSlices changed.
     pub fn sync(&mut self, api: &ApiServer, seed: u64) {
-        self.proxies.retain(|name, _| api.get::<Node>("", name).is_ok());
-        self.find_proxy_pods(api);
+        let seen = self.synced;
+        let nodes_changed = seen == 0 || api.kind_changed_since::<Node>(seen);
+        let proxies_moved = self.find_proxy_pods(api);
+        let rules_changed = api.kind_changed_since::<Service>(seen)
+            || api.kind_changed_since::<EndpointSlice>(seen);
+        self.synced = api.resource_version();
+        if !(nodes_changed || proxies_moved || rules_changed) {
+            return;
+        }
+        if nodes_changed {
+            self.proxies.retain(|name, _| api.get::<Node>("", name).is_ok());
+        }
         for node in api.list::<Node>(None) {
             let node = node.metadata.name.as_deref().unwrap_or_default();
             if !self.proxy_pods.contains(node) {
@@ -172,14 +187,25 @@ impl Network {
     }
 
     /// Which nodes run their kube-proxy pod (kubeadm's DaemonSet, `k8s-app=kube-proxy` in
-    /// kube-system), looked up again when Pods changed.
-    fn find_proxy_pods(&mut self, api: &ApiServer) {
+    /// kube-system), looked up again when a pod in kube-system changed. Returns whether it
+    /// looked.
+    fn find_proxy_pods(&mut self, api: &ApiServer) -> bool {
         use k8s_openapi::api::core::v1::Pod;
         let seen = self.proxy_pods_seen;
         if seen != 0 && !api.kind_changed_since::<Pod>(seen) {
-            return;
+            return false;
         }
         self.proxy_pods_seen = api.resource_version();
+        // Most pod writes are other pods' status: only kube-system's can move a kube-proxy.
+        let in_kube_system = |pod: &Pod| crate::podutil::namespace(pod) == "kube-system";
+        if seen != 0
+            && !api
+                .changed_since::<Pod>(seen)
+                .chain(api.deleted_since::<Pod>(seen))
+                .any(in_kube_system)
+        {
+            return false;
+        }
         self.proxy_pods.clear();
         for pod in api.list::<Pod>(Some("kube-system")) {
             let labels = pod.metadata.labels.as_ref();
@@ -191,6 +217,7 @@ impl Network {
                 self.proxy_pods.insert(node.to_string());
             }
         }
+        true
     }
 
     /// Whether a DNS query from a pod on `node` reaches CoreDNS: its kube-proxy has an

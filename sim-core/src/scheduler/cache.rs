@@ -226,15 +226,14 @@ impl Snapshot {
         let mut happened = 0;
         for pod in api.changed_since::<Pod>(since) {
             let uid = podutil::uid(pod);
-            let held = self.pod_nodes.get(uid).cloned();
             let wanted = occupies_node(pod).then(|| podutil::node_name(pod).unwrap_or_default());
-            match (held.as_deref(), wanted) {
+            match (self.pod_nodes.get(uid), wanted) {
                 (Some(held), Some(wanted)) if held == wanted => {
-                    happened |= self.update_pod(pod, held);
+                    happened |= self.update_pod(pod, wanted);
                 }
                 (held, wanted) => {
-                    if let Some(held) = held {
-                        self.remove_pod(uid, held);
+                    if let Some(held) = held.cloned() {
+                        self.remove_pod(uid, &held);
                         happened |= events::ASSIGNED_POD_DELETE;
                     }
                     if let Some(wanted) = wanted {
@@ -258,17 +257,15 @@ impl Snapshot {
     fn update_pod(&mut self, pod: &Pod, node: &str) -> u32 {
         let Some(&i) = self.index.get(node) else { return 0 };
         let info = &self.nodes[i];
-        let Some(held) = info.pods.iter().find(|p| p.uid == podutil::uid(pod)) else { return 0 };
+        let uid = podutil::uid(pod);
+        let Some(at) = info.pods.iter().position(|p| p.uid == uid) else { return 0 };
+        let held = &info.pods[at];
         if Some(held.resource_version.as_str()) == pod.metadata.resource_version.as_deref() {
             return 0;
         }
         let labels_changed = pod.metadata.labels.as_ref().is_some_and(|l| *l != held.labels)
             || (pod.metadata.labels.is_none() && !held.labels.is_empty());
-        let fresh = PodInfo::new(pod);
-        self.change_node(i, |info| {
-            info.remove_pod(&fresh.uid);
-            info.add_pod(fresh);
-        });
+        self.change_node(i, |info| info.refresh_pod(at, pod));
         if labels_changed { events::ASSIGNED_POD_UPDATE } else { 0 }
     }
 

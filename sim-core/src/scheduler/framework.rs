@@ -273,14 +273,41 @@ pub struct PodInfo {
 
 impl PodInfo {
     pub fn new(pod: &Pod) -> PodInfo {
-        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-        let labels = pod.metadata.labels.clone().unwrap_or_default();
+        let mut info = PodInfo {
+            uid: pod.metadata.uid.clone().unwrap_or_default(),
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            labels: BTreeMap::new(),
+            priority: 0,
+            requests: PodRequests::default(),
+            host_ports: Vec::new(),
+            required_affinity: Vec::new(),
+            required_anti_affinity: Vec::new(),
+            preferred_affinity: Vec::new(),
+            preferred_anti_affinity: Vec::new(),
+            terminating: false,
+            start_time: SimTime::default(),
+            resource_version: String::new(),
+        };
+        info.read(pod);
+        info
+    }
+
+    /// Reads again what may change while the pod keeps its uid, name and namespace: a pod
+    /// updated in place costs no new copies of those or of unchanged labels.
+    pub fn read(&mut self, pod: &Pod) {
+        match &pod.metadata.labels {
+            Some(labels) if *labels != self.labels => self.labels.clone_from(labels),
+            Some(_) => {}
+            None => self.labels.clear(),
+        }
+        let (namespace, labels) = (&self.namespace, &self.labels);
         let spec = pod.spec.as_ref();
         let affinity = spec.and_then(|s| s.affinity.as_ref());
         let pod_affinity = affinity.and_then(|a| a.pod_affinity.as_ref());
         let anti_affinity = affinity.and_then(|a| a.pod_anti_affinity.as_ref());
         let required = |terms: Option<&Vec<PodAffinityTerm>>| -> Vec<AffinityTerm> {
-            terms.into_iter().flatten().map(|t| AffinityTerm::new(t, &namespace, &labels)).collect()
+            terms.into_iter().flatten().map(|t| AffinityTerm::new(t, namespace, labels)).collect()
         };
         let preferred =
             |terms: Option<&Vec<k8s_openapi::api::core::v1::WeightedPodAffinityTerm>>| {
@@ -288,49 +315,43 @@ impl PodInfo {
                     .into_iter()
                     .flatten()
                     .map(|t| WeightedAffinityTerm {
-                        term: AffinityTerm::new(&t.pod_affinity_term, &namespace, &labels),
+                        term: AffinityTerm::new(&t.pod_affinity_term, namespace, labels),
                         weight: i64::from(t.weight),
                     })
                     .collect::<Vec<_>>()
             };
-        let started = pod
+        self.required_affinity = required(
+            pod_affinity
+                .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref()),
+        );
+        self.required_anti_affinity = required(
+            anti_affinity
+                .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref()),
+        );
+        self.preferred_affinity = preferred(
+            pod_affinity
+                .and_then(|a| a.preferred_during_scheduling_ignored_during_execution.as_ref()),
+        );
+        self.preferred_anti_affinity = preferred(
+            anti_affinity
+                .and_then(|a| a.preferred_during_scheduling_ignored_during_execution.as_ref()),
+        );
+        self.priority = spec.and_then(|s| s.priority).unwrap_or(0);
+        self.requests = PodRequests::of(pod);
+        self.host_ports = spec.map(host_ports).unwrap_or_default();
+        self.terminating = pod.metadata.deletion_timestamp.is_some();
+        self.start_time = pod
             .status
             .as_ref()
             .and_then(|s| s.start_time.as_ref())
             .or(pod.metadata.creation_timestamp.as_ref())
             .map(SimTime::from_k8s)
             .unwrap_or_default();
-        PodInfo {
-            uid: pod.metadata.uid.clone().unwrap_or_default(),
-            name: pod.metadata.name.clone().unwrap_or_default(),
-            priority: spec.and_then(|s| s.priority).unwrap_or(0),
-            requests: PodRequests::of(pod),
-            host_ports: spec.map(host_ports).unwrap_or_default(),
-            required_affinity: required(
-                pod_affinity
-                    .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref()),
-            ),
-            required_anti_affinity: required(
-                anti_affinity
-                    .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref()),
-            ),
-            preferred_affinity: preferred(
-                pod_affinity
-                    .and_then(|a| a.preferred_during_scheduling_ignored_during_execution.as_ref()),
-            ),
-            preferred_anti_affinity: preferred(
-                anti_affinity
-                    .and_then(|a| a.preferred_during_scheduling_ignored_during_execution.as_ref()),
-            ),
-            terminating: pod.metadata.deletion_timestamp.is_some(),
-            start_time: started,
-            resource_version: pod.metadata.resource_version.clone().unwrap_or_default(),
-            namespace,
-            labels,
-        }
+        self.resource_version.clear();
+        self.resource_version
+            .push_str(pod.metadata.resource_version.as_deref().unwrap_or_default());
     }
 
-    /// Has (anti-)affinity terms of its own, which other pods' placement must respect.
     pub fn has_affinity(&self) -> bool {
         !self.required_affinity.is_empty()
             || !self.required_anti_affinity.is_empty()
@@ -441,6 +462,18 @@ impl NodeInfo {
 
     pub fn remove_pod(&mut self, uid: &str) -> Option<PodInfo> {
         let index = self.pods.iter().position(|p| p.uid == uid)?;
+        Some(self.take_pod(index))
+    }
+
+    /// The pod at `index` of [`Self::pods`] changed in place: it is read again and, as a pod
+    /// removed and added again would, goes to the end of the list.
+    pub fn refresh_pod(&mut self, index: usize, pod: &Pod) {
+        let mut info = self.take_pod(index);
+        info.read(pod);
+        self.add_pod(info);
+    }
+
+    fn take_pod(&mut self, index: usize) -> PodInfo {
         let pod = self.pods.remove(index);
         self.requested = self.requested - pod.requests.fit;
         self.non_zero_requested = self.non_zero_requested - pod.requests.non_zero;
@@ -452,7 +485,7 @@ impl NodeInfo {
         self.pods_with_affinity -= usize::from(pod.has_affinity());
         self.pods_with_required_anti_affinity -=
             usize::from(!pod.required_anti_affinity.is_empty());
-        Some(pod)
+        pod
     }
 }
 
