@@ -42,12 +42,13 @@ impl Traffic {
             return;
         }
         for pod in api.changed_since::<Pod>(seen) {
-            let uid = podutil::uid(pod).to_string();
+            let uid = podutil::uid(pod);
             let targets = if is_serving(pod) { running_targets(pod) } else { Vec::new() };
             if targets.is_empty() {
-                self.generators.remove(&uid);
+                self.generators.remove(uid);
             } else {
-                self.generators.insert(uid, (podutil::namespace(pod).to_string(), targets));
+                let namespace = podutil::namespace(pod).to_string();
+                self.generators.insert(uid.to_string(), (namespace, targets));
             }
         }
         for pod in api.deleted_since::<Pod>(seen) {
