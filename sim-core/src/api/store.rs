@@ -75,8 +75,9 @@ struct Objects {
     /// By namespace, then name: looked up without building a key. Shared, so a component can
     /// hold an object while it writes others (a write copies it only then).
     objects: BTreeMap<String, BTreeMap<String, Shared>>,
-    /// The key of the object last written at each resourceVersion (derived from `objects`).
-    by_version: BTreeMap<u64, ObjectKey>,
+    /// The object last written at each resourceVersion (derived from `objects`): a watch reads
+    /// what changed without looking each object up by name.
+    by_version: BTreeMap<u64, Shared>,
     /// Deleted objects by the resourceVersion of their deletion, so watchers see deletions.
     /// Not saved: a saved simulation is settled, so every watcher has seen them already.
     tombstones: BTreeMap<u64, Shared>,
@@ -100,27 +101,32 @@ impl Objects {
             self.objects.insert(namespace.clone(), BTreeMap::new());
         }
         let Some(objects) = self.objects.get_mut(&namespace) else { return };
-        let key = (namespace, name.clone());
-        if let Some(old) = objects.insert(name, object) {
+        if let Some(old) = objects.insert(name, Rc::clone(&object)) {
             self.by_version.remove(&version_of(old.stored_meta()));
         }
-        self.by_version.insert(version, key);
+        self.by_version.insert(version, object);
     }
 
-    /// Takes an object out of the watch index before it changes in place: its key, if it was
-    /// indexed, and the object itself.
-    fn unindex(&mut self, namespace: &str, name: &str) -> Option<(Option<ObjectKey>, &mut Shared)> {
-        let object = self.objects.get_mut(namespace)?.get_mut(name)?;
-        let key = self.by_version.remove(&version_of(object.stored_meta()));
-        Some((key, object))
-    }
-
-    /// Files a changed object (its key from [`Self::unindex`]) under resourceVersion `version`.
-    fn reindex(&mut self, key: Option<ObjectKey>, version: u64) {
+    /// Changes an object in place and files it under resourceVersion `version`. Returns whether
+    /// it exists.
+    fn modify(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        version: u64,
+        change: impl FnOnce(&mut Shared),
+    ) -> bool {
+        let Some(object) = self.objects.get_mut(namespace).and_then(|o| o.get_mut(name)) else {
+            return false;
+        };
+        // Out of the watch index first, so the index's reference does not force a copy.
+        let indexed = self.by_version.remove(&version_of(object.stored_meta())).is_some();
+        change(object);
         self.latest = self.latest.max(version);
-        if let Some(key) = key {
-            self.by_version.insert(version, key);
+        if indexed {
+            self.by_version.insert(version, Rc::clone(object));
         }
+        true
     }
 
     fn remove(&mut self, namespace: &str, name: &str, version: u64) -> Option<Shared> {
@@ -143,7 +149,7 @@ impl Objects {
     }
 
     fn changed_since(&self, version: u64) -> impl Iterator<Item = &Shared> + '_ {
-        self.by_version.range(version + 1..).filter_map(|(_, (ns, name))| self.get(ns, name))
+        self.by_version.range(version + 1..).map(|(_, object)| object)
     }
 }
 
@@ -198,23 +204,20 @@ impl<K: Object + 'static> Store<K> {
     where
         K: ObjectMut,
     {
-        let Some((key, object)) = self.objects.unindex(namespace, name) else {
-            return false;
-        };
-        // `Rc::make_mut`: copy the object only if someone else holds it.
-        if Rc::get_mut(object).is_none()
-            && let Some(copy) = typed::<K>(object).cloned()
-        {
-            *object = Rc::new(copy);
-        }
-        if let Some(object) =
-            Rc::get_mut(object).and_then(|o| (o as &mut dyn Any).downcast_mut::<K>())
-        {
-            change(object);
-            object.meta_mut().resource_version = Some(version.to_string());
-        }
-        self.objects.reindex(key, version);
-        true
+        self.objects.modify(namespace, name, version, |object| {
+            // `Rc::make_mut`: copy the object only if someone else holds it.
+            if Rc::get_mut(object).is_none()
+                && let Some(copy) = typed::<K>(object).cloned()
+            {
+                *object = Rc::new(copy);
+            }
+            if let Some(object) =
+                Rc::get_mut(object).and_then(|o| (o as &mut dyn Any).downcast_mut::<K>())
+            {
+                change(object);
+                object.meta_mut().resource_version = Some(version.to_string());
+            }
+        })
     }
 
     /// Removes an object; `version` is the resourceVersion of the deletion.
