@@ -281,51 +281,57 @@ impl Series {
         due
     }
 
-    /// One grid sample of every node (at most `MAX_OBJECTS` of them, by name).
-    pub fn sample_nodes(
+    /// One grid sample of every node (at most `MAX_OBJECTS` of them, by name). `node` gives
+    /// what a node's system uses and what `used` needs to read its pods' use (its kubelet),
+    /// looked up once per node rather than once per pod.
+    pub fn sample_nodes<'a, N>(
         &mut self,
-        api: &ApiServer,
+        api: &'a ApiServer,
         at: SimTime,
-        used: impl Fn(&str, &Pod) -> Option<(u64, u64)>,
-        system_use: impl Fn(&Node) -> (u64, u64),
+        node: impl Fn(&'a Node) -> (N, (u64, u64)),
+        used: impl Fn(&N, &Pod) -> Option<(u64, u64)>,
     ) {
-        let mut points: BTreeMap<&str, NodePoint> = api
+        let mut points: Vec<(&str, N, NodePoint)> = api
             .list::<Node>(None)
             .take(MAX_OBJECTS)
-            .filter_map(|node| {
-                let name = node.metadata.name.as_deref()?;
-                let (cpu, memory) = system_use(node);
-                Some((
-                    name,
-                    NodePoint {
-                        at,
-                        cpu_requested_millis: 0,
-                        cpu_used_millis: cpu,
-                        memory_requested_bytes: 0,
-                        memory_used_bytes: memory,
-                    },
-                ))
+            .filter_map(|n| {
+                let name = n.metadata.name.as_deref()?;
+                let (state, (cpu, memory)) = node(n);
+                let point = NodePoint {
+                    at,
+                    cpu_requested_millis: 0,
+                    cpu_used_millis: cpu,
+                    memory_requested_bytes: 0,
+                    memory_used_bytes: memory,
+                };
+                Some((name, state, point))
             })
             .collect();
         let mut listed = 0;
         for (index, pod) in api.list::<Pod>(None).enumerate() {
             listed = index + 1;
             let Some(node) = crate::podutil::node_name(pod) else { continue };
-            let Some(point) = points.get_mut(node) else { continue };
+            // A handful of nodes: a scan beats a search.
+            let Some((_, state, point)) = points.iter_mut().find(|(name, ..)| *name == node) else {
+                continue;
+            };
             if !crate::podutil::is_terminal(pod) {
                 let requests = self.pod_requests.of(index, pod);
                 point.cpu_requested_millis += requests.milli_cpu;
                 point.memory_requested_bytes += requests.memory_bytes;
             }
-            if let Some((cpu, memory)) = used(node, pod) {
+            if let Some((cpu, memory)) = used(state, pod) {
                 point.cpu_used_millis += cpu;
                 point.memory_used_bytes += memory;
             }
         }
         self.pod_requests.0.truncate(listed);
-        self.nodes.retain(|name, _| points.contains_key(name.as_str()));
-        for (name, point) in points {
-            push_bounded(self.nodes.entry(name.to_string()).or_default(), point);
+        self.nodes.retain(|name, _| points.iter().any(|(node, ..)| node == name));
+        for (name, _, point) in points {
+            match self.nodes.get_mut(name) {
+                Some(series) => push_bounded(series, point),
+                None => push_bounded(self.nodes.entry(name.to_string()).or_default(), point),
+            }
         }
     }
 }

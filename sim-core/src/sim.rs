@@ -359,16 +359,19 @@ impl Simulation {
             self.series.sample_nodes(
                 &self.api,
                 at,
-                |node, pod| {
+                |node| {
+                    let name = node.metadata.name.as_deref().unwrap_or_default();
+                    (kubelets.get(name), crate::kubectl::top::system_usage(node))
+                },
+                |kubelet, pod| {
                     if podutil::phase(pod) != "Running" {
                         return None;
                     }
-                    let usage = kubelets.get(node)?.pod_usage(pod, at)?;
+                    let usage = kubelet.as_ref()?.pod_usage(pod, at)?;
                     Some(
                         usage.fold((0, 0), |(c, m), (_, u)| (c + u.cpu_millis, m + u.memory_bytes)),
                     )
                 },
-                crate::kubectl::top::system_usage,
             );
         }
     }
