@@ -12,7 +12,6 @@ use crate::time::SimTime;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Pod, PodCondition, Taint};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// `--node-monitor-grace-period` (50 s since v1.32).
@@ -45,48 +44,29 @@ pub struct NodeLifecycleController {
     seen_api_version: u64,
     /// When a node's silence will next be noticed, if one may go quiet.
     next_check: Option<SimTime>,
-    /// Each node's next check as its last look found it. A node whose Node and Lease have not
-    /// changed since is not looked at again before then: the look would find the same.
-    #[serde(default)]
-    checks: BTreeMap<String, Option<SimTime>>,
 }
 
 impl NodeLifecycleController {
     pub fn reconcile(&mut self, api: &mut ApiServer) -> Option<SimTime> {
         let now = api.now();
-        let seen = self.seen_api_version;
-        let changed = api.kind_changed_since::<Node>(seen) || api.kind_changed_since::<Lease>(seen);
+        let changed = api.kind_changed_since::<Node>(self.seen_api_version)
+            || api.kind_changed_since::<Lease>(self.seen_api_version);
         if !changed && self.next_check.is_none_or(|at| at > now) {
             self.seen_api_version = api.resource_version();
             return self.next_check;
         }
-        // The nodes whose Node or Lease changed, and those due a look.
-        let leases = api.changed_since::<Lease>(seen).chain(api.deleted_since::<Lease>(seen));
-        let mut touched: Vec<&str> = leases
-            .filter(|l| l.metadata.namespace.as_deref() == Some(NODE_LEASE_NAMESPACE))
-            .filter_map(|l| l.metadata.name.as_deref())
-            .collect();
-        touched.extend(api.changed_since::<Node>(seen).filter_map(|n| n.metadata.name.as_deref()));
-        let nodes: Vec<String> = api
-            .list::<Node>(None)
-            .filter_map(|node| node.metadata.name.as_deref())
-            .filter(|name| {
-                touched.contains(name)
-                    || self.checks.get(*name).is_none_or(|next| next.is_some_and(|at| at <= now))
-            })
-            .map(str::to_string)
-            .collect();
-        if api.deleted_since::<Node>(seen).next().is_some() {
-            self.checks.retain(|name, _| api.get::<Node>("", name).is_ok());
-        }
-        for name in nodes {
-            let next = monitor_health(api, &name);
+        let mut next: Option<SimTime> = None;
+        let names: Vec<String> =
+            api.list::<Node>(None).filter_map(|n| n.metadata.name.clone()).collect();
+        for name in names {
+            if let Some(at) = monitor_health(api, &name) {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
             reconcile_taints(api, &name);
-            self.checks.insert(name, next);
         }
         self.seen_api_version = api.resource_version();
-        self.next_check = self.checks.values().flatten().min().copied();
-        self.next_check
+        self.next_check = next;
+        next
     }
 }
 
