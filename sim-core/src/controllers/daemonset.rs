@@ -129,10 +129,13 @@ impl DaemonSetController {
         }
         for node in api.changed_since::<Node>(seen) {
             let name = node.metadata.name.as_deref().unwrap_or_default();
-            let view =
-                (node.metadata.labels.clone(), node.spec.as_ref().and_then(|s| s.taints.clone()));
-            if self.node_views.get(name) != Some(&view) {
-                self.node_views.insert(name.to_string(), view);
+            let labels = &node.metadata.labels;
+            let taints = node.spec.as_ref().and_then(|s| s.taints.as_ref());
+            // Compared in place: most node writes are heartbeats that change neither.
+            let same =
+                self.node_views.get(name).is_some_and(|(l, t)| l == labels && t.as_ref() == taints);
+            if !same {
+                self.node_views.insert(name.to_string(), (labels.clone(), taints.cloned()));
                 changed = true;
             }
         }

@@ -194,7 +194,13 @@ impl Snapshot {
             match self.index.get(name) {
                 Some(&i) => {
                     let info = &mut self.nodes[i];
-                    happened |= node_changes(&info.node, node);
+                    let changes = node_changes(&info.node, node);
+                    happened |= changes;
+                    if changes & (events::NODE_ALLOCATABLE | events::NODE_TAINT) == 0 {
+                        // A heartbeat: nothing the node info reads from the node moved.
+                        info.node = shared(api, node);
+                        continue;
+                    }
                     let images_before = info.images.len();
                     info.set_node(shared(api, node));
                     reindex |= info.images.len() != images_before;
@@ -295,15 +301,24 @@ fn shared(api: &ApiServer, node: &Node) -> Rc<Node> {
 /// (`nodeSchedulingPropertiesChange`): a heartbeat alone is no event.
 fn node_changes(old: &Node, new: &Node) -> u32 {
     let mut happened = 0;
-    let status = |n: &Node| n.status.as_ref().map(|s| (s.allocatable.clone(), s.images.clone()));
-    if status(old) != status(new) {
+    // Compared in place: most node writes are heartbeats that change none of these.
+    let status_moved = match (&old.status, &new.status) {
+        (Some(old), Some(new)) => old.allocatable != new.allocatable || old.images != new.images,
+        (old, new) => old.is_some() != new.is_some(),
+    };
+    if status_moved {
         happened |= events::NODE_ALLOCATABLE;
     }
     if old.metadata.labels != new.metadata.labels {
         happened |= events::NODE_LABEL;
     }
-    let spec = |n: &Node| n.spec.as_ref().map(|s| (s.taints.clone(), s.unschedulable));
-    if spec(old) != spec(new) {
+    let spec_moved = match (&old.spec, &new.spec) {
+        (Some(old), Some(new)) => {
+            old.taints != new.taints || old.unschedulable != new.unschedulable
+        }
+        (old, new) => old.is_some() != new.is_some(),
+    };
+    if spec_moved {
         happened |= events::NODE_TAINT;
     }
     happened
