@@ -382,10 +382,9 @@ impl Instance {
             .iter()
             .rev()
             .find(|(k, _)| k == "PATH")
-            .map_or(shell::DEFAULT_PATH, |(_, v)| v.as_str())
-            .to_string();
+            .map_or(shell::DEFAULT_PATH, |(_, v)| v.as_str());
         let view = View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng };
-        shell::find_program(&view, &path_var, "/", name)
+        shell::find_program(&view, path_var, "/", name)
     }
 
     fn machine(&self, name: &str, now: SimTime) -> Machine {
