@@ -81,8 +81,11 @@ impl Kubelet {
         let uid = podutil::uid(&pod).to_string();
         let now = api.now();
         let deleting = pod.metadata.deletion_timestamp.is_some();
-        let mut runtime = match self.pods.remove(&uid) {
-            Some(runtime) => runtime,
+        // The runtime is taken from its place in the map and put back there: removing and
+        // inserting it would shift the node's other (large) entries twice per sync. While it
+        // is out its place holds an empty runtime, which mounts and runs nothing.
+        let mut runtime = match self.pods.get_mut(&uid) {
+            Some(runtime) => std::mem::take(runtime),
             None if deleting => {
                 // Deleted before the kubelet set anything up: nothing to stop.
                 if !self.is_static(&uid) {
@@ -103,6 +106,7 @@ impl Kubelet {
             let wake = self.terminate_pod(api, &pod, &mut runtime);
             if wake.is_none() {
                 volumes::take_back(disks, &mut runtime, now);
+                self.pods.remove(&uid);
                 // A static pod's mirror went when its file did; the pod it was is the kubelet's.
                 if !self.is_static(&uid) {
                     let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
@@ -147,7 +151,12 @@ impl Kubelet {
             wake
         };
         volumes::take_back(disks, &mut runtime, now);
-        self.pods.insert(uid, runtime);
+        match self.pods.get_mut(&uid) {
+            Some(place) => *place = runtime,
+            None => {
+                self.pods.insert(uid, runtime);
+            }
+        }
         wake
     }
 
@@ -278,9 +287,20 @@ impl Kubelet {
         container: &Container,
         role: Role,
     ) -> Step {
-        let mut state = runtime.containers.remove(&container.name).unwrap_or_default();
-        let step = self.step_container(api, pod, runtime, container, role, &mut state);
-        runtime.containers.insert(container.name.clone(), state);
+        // The step needs the rest of the pod's runtime, not its containers: lend it the map's
+        // entry while the map is set aside, rather than take the entry out and put it back
+        // (a key copied and the tree walked twice, for every look at every container).
+        let mut containers = std::mem::take(&mut runtime.containers);
+        let step = match containers.get_mut(&container.name) {
+            Some(state) => self.step_container(api, pod, runtime, container, role, state),
+            None => {
+                let mut state = ContainerRuntime::default();
+                let step = self.step_container(api, pod, runtime, container, role, &mut state);
+                containers.insert(container.name.clone(), state);
+                step
+            }
+        };
+        runtime.containers = containers;
         step
     }
 
