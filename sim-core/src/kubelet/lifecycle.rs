@@ -181,39 +181,32 @@ impl Kubelet {
         if !waiting_only {
             return None;
         }
-        let pod = api.get::<Pod>(&runtime.namespace, &runtime.name).ok()?;
-        if pod.metadata.deletion_timestamp.is_some() || podutil::uid(pod) != uid {
+        let pod = api.get_shared::<Pod>(&runtime.namespace, &runtime.name).ok()?;
+        if pod.metadata.deletion_timestamp.is_some() || podutil::uid(&pod) != uid {
             return None;
         }
-        let reference = reference_to(pod);
-        let pod_ref = pod_ref(pod);
+        // The containers are set aside while their reports go out (a report needs the kubelet,
+        // not them); the pod's reference is worded once, for the first report due.
+        let mut containers = std::mem::take(&mut self.pods.get_mut(uid)?.containers);
+        let mut about: Option<(ObjectReference, String)> = None;
         let mut wake: Option<SimTime> = None;
-        let names: Vec<(String, String)> = runtime
-            .containers
-            .keys()
-            .map(|name| (name.clone(), container_field_path(pod, name)))
-            .collect();
-        for (name, field_path) in names {
-            let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) =
-                self.pods.get(uid).and_then(|r| r.containers.get(&name)).map(|c| &c.state)
+        for (name, container) in &mut containers {
+            let RunState::Exited { ended, back_off: Some(delay), report_at } = &mut container.state
             else {
                 continue;
             };
             let until = ended.termination.finished_at + *delay;
-            let mut next_report = *report_at;
-            if now >= next_report {
-                next_report = self.report_back_off(api, &reference, field_path, &name, &pod_ref);
+            if now >= *report_at {
+                let (reference, pod_ref) =
+                    about.get_or_insert_with(|| (reference_to(&pod), pod_ref(&pod)));
+                let field_path = container_field_path(&pod, name);
+                *report_at = self.report_back_off(api, reference, field_path, name, pod_ref);
             }
-            if let Some(RunState::Exited { report_at, .. }) = self
-                .pods
-                .get_mut(uid)
-                .and_then(|r| r.containers.get_mut(&name))
-                .map(|c| &mut c.state)
-            {
-                *report_at = next_report;
-            }
-            let next = until.min(next_report);
+            let next = until.min(*report_at);
             wake = Some(wake.map_or(next, |w| w.min(next)));
+        }
+        if let Some(runtime) = self.pods.get_mut(uid) {
+            runtime.containers = containers;
         }
         Some(wake)
     }

@@ -84,6 +84,9 @@ pub struct Kubelet {
     static_pods: Vec<Pod>,
     /// The manifest directory's generation the static pods were last read at.
     manifests_generation: u64,
+    /// The last sync found every static pod's mirror as it should be.
+    #[serde(skip)]
+    mirrors_checked: bool,
     /// When the node's Lease was last renewed.
     lease_renewed_at: SimTime,
     /// The microseconds a real clock would add to this kubelet's renewals.
@@ -150,6 +153,7 @@ impl Kubelet {
             status_reported_at,
             static_pods: Vec::new(),
             manifests_generation: 0,
+            mirrors_checked: false,
             lease_renewed_at,
             lease_micros,
             lease_exists: false,

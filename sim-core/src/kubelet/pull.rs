@@ -41,7 +41,8 @@ impl Kubelet {
         let image = container.image.clone().unwrap_or_default();
         let reference = ImageReference::parse(&image);
         let canonical = reference.canonical();
-        let backoff_key = format!("{}_{image}", crate::podutil::uid(pod));
+        // Worded only when a failed pull needs its back-off.
+        let backoff_key = || format!("{}_{image}", crate::podutil::uid(pod));
         loop {
             let next = match std::mem::take(state) {
                 RunState::NeverPull { message } => {
@@ -69,7 +70,7 @@ impl Kubelet {
                         self.event(api, pod, container, EventType::Warning, "Failed", message);
                         let message = "Error: ErrImagePull".to_string();
                         self.event(api, pod, container, EventType::Warning, "Failed", message);
-                        self.image_pull_backoff.next(&backoff_key, now);
+                        self.image_pull_backoff.next(&backoff_key(), now);
                         *state = RunState::PullFailed {
                             failed_at: now,
                             shown: PullWaitReason::ErrImagePull,
@@ -81,7 +82,7 @@ impl Kubelet {
                 },
                 RunState::PullFailed { failed_at, error, next_sync, shown } => {
                     let Some(until) =
-                        self.image_pull_backoff.in_backoff_until(&backoff_key, failed_at, now)
+                        self.image_pull_backoff.in_backoff_until(&backoff_key(), failed_at, now)
                     else {
                         *state = self.begin_pull(api, pod, container, &reference, false);
                         continue;
