@@ -343,13 +343,13 @@ impl Kubelet {
                         current.state = RunState::Exited { ended, back_off, report_at };
                         return Step { wake: Some(noticed_at), ..Step::default() };
                     }
-                    let key = format!(
-                        "{}_{}_{}_{}",
+                    let key = [
                         podutil::name(pod),
                         podutil::namespace(pod),
                         podutil::uid(pod),
-                        container.name
-                    );
+                        container.name.as_str(),
+                    ]
+                    .join("_");
                     let finished_at = termination.finished_at;
                     if let Some(until) = self.crash_backoff.in_backoff_until(&key, finished_at, now)
                     {
@@ -389,15 +389,17 @@ impl Kubelet {
                     return Step { wake: Some(next_sync), ..Step::default() };
                 }
                 mut waiting => {
-                    match self.ensure_image(api, pod, container, &mut waiting) {
-                        ImageProgress::Waiting(wake) => {
-                            let pulling = matches!(waiting, RunState::Pulling { .. });
-                            current.state = waiting;
-                            return Step { wake, done: false, pulling };
-                        }
-                        ImageProgress::Present => {}
-                    }
-                    current.state = self.start_container(api, pod, runtime, container);
+                    let (reference, canonical) =
+                        match self.ensure_image(api, pod, container, &mut waiting) {
+                            ImageProgress::Waiting(wake) => {
+                                let pulling = matches!(waiting, RunState::Pulling { .. });
+                                current.state = waiting;
+                                return Step { wake, done: false, pulling };
+                            }
+                            ImageProgress::Present(reference, canonical) => (reference, canonical),
+                        };
+                    current.state =
+                        self.start_container(api, pod, runtime, container, &reference, canonical);
                     if let RunState::ConfigError { next_sync, .. } = &current.state {
                         return Step { wake: Some(*next_sync), ..Step::default() };
                     }
@@ -406,14 +408,16 @@ impl Kubelet {
         }
     }
 
-    /// Creates and starts a container whose image is present: its environment, the process,
-    /// the Created and Started events, and the postStart hook.
+    /// Creates and starts a container whose image is present (`reference`, named `canonical`):
+    /// its environment, the process, the Created and Started events, and the postStart hook.
     fn start_container(
         &mut self,
         api: &mut ApiServer,
         pod: &Pod,
         runtime: &mut PodRuntime,
         container: &Container,
+        reference: &ImageReference,
+        canonical: String,
     ) -> RunState {
         let now = api.now();
         let host_ip = self.node_ip(api);
@@ -430,9 +434,7 @@ impl Kubelet {
         let name = &container.name;
         let text = format!("Created container: {name}");
         self.event(api, pod, container, EventType::Normal, "Created", text);
-        let image = container.image.clone().unwrap_or_default();
-        let reference = ImageReference::parse(&image);
-        let canonical = reference.canonical();
+        let image = container.image.as_deref().unwrap_or_default();
         let digest = self.images.get(&canonical).map(|i| i.digest.clone()).unwrap_or_default();
         let image_id = format!("{}@{digest}", reference.repository);
         let container_id = format!(
@@ -472,7 +474,7 @@ impl Kubelet {
         let (command, args): (Option<Vec<String>>, Option<Vec<String>>) =
             (expand(&container.command), expand(&container.args));
         let launch = Launch {
-            image: &image,
+            image,
             command: command.as_deref(),
             args: args.as_deref(),
             env: &environment,

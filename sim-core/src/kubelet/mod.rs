@@ -768,8 +768,9 @@ fn container_field_path(pod: &Pod, container: &str) -> String {
         .as_ref()
         .and_then(|s| s.init_containers.as_ref())
         .is_some_and(|list| list.iter().any(|c| c.name == container));
+    // Joined rather than formatted: every event about a container asks.
     let list = if init { "initContainers" } else { "containers" };
-    format!("spec.{list}{{{container}}}")
+    ["spec.", list, "{", container, "}"].concat()
 }
 
 /// A container with no run yet: the runtime has nothing to show for it.

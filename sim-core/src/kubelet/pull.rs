@@ -20,8 +20,9 @@ const REGISTRY_BYTES_PER_SECOND: u64 = 25_000_000;
 
 /// Where a container's image stands after one look.
 pub(super) enum ImageProgress {
-    /// On the node: the container can be created.
-    Present,
+    /// On the node: the container can be created. The image reference as parsed, and its
+    /// canonical name, for the runtime to report.
+    Present(ImageReference, String),
     /// Not yet; look again at the instant given, if any (`None`: only a new spec helps).
     Waiting(Option<SimTime>),
 }
@@ -63,7 +64,7 @@ impl Kubelet {
                             go_duration(now.since(requested_at)),
                         );
                         self.event(api, pod, container, EventType::Normal, "Pulled", message);
-                        return ImageProgress::Present;
+                        return ImageProgress::Present(reference, canonical);
                     }
                     PullAnswerRecord::Error(error) => {
                         let message = format!("Failed to pull image \"{image}\": {error}");
@@ -135,7 +136,7 @@ impl Kubelet {
                             let message =
                                 format!("Container image \"{image}\" already present on machine");
                             self.event(api, pod, container, EventType::Normal, "Pulled", message);
-                            return ImageProgress::Present;
+                            return ImageProgress::Present(reference, canonical);
                         }
                         _ => self.begin_pull(api, pod, container, &reference, present),
                     }

@@ -26,12 +26,8 @@ pub(super) fn completed(status: &ContainerStatus) -> bool {
 
 /// `name_namespace(uid)`, the way kubelet messages name a pod (`format.Pod`).
 pub(super) fn pod_ref(pod: &Pod) -> String {
-    format!(
-        "{}_{}({})",
-        crate::podutil::name(pod),
-        crate::podutil::namespace(pod),
-        crate::podutil::uid(pod)
-    )
+    let (name, namespace) = (crate::podutil::name(pod), crate::podutil::namespace(pod));
+    [name, "_", namespace, "(", crate::podutil::uid(pod), ")"].concat()
 }
 
 fn terminated(termination: &Termination) -> ContainerStateTerminated {
