@@ -292,7 +292,8 @@ impl Instance {
             mounts: launch.mounts.to_vec(),
             env,
             rng: Rng::new(launch.seed),
-            process: Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], now))),
+            // Replaced at once by what `launch` decides runs.
+            process: Process::Shell(Box::new(Machine::idle(now))),
             partial: [None, None],
             served: Volumes::new(),
             execs: 0,
