@@ -87,6 +87,10 @@ pub struct Kubelet {
     /// The last sync found every static pod's mirror as it should be.
     #[serde(skip)]
     mirrors_checked: bool,
+    /// Every static pod (not being deleted) has its runtime: none waits to start. Only new
+    /// manifests and a power cut undo it.
+    #[serde(skip)]
+    static_pods_admitted: bool,
     /// When the node's Lease was last renewed.
     lease_renewed_at: SimTime,
     /// The microseconds a real clock would add to this kubelet's renewals.
@@ -154,6 +158,7 @@ impl Kubelet {
             static_pods: Vec::new(),
             manifests_generation: 0,
             mirrors_checked: false,
+            static_pods_admitted: false,
             lease_renewed_at,
             lease_micros,
             lease_exists: false,
@@ -179,6 +184,7 @@ impl Kubelet {
     pub fn power_off(&mut self) {
         self.up = false;
         self.pods.clear();
+        self.static_pods_admitted = false;
         self.puller_free_at = SimTime::default();
         self.next_wake = None;
         self.eviction = Default::default();
@@ -242,11 +248,7 @@ impl Kubelet {
         // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
         let pods_changed = api.kind_changed_since::<Pod>(self.seen_api_version);
         // Asked last: most syncs are already decided by the checks before it.
-        let starting = || {
-            self.static_pods.iter().any(|p| {
-                p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
-            })
-        };
+        let starting = || !self.static_pods_admitted && self.static_pods_starting();
         if !pods_changed && nothing_due && !memory_due && !starting() {
             let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
             self.seen_api_version = api.resource_version();
@@ -341,6 +343,9 @@ impl Kubelet {
         self.static_pods.retain(|p| {
             p.metadata.deletion_timestamp.is_none() || pods.contains_key(podutil::uid(p))
         });
+        if !self.static_pods_admitted {
+            self.static_pods_admitted = !self.static_pods_starting();
+        }
         // Containers started or stopped, or a program's memory changed course: the eviction
         // manager looks again (and the node's status says what it found).
         if running != self.eviction.running
@@ -361,6 +366,13 @@ impl Kubelet {
             self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
         }
         Some(self.earliest_wake(report_due))
+    }
+
+    /// Whether some static pod (not being deleted) has no runtime yet.
+    fn static_pods_starting(&self) -> bool {
+        self.static_pods.iter().any(|p| {
+            p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
+        })
     }
 
     /// The first of the pods' next syncs, the eviction manager's next look and `report_due`.

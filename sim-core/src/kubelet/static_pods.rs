@@ -63,6 +63,7 @@ impl Kubelet {
         }
         self.manifests_generation = generation;
         self.mirrors_checked = false;
+        self.static_pods_admitted = false;
         let mut log = Vec::new();
         let mut wanted: Vec<Pod> = Vec::new();
         for (path, text) in files {
