@@ -356,8 +356,10 @@ pub(crate) fn parent_of(path: &str) -> &str {
 }
 
 /// Where a path lands: which filesystem, the path inside it, and whether it is read-only.
-enum Place {
-    Own(String),
+/// A path in the container's own layer is the path asked about, borrowed: most lookups (a
+/// command searched along PATH) land there.
+enum Place<'p> {
+    Own(&'p str),
     /// `base` is the subPath directory, which kubelet creates when it mounts it.
     Volume {
         name: String,
@@ -376,7 +378,7 @@ pub(crate) struct View<'a> {
 }
 
 impl View<'_> {
-    fn place(&self, path: &str) -> Place {
+    fn place<'p>(&self, path: &'p str) -> Place<'p> {
         // The deepest mount covering the path (the last of equals, as mounts stack).
         let mut best: Option<(&Mount, Cow<str>)> = None;
         for mount in self.mounts {
@@ -389,7 +391,7 @@ impl View<'_> {
                 best = Some((mount, mp));
             }
         }
-        let Some((mount, mp)) = best else { return Place::Own(path.to_string()) };
+        let Some((mount, mp)) = best else { return Place::Own(path) };
         let rest = &path[mp.len().min(path.len())..];
         let base = mount.sub_path.as_deref().map_or("/".to_string(), |s| normalize("/", s));
         Place::Volume {
@@ -404,7 +406,7 @@ impl View<'_> {
     /// too when `follow`).
     fn fs<'p>(
         &self,
-        place: &'p Place,
+        place: &'p Place<'_>,
         follow: bool,
     ) -> Option<(&Filesystem, std::borrow::Cow<'p, str>)> {
         match place {
@@ -475,7 +477,10 @@ impl View<'_> {
                 })
             })
         });
-        if found.is_none() && self.is_mount_point(path) {
+        if found.is_some() {
+            return found;
+        }
+        if self.is_mount_point(path) {
             return Some(Stat {
                 kind: FileKind::Directory,
                 mode: 0o777,
@@ -486,9 +491,7 @@ impl View<'_> {
         }
         // The runtime makes the directories a mount point needs in the container's layer.
         let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
-        if found.is_none()
-            && self.mounts.iter().any(|m| normalize("/", &m.mount_path).starts_with(&prefix))
-        {
+        if self.mounts.iter().any(|m| normalize("/", &m.mount_path).starts_with(&prefix)) {
             return Some(Stat {
                 kind: FileKind::Directory,
                 mode: DIR_MODE,
@@ -497,7 +500,7 @@ impl View<'_> {
                 blocks_kib: 4,
             });
         }
-        found
+        None
     }
 
     pub(crate) fn is_program(&self, path: &str) -> bool {

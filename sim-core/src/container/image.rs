@@ -4,6 +4,7 @@
 use super::{Filesystem, Userland};
 use crate::kubelet::images::ImageReference;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The images the lab knows how to run, recognised by repository.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +40,17 @@ pub(crate) enum Image {
     IngressNginx,
     /// Pulled, but not one we know: a quiet long-running process.
     Other,
+}
+
+/// How many hostnames' trees [`Profile::base_tree`] keeps per image: more than a lab's pods.
+const HOSTNAMES_KEPT: usize = 256;
+
+/// One image's tree as [`Profile::base_tree`] keeps it, and its copies by hostname.
+struct ImageTrees {
+    image: Image,
+    tag: String,
+    tree: Filesystem,
+    by_hostname: BTreeMap<String, Filesystem>,
 }
 
 /// An image as the runtime sees it.
@@ -140,42 +152,41 @@ impl Profile {
     /// The image's files: a plausible root tree, its programs, and the pod's hostname.
     pub(crate) fn base_tree(&self, hostname: &str) -> Filesystem {
         // Building an image's tree is most of what starting a container costs, and a pure
-        // function of the image and the hostname: keep the last few and share them (the map is
-        // copied only when a container writes). A cache of a pure function cannot make two runs
-        // differ.
+        // function of the image and the hostname: keep each image's tree, and its copies with
+        // a hostname, and share them (the map is copied only when a container writes). A cache
+        // of a pure function cannot make two runs differ. Looked up without building a key:
+        // a restart finds its tree by comparing the image and a map lookup of the hostname.
         thread_local! {
-            static IMAGES: std::cell::RefCell<Vec<(String, Filesystem)>> =
-                const { std::cell::RefCell::new(Vec::new()) };
-            static TREES: std::cell::RefCell<Vec<(String, Filesystem)>> =
+            static IMAGES: std::cell::RefCell<Vec<ImageTrees>> =
                 const { std::cell::RefCell::new(Vec::new()) };
         }
-        const KEPT: usize = 64;
-        let image = format!("{:?}:{}", self.image, self.tag);
-        let key = format!("{image}:{hostname}");
-        if let Some(tree) = TREES
-            .with(|trees| trees.borrow().iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone()))
-        {
-            return tree;
-        }
-        let base = IMAGES.with(|images| {
+        IMAGES.with(|images| {
             let mut images = images.borrow_mut();
-            match images.iter().find(|(k, _)| *k == image) {
-                Some((_, tree)) => tree.clone(),
+            let index = match images.iter().position(|t| t.image == self.image && t.tag == self.tag)
+            {
+                Some(index) => index,
                 None => {
-                    let tree = self.image_tree();
-                    images.push((image.clone(), tree.clone()));
-                    tree
+                    images.push(ImageTrees {
+                        image: self.image,
+                        tag: self.tag.clone(),
+                        tree: self.image_tree(),
+                        by_hostname: BTreeMap::new(),
+                    });
+                    images.len() - 1
                 }
+            };
+            let trees = &mut images[index];
+            if let Some(tree) = trees.by_hostname.get(hostname) {
+                return tree.clone();
             }
-        });
-        TREES.with(|trees| {
-            let mut trees = trees.borrow_mut();
-            let mut tree = base;
+            let mut tree = trees.tree.clone();
             tree.put_file("/etc/hostname", &format!("{hostname}\n"));
-            if trees.len() == KEPT {
-                trees.remove(0);
+            // Pods come and go: past this many hostnames, start the image's list afresh
+            // rather than hold every pod the session ever ran.
+            if trees.by_hostname.len() == HOSTNAMES_KEPT {
+                trees.by_hostname.clear();
             }
-            trees.push((key, tree.clone()));
+            trees.by_hostname.insert(hostname.to_string(), tree.clone());
             tree
         })
     }

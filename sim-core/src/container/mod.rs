@@ -292,7 +292,8 @@ impl Instance {
             mounts: launch.mounts.to_vec(),
             env,
             rng: Rng::new(launch.seed),
-            process: Process::Shell(Box::new(Machine::new(Dialect::Ash, "sh", &[], now))),
+            // Replaced at once by what `launch` decides runs.
+            process: Process::Shell(Box::new(Machine::idle(now))),
             partial: [None, None],
             served: Volumes::new(),
             execs: 0,
@@ -382,10 +383,9 @@ impl Instance {
             .iter()
             .rev()
             .find(|(k, _)| k == "PATH")
-            .map_or(shell::DEFAULT_PATH, |(_, v)| v.as_str())
-            .to_string();
+            .map_or(shell::DEFAULT_PATH, |(_, v)| v.as_str());
         let view = View { own: &mut self.fs, volumes, mounts: &self.mounts, rng: &mut self.rng };
-        shell::find_program(&view, &path_var, "/", name)
+        shell::find_program(&view, path_var, "/", name)
     }
 
     fn machine(&self, name: &str, now: SimTime) -> Machine {

@@ -44,19 +44,16 @@ pub(super) struct EvictionManager {
     pub running: (usize, u64),
 }
 
-impl Kubelet {
-    /// Which containers run now, as [`EvictionManager::running`] records it.
-    pub(super) fn running_containers(&self) -> (usize, u64) {
-        let mut fingerprint = (0, 0u64);
-        for container in self.pods.values().flat_map(|runtime| runtime.containers.values()) {
-            if let Some(running) = container.running() {
-                fingerprint.0 += 1;
-                fingerprint.1 = fingerprint.1.wrapping_add(running.started_at.unix_ms());
-            }
-        }
-        fingerprint
-    }
+/// The node's running containers as [`EvictionManager::running`] records them, after one
+/// pod's moved from `before` to `after` (see [`PodRuntime::running_fingerprint`]).
+pub(super) fn moved(node: (usize, u64), before: (usize, u64), after: (usize, u64)) -> (usize, u64) {
+    (
+        node.0.wrapping_sub(before.0).wrapping_add(after.0),
+        node.1.wrapping_sub(before.1).wrapping_add(after.1),
+    )
+}
 
+impl Kubelet {
     /// One look of the eviction manager at the node's memory. Returns when it wants to look
     /// again: every 10 s under pressure, otherwise when some container's memory next changes
     /// course or the condition is due to clear.

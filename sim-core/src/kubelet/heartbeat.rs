@@ -25,7 +25,11 @@ impl Kubelet {
     /// next renewal is due.
     pub(super) fn renew_lease(&mut self, api: &mut ApiServer) -> SimTime {
         let now = api.now();
-        let exists = api.get::<Lease>(NODE_LEASE_NAMESPACE, &self.node_name).is_ok();
+        // The Lease found (or made) at the last sync is still there while no Lease changed
+        // since: most syncs need no lookup.
+        let exists = (self.lease_exists && !api.kind_changed_since::<Lease>(self.seen_api_version))
+            || api.get::<Lease>(NODE_LEASE_NAMESPACE, &self.node_name).is_ok();
+        self.lease_exists = exists;
         if exists && now < self.lease_renewed_at + LEASE_RENEW_INTERVAL {
             return self.lease_renewed_at + LEASE_RENEW_INTERVAL;
         }
@@ -67,7 +71,7 @@ impl Kubelet {
                 }),
             };
             let uid = self.rng.fork("lease").uuid();
-            let _ = api.create_with_uid(lease, uid);
+            self.lease_exists = api.create_with_uid(lease, uid).is_ok();
         }
         self.lease_renewed_at + LEASE_RENEW_INTERVAL
     }

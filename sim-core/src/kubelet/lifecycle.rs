@@ -81,8 +81,11 @@ impl Kubelet {
         let uid = podutil::uid(&pod).to_string();
         let now = api.now();
         let deleting = pod.metadata.deletion_timestamp.is_some();
-        let mut runtime = match self.pods.remove(&uid) {
-            Some(runtime) => runtime,
+        // The runtime is taken from its place in the map and put back there: removing and
+        // inserting it would shift the node's other (large) entries twice per sync. While it
+        // is out its place holds an empty runtime, which mounts and runs nothing.
+        let mut runtime = match self.pods.get_mut(&uid) {
+            Some(runtime) => std::mem::take(runtime),
             None if deleting => {
                 // Deleted before the kubelet set anything up: nothing to stop.
                 if !self.is_static(&uid) {
@@ -103,6 +106,7 @@ impl Kubelet {
             let wake = self.terminate_pod(api, &pod, &mut runtime);
             if wake.is_none() {
                 volumes::take_back(disks, &mut runtime, now);
+                self.pods.remove(&uid);
                 // A static pod's mirror went when its file did; the pod it was is the kubelet's.
                 if !self.is_static(&uid) {
                     let _ = api.remove::<Pod>(podutil::namespace(&pod), podutil::name(&pod));
@@ -147,7 +151,12 @@ impl Kubelet {
             wake
         };
         volumes::take_back(disks, &mut runtime, now);
-        self.pods.insert(uid, runtime);
+        match self.pods.get_mut(&uid) {
+            Some(place) => *place = runtime,
+            None => {
+                self.pods.insert(uid, runtime);
+            }
+        }
         wake
     }
 
@@ -172,39 +181,32 @@ impl Kubelet {
         if !waiting_only {
             return None;
         }
-        let pod = api.get::<Pod>(&runtime.namespace, &runtime.name).ok()?;
-        if pod.metadata.deletion_timestamp.is_some() || podutil::uid(pod) != uid {
+        let pod = api.get_shared::<Pod>(&runtime.namespace, &runtime.name).ok()?;
+        if pod.metadata.deletion_timestamp.is_some() || podutil::uid(&pod) != uid {
             return None;
         }
-        let reference = reference_to(pod);
-        let pod_ref = pod_ref(pod);
+        // The containers are set aside while their reports go out (a report needs the kubelet,
+        // not them); the pod's reference is worded once, for the first report due.
+        let mut containers = std::mem::take(&mut self.pods.get_mut(uid)?.containers);
+        let mut about: Option<(ObjectReference, String)> = None;
         let mut wake: Option<SimTime> = None;
-        let names: Vec<(String, String)> = runtime
-            .containers
-            .keys()
-            .map(|name| (name.clone(), container_field_path(pod, name)))
-            .collect();
-        for (name, field_path) in names {
-            let Some(RunState::Exited { ended, back_off: Some(delay), report_at }) =
-                self.pods.get(uid).and_then(|r| r.containers.get(&name)).map(|c| &c.state)
+        for (name, container) in &mut containers {
+            let RunState::Exited { ended, back_off: Some(delay), report_at } = &mut container.state
             else {
                 continue;
             };
             let until = ended.termination.finished_at + *delay;
-            let mut next_report = *report_at;
-            if now >= next_report {
-                next_report = self.report_back_off(api, &reference, field_path, &name, &pod_ref);
+            if now >= *report_at {
+                let (reference, pod_ref) =
+                    about.get_or_insert_with(|| (reference_to(&pod), pod_ref(&pod)));
+                let field_path = container_field_path(&pod, name);
+                *report_at = self.report_back_off(api, reference, field_path, name, pod_ref);
             }
-            if let Some(RunState::Exited { report_at, .. }) = self
-                .pods
-                .get_mut(uid)
-                .and_then(|r| r.containers.get_mut(&name))
-                .map(|c| &mut c.state)
-            {
-                *report_at = next_report;
-            }
-            let next = until.min(next_report);
+            let next = until.min(*report_at);
             wake = Some(wake.map_or(next, |w| w.min(next)));
+        }
+        if let Some(runtime) = self.pods.get_mut(uid) {
+            runtime.containers = containers;
         }
         Some(wake)
     }
@@ -278,9 +280,20 @@ impl Kubelet {
         container: &Container,
         role: Role,
     ) -> Step {
-        let mut state = runtime.containers.remove(&container.name).unwrap_or_default();
-        let step = self.step_container(api, pod, runtime, container, role, &mut state);
-        runtime.containers.insert(container.name.clone(), state);
+        // The step needs the rest of the pod's runtime, not its containers: lend it the map's
+        // entry while the map is set aside, rather than take the entry out and put it back
+        // (a key copied and the tree walked twice, for every look at every container).
+        let mut containers = std::mem::take(&mut runtime.containers);
+        let step = match containers.get_mut(&container.name) {
+            Some(state) => self.step_container(api, pod, runtime, container, role, state),
+            None => {
+                let mut state = ContainerRuntime::default();
+                let step = self.step_container(api, pod, runtime, container, role, &mut state);
+                containers.insert(container.name.clone(), state);
+                step
+            }
+        };
+        runtime.containers = containers;
         step
     }
 
@@ -330,13 +343,13 @@ impl Kubelet {
                         current.state = RunState::Exited { ended, back_off, report_at };
                         return Step { wake: Some(noticed_at), ..Step::default() };
                     }
-                    let key = format!(
-                        "{}_{}_{}_{}",
+                    let key = [
                         podutil::name(pod),
                         podutil::namespace(pod),
                         podutil::uid(pod),
-                        container.name
-                    );
+                        container.name.as_str(),
+                    ]
+                    .join("_");
                     let finished_at = termination.finished_at;
                     if let Some(until) = self.crash_backoff.in_backoff_until(&key, finished_at, now)
                     {
@@ -376,15 +389,17 @@ impl Kubelet {
                     return Step { wake: Some(next_sync), ..Step::default() };
                 }
                 mut waiting => {
-                    match self.ensure_image(api, pod, container, &mut waiting) {
-                        ImageProgress::Waiting(wake) => {
-                            let pulling = matches!(waiting, RunState::Pulling { .. });
-                            current.state = waiting;
-                            return Step { wake, done: false, pulling };
-                        }
-                        ImageProgress::Present => {}
-                    }
-                    current.state = self.start_container(api, pod, runtime, container);
+                    let (reference, canonical) =
+                        match self.ensure_image(api, pod, container, &mut waiting) {
+                            ImageProgress::Waiting(wake) => {
+                                let pulling = matches!(waiting, RunState::Pulling { .. });
+                                current.state = waiting;
+                                return Step { wake, done: false, pulling };
+                            }
+                            ImageProgress::Present(reference, canonical) => (reference, canonical),
+                        };
+                    current.state =
+                        self.start_container(api, pod, runtime, container, &reference, canonical);
                     if let RunState::ConfigError { next_sync, .. } = &current.state {
                         return Step { wake: Some(*next_sync), ..Step::default() };
                     }
@@ -393,14 +408,16 @@ impl Kubelet {
         }
     }
 
-    /// Creates and starts a container whose image is present: its environment, the process,
-    /// the Created and Started events, and the postStart hook.
+    /// Creates and starts a container whose image is present (`reference`, named `canonical`):
+    /// its environment, the process, the Created and Started events, and the postStart hook.
     fn start_container(
         &mut self,
         api: &mut ApiServer,
         pod: &Pod,
         runtime: &mut PodRuntime,
         container: &Container,
+        reference: &ImageReference,
+        canonical: String,
     ) -> RunState {
         let now = api.now();
         let host_ip = self.node_ip(api);
@@ -417,9 +434,7 @@ impl Kubelet {
         let name = &container.name;
         let text = format!("Created container: {name}");
         self.event(api, pod, container, EventType::Normal, "Created", text);
-        let image = container.image.clone().unwrap_or_default();
-        let reference = ImageReference::parse(&image);
-        let canonical = reference.canonical();
+        let image = container.image.as_deref().unwrap_or_default();
         let digest = self.images.get(&canonical).map(|i| i.digest.clone()).unwrap_or_default();
         let image_id = format!("{}@{digest}", reference.repository);
         let container_id = format!(
@@ -459,7 +474,7 @@ impl Kubelet {
         let (command, args): (Option<Vec<String>>, Option<Vec<String>>) =
             (expand(&container.command), expand(&container.args));
         let launch = Launch {
-            image: &image,
+            image,
             command: command.as_deref(),
             args: args.as_deref(),
             env: &environment,

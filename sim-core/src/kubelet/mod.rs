@@ -84,10 +84,20 @@ pub struct Kubelet {
     static_pods: Vec<Pod>,
     /// The manifest directory's generation the static pods were last read at.
     manifests_generation: u64,
+    /// The last sync found every static pod's mirror as it should be.
+    #[serde(skip)]
+    mirrors_checked: bool,
+    /// Every static pod (not being deleted) has its runtime: none waits to start. Only new
+    /// manifests and a power cut undo it.
+    #[serde(skip)]
+    static_pods_admitted: bool,
     /// When the node's Lease was last renewed.
     lease_renewed_at: SimTime,
     /// The microseconds a real clock would add to this kubelet's renewals.
     lease_micros: u32,
+    /// The node's Lease existed when the last sync looked (or renewed or created it).
+    #[serde(skip)]
+    lease_exists: bool,
     /// The eviction manager's view of the node's memory.
     eviction: eviction::EvictionManager,
     /// Whether the kubelet process is running (systemd's unit is active).
@@ -147,8 +157,11 @@ impl Kubelet {
             status_reported_at,
             static_pods: Vec::new(),
             manifests_generation: 0,
+            mirrors_checked: false,
+            static_pods_admitted: false,
             lease_renewed_at,
             lease_micros,
+            lease_exists: false,
             eviction: Default::default(),
             up: true,
             network: None,
@@ -171,6 +184,7 @@ impl Kubelet {
     pub fn power_off(&mut self) {
         self.up = false;
         self.pods.clear();
+        self.static_pods_admitted = false;
         self.puller_free_at = SimTime::default();
         self.next_wake = None;
         self.eviction = Default::default();
@@ -233,10 +247,9 @@ impl Kubelet {
         let memory_due = self.eviction.next_check.is_some_and(|at| at <= now);
         // Only pods tell the kubelet what to run: other writes (events above all) leave it be.
         let pods_changed = api.kind_changed_since::<Pod>(self.seen_api_version);
-        let starting = self.static_pods.iter().any(|p| {
-            p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
-        });
-        if !pods_changed && !starting && nothing_due && !memory_due {
+        // Asked last: most syncs are already decided by the checks before it.
+        let starting = || !self.static_pods_admitted && self.static_pods_starting();
+        if !pods_changed && nothing_due && !memory_due && !starting() {
             let report_due = self.node_status_due(api, memory_pressure).min(lease_due);
             self.seen_api_version = api.resource_version();
             return Some(self.earliest_wake(report_due));
@@ -247,10 +260,16 @@ impl Kubelet {
         // Whether any of this node's pods moved: if none did, the running containers and the
         // pods' next syncs are as the last pass left them.
         let mut touched = false;
+        // The running containers as the last pass left them, moved by each pod this one
+        // changes (rather than counted again over every pod of the node).
+        let mut running = self.eviction.running;
         for gone in api.deleted_since::<Pod>(self.seen_api_version) {
             // Removed without the kubelet finishing it (a forced delete): the containers are
             // killed with the sandbox and its IP is free again.
-            touched |= self.pods.remove(podutil::uid(gone)).is_some();
+            if let Some(runtime) = self.pods.remove(podutil::uid(gone)) {
+                touched = true;
+                running = eviction::moved(running, runtime.running_fingerprint(), (0, 0));
+            }
         }
         let mut to_sync: Vec<Rc<Pod>> =
             self.sync_mirror_pods(api).into_iter().map(Rc::new).collect();
@@ -303,7 +322,13 @@ impl Kubelet {
                 if podutil::is_terminal(&pod) && pod.metadata.deletion_timestamp.is_none() {
                     None
                 } else {
-                    self.sync_pod(api, disks, pod)
+                    let fingerprint = |pods: &BTreeMap<String, PodRuntime>| {
+                        pods.get(&uid).map_or((0, 0), PodRuntime::running_fingerprint)
+                    };
+                    let before = fingerprint(&self.pods);
+                    let next_sync = self.sync_pod(api, disks, pod);
+                    running = eviction::moved(running, before, fingerprint(&self.pods));
+                    next_sync
                 };
             if let Some(runtime) = self.pods.get_mut(&uid) {
                 runtime.next_sync = next_sync;
@@ -318,9 +343,11 @@ impl Kubelet {
         self.static_pods.retain(|p| {
             p.metadata.deletion_timestamp.is_none() || pods.contains_key(podutil::uid(p))
         });
+        if !self.static_pods_admitted {
+            self.static_pods_admitted = !self.static_pods_starting();
+        }
         // Containers started or stopped, or a program's memory changed course: the eviction
         // manager looks again (and the node's status says what it found).
-        let running = if touched { self.running_containers() } else { self.eviction.running };
         if running != self.eviction.running
             || self.eviction.memory_pressure
             || self.eviction.next_check.is_some_and(|at| at <= now)
@@ -339,6 +366,13 @@ impl Kubelet {
             self.next_wake = self.pods.values().filter_map(|runtime| runtime.next_sync).min();
         }
         Some(self.earliest_wake(report_due))
+    }
+
+    /// Whether some static pod (not being deleted) has no runtime yet.
+    fn static_pods_starting(&self) -> bool {
+        self.static_pods.iter().any(|p| {
+            p.metadata.deletion_timestamp.is_none() && !self.pods.contains_key(podutil::uid(p))
+        })
     }
 
     /// The first of the pods' next syncs, the eviction manager's next look and `report_due`.
@@ -507,6 +541,12 @@ impl Kubelet {
 
     fn publish_node_images(&self, api: &mut ApiServer) {
         let images = self.node_images();
+        // Most pulls bring an image the node already lists: then there is nothing to write
+        // (an update would copy the Node only to find it unchanged).
+        let node = api.get::<Node>("", &self.node_name).ok();
+        if node.and_then(|n| n.status.as_ref()?.images.as_ref()) == Some(&images) {
+            return;
+        }
         let _ = api.update::<Node>("", &self.node_name, |node| {
             node.status.get_or_insert_with(Default::default).images = Some(images);
         });
@@ -740,8 +780,9 @@ fn container_field_path(pod: &Pod, container: &str) -> String {
         .as_ref()
         .and_then(|s| s.init_containers.as_ref())
         .is_some_and(|list| list.iter().any(|c| c.name == container));
+    // Joined rather than formatted: every event about a container asks.
     let list = if init { "initContainers" } else { "containers" };
-    format!("spec.{list}{{{container}}}")
+    ["spec.", list, "{", container, "}"].concat()
 }
 
 /// A container with no run yet: the runtime has nothing to show for it.

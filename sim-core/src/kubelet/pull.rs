@@ -20,8 +20,9 @@ const REGISTRY_BYTES_PER_SECOND: u64 = 25_000_000;
 
 /// Where a container's image stands after one look.
 pub(super) enum ImageProgress {
-    /// On the node: the container can be created.
-    Present,
+    /// On the node: the container can be created. The image reference as parsed, and its
+    /// canonical name, for the runtime to report.
+    Present(ImageReference, String),
     /// Not yet; look again at the instant given, if any (`None`: only a new spec helps).
     Waiting(Option<SimTime>),
 }
@@ -41,7 +42,8 @@ impl Kubelet {
         let image = container.image.clone().unwrap_or_default();
         let reference = ImageReference::parse(&image);
         let canonical = reference.canonical();
-        let backoff_key = format!("{}_{image}", crate::podutil::uid(pod));
+        // Worded only when a failed pull needs its back-off.
+        let backoff_key = || format!("{}_{image}", crate::podutil::uid(pod));
         loop {
             let next = match std::mem::take(state) {
                 RunState::NeverPull { message } => {
@@ -62,14 +64,14 @@ impl Kubelet {
                             go_duration(now.since(requested_at)),
                         );
                         self.event(api, pod, container, EventType::Normal, "Pulled", message);
-                        return ImageProgress::Present;
+                        return ImageProgress::Present(reference, canonical);
                     }
                     PullAnswerRecord::Error(error) => {
                         let message = format!("Failed to pull image \"{image}\": {error}");
                         self.event(api, pod, container, EventType::Warning, "Failed", message);
                         let message = "Error: ErrImagePull".to_string();
                         self.event(api, pod, container, EventType::Warning, "Failed", message);
-                        self.image_pull_backoff.next(&backoff_key, now);
+                        self.image_pull_backoff.next(&backoff_key(), now);
                         *state = RunState::PullFailed {
                             failed_at: now,
                             shown: PullWaitReason::ErrImagePull,
@@ -81,7 +83,7 @@ impl Kubelet {
                 },
                 RunState::PullFailed { failed_at, error, next_sync, shown } => {
                     let Some(until) =
-                        self.image_pull_backoff.in_backoff_until(&backoff_key, failed_at, now)
+                        self.image_pull_backoff.in_backoff_until(&backoff_key(), failed_at, now)
                     else {
                         *state = self.begin_pull(api, pod, container, &reference, false);
                         continue;
@@ -134,7 +136,7 @@ impl Kubelet {
                             let message =
                                 format!("Container image \"{image}\" already present on machine");
                             self.event(api, pod, container, EventType::Normal, "Pulled", message);
-                            return ImageProgress::Present;
+                            return ImageProgress::Present(reference, canonical);
                         }
                         _ => self.begin_pull(api, pod, container, &reference, present),
                     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(super) struct PodRuntime {
     pub namespace: String,
     pub name: String,
@@ -57,6 +57,18 @@ pub(super) struct ShownRun {
 }
 
 impl PodRuntime {
+    /// Which of its containers run: how many, and their start times summed. The node's
+    /// fingerprint (`EvictionManager::running`) is the sum of its pods', kept up to date as
+    /// each sync moves one pod's.
+    pub fn running_fingerprint(&self) -> (usize, u64) {
+        let mut fingerprint = (0, 0u64);
+        for running in self.containers.values().filter_map(ContainerRuntime::running) {
+            fingerprint.0 += 1;
+            fingerprint.1 = fingerprint.1.wrapping_add(running.started_at.unix_ms());
+        }
+        fingerprint
+    }
+
     /// What the pod's container statuses show, when every container the runtime knows is
     /// running (`None` otherwise): equal views before and after a sync mean the statuses it
     /// derives are equal too. The rest of a running container's status (image, ids, last

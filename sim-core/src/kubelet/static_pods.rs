@@ -62,6 +62,8 @@ impl Kubelet {
             return Vec::new();
         }
         self.manifests_generation = generation;
+        self.mirrors_checked = false;
+        self.static_pods_admitted = false;
         let mut log = Vec::new();
         let mut wanted: Vec<Pod> = Vec::new();
         for (path, text) in files {
@@ -121,20 +123,36 @@ impl Kubelet {
     /// needs its status again).
     pub(super) fn sync_mirror_pods(&mut self, api: &mut ApiServer) -> Vec<Pod> {
         let mut to_sync = Vec::new();
+        // Mirrors a pass found as they should be stay so while no pod of their names is
+        // written or removed (most passes follow other pods' status writes): only then are
+        // they looked up again.
+        let static_named = |pod: &Pod| {
+            self.static_pods.iter().any(|p| {
+                podutil::name(p) == podutil::name(pod)
+                    && podutil::namespace(p) == podutil::namespace(pod)
+            })
+        };
+        let recheck = !self.static_pods.is_empty()
+            && (!self.mirrors_checked
+                || api.changed_since::<Pod>(self.seen_api_version).any(static_named)
+                || api.deleted_since::<Pod>(self.seen_api_version).any(static_named));
+        let mut replaced = false;
         for manifest in self.static_pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none())
         {
             let (namespace, name) = (podutil::namespace(manifest), podutil::name(manifest));
-            let mirror = api.get::<Pod>(namespace, name).ok();
-            let replace = match mirror {
-                None => true,
-                Some(mirror) if !is_mirror(mirror) => false,
-                // Deleted, or the mirror of an earlier version of the file.
-                Some(mirror) => {
-                    mirror.metadata.deletion_timestamp.is_some()
-                        || mirror_hash(mirror) != Some(podutil::uid(manifest))
-                }
-            };
+            let mirror = if recheck { api.get::<Pod>(namespace, name).ok() } else { None };
+            let replace = recheck
+                && match mirror {
+                    None => true,
+                    Some(mirror) if !is_mirror(mirror) => false,
+                    // Deleted, or the mirror of an earlier version of the file.
+                    Some(mirror) => {
+                        mirror.metadata.deletion_timestamp.is_some()
+                            || mirror_hash(mirror) != Some(podutil::uid(manifest))
+                    }
+                };
             if replace {
+                replaced = true;
                 let _ = api.remove::<Pod>(namespace, name);
                 let _ = api.create(self.mirror_of(api, manifest));
                 to_sync.push(manifest.clone());
@@ -142,6 +160,8 @@ impl Kubelet {
                 to_sync.push(manifest.clone());
             }
         }
+        // A replacement is checked again at the next pass (its create may have failed).
+        self.mirrors_checked = !replaced;
         to_sync
     }
 

@@ -26,12 +26,8 @@ pub(super) fn completed(status: &ContainerStatus) -> bool {
 
 /// `name_namespace(uid)`, the way kubelet messages name a pod (`format.Pod`).
 pub(super) fn pod_ref(pod: &Pod) -> String {
-    format!(
-        "{}_{}({})",
-        crate::podutil::name(pod),
-        crate::podutil::namespace(pod),
-        crate::podutil::uid(pod)
-    )
+    let (name, namespace) = (crate::podutil::name(pod), crate::podutil::namespace(pod));
+    [name, "_", namespace, "(", crate::podutil::uid(pod), ")"].concat()
 }
 
 fn terminated(termination: &Termination) -> ContainerStateTerminated {
@@ -228,23 +224,20 @@ pub(super) fn conditions(
         .map(|s| s.name.as_str())
         .collect();
     let completed = matches!(phase, "Succeeded" | "Failed");
+    let ready = unready.is_empty() && !completed;
+    // A condition that holds carries no message: worded only for those that do not.
     let (reason, message) = if completed {
         ("PodCompleted", None)
     } else {
-        (
-            "ContainersNotReady",
-            Some(format!("containers with unready status: [{}]", unready.join(" "))),
-        )
+        let message =
+            (!ready).then(|| format!("containers with unready status: [{}]", unready.join(" ")));
+        ("ContainersNotReady", message)
     };
-    let ready = unready.is_empty() && !completed;
+    let init_message = (!initialized)
+        .then(|| format!("containers with incomplete status: [{}]", incomplete.join(" ")));
     vec![
         condition("PodReadyToStartContainers", !completed, None, None),
-        condition(
-            "Initialized",
-            initialized,
-            Some("ContainersNotInitialized"),
-            Some(format!("containers with incomplete status: [{}]", incomplete.join(" "))),
-        ),
+        condition("Initialized", initialized, Some("ContainersNotInitialized"), init_message),
         condition("Ready", ready, Some(reason), message.clone()),
         condition("ContainersReady", ready, Some(reason), message),
     ]

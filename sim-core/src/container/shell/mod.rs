@@ -295,6 +295,32 @@ impl Machine {
         }
     }
 
+    /// A shell with no variables and nothing to run: what an instance holds while the runtime
+    /// decides its process (a real one copies the whole environment only to be replaced).
+    pub(crate) fn idle(now: SimTime) -> Self {
+        Machine {
+            dialect: Dialect::Ash,
+            name: String::new(),
+            frames: Vec::new(),
+            io: Vec::new(),
+            vars: BTreeMap::new(),
+            positional: Vec::new(),
+            funcs: BTreeMap::new(),
+            traps: BTreeMap::new(),
+            status: 0,
+            subst_status: None,
+            clock: now,
+            wait: None,
+            exit: None,
+            cwd: String::new(),
+            busy: false,
+            term: None,
+            jobs_until: None,
+            pid: 1,
+            signalled_pid1: None,
+        }
+    }
+
     /// The signal this shell sent PID 1 with `kill`, if any (9 for SIGKILL, 15 for SIGTERM).
     pub(crate) fn signalled_pid1(&self) -> Option<i32> {
         self.signalled_pid1
