@@ -89,12 +89,16 @@ fn octal_modes(value: &mut Value) {
 
 /// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
 /// first value of the wrong type fails the decoding; every field `K` does not have is listed.
-pub fn strict<K: Kind>(value: &Value) -> Result<K, String> {
+/// Returns the object and its encoding (what the decoding kept), which the check needs anyway.
+pub fn strict<K: Kind>(value: &Value) -> Result<(K, Value), String> {
     strict_as(value, K::KIND)
 }
 
 /// [`strict`] for any type: `kind` names it in the messages.
-pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> Result<T, String> {
+pub fn strict_as<T: DeserializeOwned + Serialize>(
+    value: &Value,
+    kind: &str,
+) -> Result<(T, Value), String> {
     let object = T::deserialize(value).map_err(|error| {
         let inner = error.to_string();
         let path = offending_path(value, &inner).unwrap_or_default();
@@ -107,14 +111,10 @@ pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> 
         )
     })?;
     let mut unknown = Vec::new();
-    unknown_fields(
-        value,
-        &serde_json::to_value(&object).unwrap_or(Value::Null),
-        String::new(),
-        &mut unknown,
-    );
+    let encoded = serde_json::to_value(&object).unwrap_or(Value::Null);
+    unknown_fields(value, &encoded, String::new(), &mut unknown);
     if unknown.is_empty() {
-        Ok(object)
+        Ok((object, encoded))
     } else {
         let fields: Vec<String> =
             unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();

@@ -222,8 +222,8 @@ impl ApiServer {
         Ok(object)
     }
 
-    /// Stores a new object without handing a copy back (the event recorder's many writes);
-    /// the object's name, or why it was refused.
+    /// Stores a new object without handing a copy back (the event recorder's many writes,
+    /// `kubectl apply`'s creations); the object's name, or why it was refused.
     pub(crate) fn create_named<K: Kind>(&mut self, object: K) -> Result<String, ApiError> {
         let object = self.admit_new(object, None)?;
         let name = object.meta().name.clone().unwrap_or_default();
