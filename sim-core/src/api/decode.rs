@@ -6,7 +6,7 @@ use super::Kind;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// A YAML syntax error; kubectl reports the line, the editor also uses the column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ pub fn strict_as<T: DeserializeOwned + Serialize>(
     })?;
     let mut unknown = Vec::new();
     let encoded = serde_json::to_value(&object).unwrap_or(Value::Null);
-    unknown_fields(value, &encoded, String::new(), &mut unknown);
+    unknown_fields(value, &encoded, &mut String::new(), &mut unknown);
     if unknown.is_empty() {
         Ok((object, encoded))
     } else {
@@ -123,22 +123,30 @@ pub fn strict_as<T: DeserializeOwned + Serialize>(
 }
 
 /// Paths of keys in `input` that did not survive decoding and encoding again: fields the kind
-/// does not have. Null values are skipped (they decode to "not set").
-fn unknown_fields(input: &Value, decoded: &Value, path: String, unknown: &mut Vec<String>) {
+/// does not have. Null values are skipped (they decode to "not set"). `path` is where `input`
+/// sits, grown and cut back in place: a path is copied only for an unknown field.
+fn unknown_fields(input: &Value, decoded: &Value, path: &mut String, unknown: &mut Vec<String>) {
+    let parent = path.len();
     match (input, decoded) {
         (Value::Object(given), Value::Object(kept)) => {
             for (key, value) in given {
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                match kept.get(key) {
-                    Some(kept_value) => unknown_fields(value, kept_value, child, unknown),
-                    None if value.is_null() => {}
-                    None => unknown.push(child),
+                if parent > 0 {
+                    path.push('.');
                 }
+                path.push_str(key);
+                match kept.get(key) {
+                    Some(kept_value) => unknown_fields(value, kept_value, path, unknown),
+                    None if value.is_null() => {}
+                    None => unknown.push(path.clone()),
+                }
+                path.truncate(parent);
             }
         }
         (Value::Array(given), Value::Array(kept)) => {
             for (index, (value, kept_value)) in given.iter().zip(kept).enumerate() {
-                unknown_fields(value, kept_value, format!("{path}[{index}]"), unknown);
+                let _ = write!(path, "[{index}]");
+                unknown_fields(value, kept_value, path, unknown);
+                path.truncate(parent);
             }
         }
         _ => {}
