@@ -124,7 +124,7 @@ impl CustomKind {
     /// Reads a request body, with the schema's defaults applied.
     fn read(&self, mut value: Value) -> Result<CustomObject, ApiError> {
         schema::apply_defaults(&self.schema, &mut value);
-        let mut object: CustomObject =
+        let (mut object, _): (CustomObject, _) =
             super::decode::strict_as(&value, &self.kind).map_err(ApiError::BadRequest)?;
         object.content.insert("apiVersion".into(), Value::String(self.api_version.clone()));
         object.content.insert("kind".into(), Value::String(self.kind.clone()));

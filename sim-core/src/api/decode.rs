@@ -6,7 +6,7 @@ use super::Kind;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// A YAML syntax error; kubectl reports the line, the editor also uses the column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,12 +89,16 @@ fn octal_modes(value: &mut Value) {
 
 /// Decodes `value` as a `K` the way the API server decodes with strict field validation: the
 /// first value of the wrong type fails the decoding; every field `K` does not have is listed.
-pub fn strict<K: Kind>(value: &Value) -> Result<K, String> {
+/// Returns the object and its encoding (what the decoding kept), which the check needs anyway.
+pub fn strict<K: Kind>(value: &Value) -> Result<(K, Value), String> {
     strict_as(value, K::KIND)
 }
 
 /// [`strict`] for any type: `kind` names it in the messages.
-pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> Result<T, String> {
+pub fn strict_as<T: DeserializeOwned + Serialize>(
+    value: &Value,
+    kind: &str,
+) -> Result<(T, Value), String> {
     let object = T::deserialize(value).map_err(|error| {
         let inner = error.to_string();
         let path = offending_path(value, &inner).unwrap_or_default();
@@ -107,14 +111,10 @@ pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> 
         )
     })?;
     let mut unknown = Vec::new();
-    unknown_fields(
-        value,
-        &serde_json::to_value(&object).unwrap_or(Value::Null),
-        String::new(),
-        &mut unknown,
-    );
+    let encoded = serde_json::to_value(&object).unwrap_or(Value::Null);
+    unknown_fields(value, &encoded, &mut String::new(), &mut unknown);
     if unknown.is_empty() {
-        Ok(object)
+        Ok((object, encoded))
     } else {
         let fields: Vec<String> =
             unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();
@@ -123,22 +123,30 @@ pub fn strict_as<T: DeserializeOwned + Serialize>(value: &Value, kind: &str) -> 
 }
 
 /// Paths of keys in `input` that did not survive decoding and encoding again: fields the kind
-/// does not have. Null values are skipped (they decode to "not set").
-fn unknown_fields(input: &Value, decoded: &Value, path: String, unknown: &mut Vec<String>) {
+/// does not have. Null values are skipped (they decode to "not set"). `path` is where `input`
+/// sits, grown and cut back in place: a path is copied only for an unknown field.
+fn unknown_fields(input: &Value, decoded: &Value, path: &mut String, unknown: &mut Vec<String>) {
+    let parent = path.len();
     match (input, decoded) {
         (Value::Object(given), Value::Object(kept)) => {
             for (key, value) in given {
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                match kept.get(key) {
-                    Some(kept_value) => unknown_fields(value, kept_value, child, unknown),
-                    None if value.is_null() => {}
-                    None => unknown.push(child),
+                if parent > 0 {
+                    path.push('.');
                 }
+                path.push_str(key);
+                match kept.get(key) {
+                    Some(kept_value) => unknown_fields(value, kept_value, path, unknown),
+                    None if value.is_null() => {}
+                    None => unknown.push(path.clone()),
+                }
+                path.truncate(parent);
             }
         }
         (Value::Array(given), Value::Array(kept)) => {
             for (index, (value, kept_value)) in given.iter().zip(kept).enumerate() {
-                unknown_fields(value, kept_value, format!("{path}[{index}]"), unknown);
+                let _ = write!(path, "[{index}]");
+                unknown_fields(value, kept_value, path, unknown);
+                path.truncate(parent);
             }
         }
         _ => {}

@@ -47,18 +47,55 @@ impl TokenBucket {
     }
 }
 
-/// client-go's `getSpamKey`: the source and the object, not what the event says.
-fn spam_key(involved: &ObjectReference, source: &EventSource<'_>) -> String {
-    [
-        source.component,
-        source.host.unwrap_or_default(),
-        involved.kind.as_deref().unwrap_or_default(),
-        involved.namespace.as_deref().unwrap_or_default(),
-        involved.name.as_deref().unwrap_or_default(),
-        involved.uid.as_deref().unwrap_or_default(),
-        involved.api_version.as_deref().unwrap_or_default(),
-    ]
-    .join("\u{0}")
+/// What the spam filter and the correlator look at in an event's object reference, borrowed:
+/// most events repeat an earlier one, and need no reference of their own.
+struct Regarding<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    uid: Option<&'a str>,
+    field_path: Option<&'a str>,
+}
+
+impl<'a> Regarding<'a> {
+    fn reference(involved: &'a ObjectReference) -> Self {
+        Regarding {
+            api_version: involved.api_version.as_deref().unwrap_or_default(),
+            kind: involved.kind.as_deref().unwrap_or_default(),
+            namespace: involved.namespace.as_deref(),
+            name: involved.name.as_deref().unwrap_or_default(),
+            uid: involved.uid.as_deref(),
+            field_path: involved.field_path.as_deref(),
+        }
+    }
+
+    /// What [`event_reference`] would make of `object` and `field_path`.
+    fn object<K: Kind>(object: &'a K, field_path: Option<&'a str>) -> Self {
+        let meta = object.meta();
+        Regarding {
+            api_version: K::API_VERSION,
+            kind: K::KIND,
+            namespace: meta.namespace.as_deref(),
+            name: meta.name.as_deref().unwrap_or_default(),
+            uid: meta.uid.as_deref(),
+            field_path,
+        }
+    }
+
+    /// client-go's `getSpamKey`: the source and the object, not what the event says.
+    fn spam_key(&self, source: &EventSource<'_>) -> String {
+        [
+            source.component,
+            source.host.unwrap_or_default(),
+            self.kind,
+            self.namespace.unwrap_or_default(),
+            self.name,
+            self.uid.unwrap_or_default(),
+            self.api_version,
+        ]
+        .join("\u{0}")
+    }
 }
 
 /// What makes two events one (the correlator's aggregation): the object and its part, who
@@ -125,8 +162,11 @@ impl ApiServer {
         reason: &str,
         message: String,
     ) {
-        let involved = event_reference(regarding, field_path);
-        self.record_event_about(involved, source, event_type, reason, message);
+        let about = Regarding::object(regarding, field_path.as_deref());
+        if let Some(key) = self.correlate(&about, source, event_type, reason, &message) {
+            let involved = event_reference(regarding, field_path);
+            self.create_event(involved, key, source, event_type, reason, message);
+        }
     }
 
     /// Records an event about the object `involved` refers to (what [`Self::record_event`]
@@ -140,47 +180,77 @@ impl ApiServer {
         reason: &str,
         message: String,
     ) {
+        let about = Regarding::reference(&involved);
+        if let Some(key) = self.correlate(&about, source, event_type, reason, &message) {
+            self.create_event(involved, key, source, event_type, reason, message);
+        }
+    }
+
+    /// The recorder's spam filter and correlator: the aggregation key of an event to be
+    /// written as a new Event; `None` when it was dropped, or counted on the Event it repeats.
+    fn correlate(
+        &mut self,
+        about: &Regarding<'_>,
+        source: EventSource<'_>,
+        event_type: EventType,
+        reason: &str,
+        message: &str,
+    ) -> Option<String> {
         // The spam filter drops what a source says about an object beyond its budget.
         let now_instant = self.now;
         let bucket = self
             .event_buckets
-            .entry(spam_key(&involved, &source))
+            .entry(about.spam_key(&source))
             .or_insert_with(|| TokenBucket::full(now_instant));
         let refilled = bucket.at(now_instant);
         if refilled.tokens_milli < 1000 {
             *bucket = refilled;
-            return;
+            return None;
         }
         *bucket = TokenBucket { tokens_milli: refilled.tokens_milli - 1000, at: refilled.at };
-        // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
-        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
-        let now = self.now.to_k8s();
         // The recorder's correlator cache: events with this key are one event with a count.
         let key = aggregation_key(
-            involved.uid.as_deref(),
-            involved.field_path.as_deref(),
+            about.uid,
+            about.field_path,
             Some(source.component),
             Some(event_type.as_str()),
             Some(reason),
-            Some(&message),
+            Some(message),
         );
-        let existing = self
-            .event_names_mut()
-            .get(&key)
-            .cloned()
-            .filter(|name| self.stores.events.get(&namespace, name).is_some());
-        if let Some(name) = existing {
-            // A repeat always changes the event (its count): bump it in place.
-            let version = self.resource_version + 1;
-            let bumped = self.stores.events.modify(&namespace, &name, version, |event| {
+        // Cluster-scoped objects (nodes) get their events in `default`, as in Kubernetes.
+        let namespace = about.namespace.unwrap_or("default");
+        let now = self.now.to_k8s();
+        let version = self.resource_version + 1;
+        // Rebuilt after a restore; read below beside the event store it names events in.
+        self.event_names_mut();
+        let existing = self.event_names.as_ref().and_then(|names| names.get(&key));
+        // A repeat always changes the event (its count): bump it in place. An Event gone since
+        // (deleted by hand) is written anew.
+        let bumped = existing.is_some_and(|name| {
+            self.stores.events.modify(namespace, name, version, |event| {
                 event.count = Some(event.count.unwrap_or(1) + 1);
                 event.last_timestamp = Some(now);
-            });
-            if bumped {
-                self.resource_version = version;
-            }
-            return;
+            })
+        });
+        if bumped {
+            self.resource_version = version;
+            return None;
         }
+        Some(key)
+    }
+
+    /// Writes a new Event, filed in the correlator's cache under `key`.
+    fn create_event(
+        &mut self,
+        involved: ObjectReference,
+        key: String,
+        source: EventSource<'_>,
+        event_type: EventType,
+        reason: &str,
+        message: String,
+    ) {
+        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let now = self.now.to_k8s();
         // The recorder names events `<object>.<unix nanoseconds in hex>`; the counter keeps two
         // events of one millisecond apart.
         let nanos = self.now.unix_ms() * 1_000_000 + self.resource_version % 1_000_000;
@@ -241,7 +311,7 @@ impl ApiServer {
         involved: &ObjectReference,
         source: EventSource<'_>,
     ) -> SimTime {
-        match self.event_buckets.get(&spam_key(involved, &source)) {
+        match self.event_buckets.get(&Regarding::reference(involved).spam_key(&source)) {
             Some(bucket) => bucket.at(self.now).token_at().max(self.now),
             None => self.now,
         }

@@ -156,6 +156,11 @@ pub trait DynamicKind: Sync {
     /// field the kind does not have is an error.
     fn decode(&self, value: &Value) -> Result<Value, String>;
     fn create(&self, api: &mut ApiServer, object: Value) -> Result<Value, ApiError>;
+    /// [`Self::create`] for a caller that prints no more than the name: no copy of the stored
+    /// object comes back (encoding it was most of a `kubectl apply` of a pod).
+    fn create_quietly(&self, api: &mut ApiServer, object: Value) -> Result<(), ApiError> {
+        self.create(api, object).map(drop)
+    }
     /// `PUT`: replaces the object's spec and metadata; its status stays the server's.
     fn update(&self, api: &mut ApiServer, object: Value) -> Result<Value, ApiError>;
     fn get(&self, api: &ApiServer, namespace: &str, name: &str) -> Result<Value, ApiError>;
@@ -263,11 +268,15 @@ impl<K: Kind> DynamicKind for Typed<K> {
     }
 
     fn decode(&self, value: &Value) -> Result<Value, String> {
-        super::decode::strict::<K>(value).map(|object| to_value(&object))
+        super::decode::strict::<K>(value).map(|(_, encoded)| encoded)
     }
 
     fn create(&self, api: &mut ApiServer, object: Value) -> Result<Value, ApiError> {
         api.create(from_value::<K>(object)?).map(|o| to_value(&o))
+    }
+
+    fn create_quietly(&self, api: &mut ApiServer, object: Value) -> Result<(), ApiError> {
+        api.create_named(from_value::<K>(object)?).map(drop)
     }
 
     fn update(&self, api: &mut ApiServer, object: Value) -> Result<Value, ApiError> {

@@ -35,6 +35,7 @@ use crate::time::SimTime;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kinds::Stores;
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 /// The 5 random characters of `generateName` names come from this alphabet (no vowels, so no
@@ -106,6 +107,9 @@ pub struct ApiServer {
     /// The key service account tokens are signed with (see `tokens.rs`).
     #[serde(default)]
     service_account_key: String,
+    /// The key's id (derived from the key, so not saved), worked out at the first token.
+    #[serde(skip)]
+    service_account_key_id: OnceCell<String>,
 }
 
 impl ApiServer {
@@ -121,6 +125,7 @@ impl ApiServer {
             event_buckets: BTreeMap::new(),
             pod_metrics: BTreeMap::new(),
             service_account_key: String::new(),
+            service_account_key_id: OnceCell::new(),
         }
     }
 
@@ -217,8 +222,8 @@ impl ApiServer {
         Ok(object)
     }
 
-    /// Stores a new object without handing a copy back (the event recorder's many writes);
-    /// the object's name, or why it was refused.
+    /// Stores a new object without handing a copy back (the event recorder's many writes,
+    /// `kubectl apply`'s creations); the object's name, or why it was refused.
     pub(crate) fn create_named<K: Kind>(&mut self, object: K) -> Result<String, ApiError> {
         let object = self.admit_new(object, None)?;
         let name = object.meta().name.clone().unwrap_or_default();

@@ -48,9 +48,13 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
     let dry_run = DryRun::from_flags(parsed)?;
     let format = OutputFormat::from_flags(parsed, false)?;
     let targets = manifest::targets(inv, files, parsed.bool("recursive"))?;
+    // The default output (`pod/web created`) and `-o name` print no more than the name: they
+    // need no copy of a created object back.
+    let prints_object =
+        !matches!(format, OutputFormat::Default | OutputFormat::Wide | OutputFormat::Name);
     let mut failed = false;
     for target in &targets {
-        match apply_one(inv, target, dry_run) {
+        match apply_one(inv, target, dry_run, prints_object) {
             Ok((object, verb)) => {
                 print::result(inv.out, &format, &*target.kind, &target.name, &object, verb, dry_run)
             }
@@ -65,18 +69,26 @@ pub fn run(parsed: &Parsed, inv: &mut Invocation<'_>) -> CommandResult {
 
 /// The configuration as it is recorded: the manifest without the annotation itself, as JSON.
 pub(super) fn last_applied(object: &Value) -> String {
-    let mut recorded = object.clone();
-    if let Some(annotations) =
-        recorded.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
-    {
-        annotations.remove(LAST_APPLIED);
-        if annotations.is_empty()
-            && let Some(metadata) = recorded.get_mut("metadata").and_then(Value::as_object_mut)
+    let annotations = object.pointer("/metadata/annotations").and_then(Value::as_object);
+    // A copy without the annotation (or an empty `annotations`) only when the manifest has one
+    // (`kubectl apply -f` of an object saved with `-o yaml`); usually it is written as it is.
+    let mut text = if annotations.is_some_and(|a| a.is_empty() || a.contains_key(LAST_APPLIED)) {
+        let mut recorded = object.clone();
+        if let Some(annotations) =
+            recorded.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
         {
-            metadata.remove("annotations");
+            annotations.remove(LAST_APPLIED);
+            if annotations.is_empty()
+                && let Some(metadata) = recorded.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                metadata.remove("annotations");
+            }
         }
+        serde_json::to_string(&recorded)
+    } else {
+        serde_json::to_string(object)
     }
-    let mut text = serde_json::to_string(&recorded).unwrap_or_default();
+    .unwrap_or_default();
     text.push('\n');
     text
 }
@@ -93,10 +105,13 @@ pub(super) fn with_annotation(object: &Value, annotation: String) -> Value {
     object
 }
 
+/// Applies one object: what to print about it (`Value::Null` for a created object when
+/// `prints_object` is false) and the verb.
 fn apply_one(
     inv: &mut Invocation<'_>,
     target: &Target,
     dry_run: DryRun,
+    prints_object: bool,
 ) -> Result<(Value, &'static str), String> {
     let kind = target.kind.clone();
     kind.decode(&target.object).map_err(|problem| {
@@ -113,7 +128,10 @@ fn apply_one(
             let created = match dry_run {
                 DryRun::Client => Ok(config),
                 DryRun::Server => kind.create(&mut inv.sim.api().clone(), config),
-                DryRun::None => inv.sim.submit(|api| kind.create(api, config)),
+                DryRun::None if prints_object => inv.sim.submit(|api| kind.create(api, config)),
+                DryRun::None => {
+                    inv.sim.submit(|api| kind.create_quietly(api, config)).map(|()| Value::Null)
+                }
             }
             .map_err(|e| errors::describe_for(&e, "creating", &target.source))?;
             return Ok((created, "created"));

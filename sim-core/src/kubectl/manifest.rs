@@ -86,11 +86,13 @@ pub fn targets(
 }
 
 fn target(inv: &Invocation<'_>, mut object: Value, source: &str) -> Result<Target, CommandError> {
-    let text = |pointer: &str| {
-        object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string()
+    // A path of keys, not a JSON pointer: a pointer allocates to unescape each of its parts.
+    let text = |path: &[&str]| {
+        let field = path.iter().try_fold(&object, |value, key| value.get(key));
+        field.and_then(Value::as_str).unwrap_or_default().to_string()
     };
     let (api_version, kind_name, name) =
-        (text("/apiVersion"), text("/kind"), text("/metadata/name"));
+        (text(&["apiVersion"]), text(&["kind"]), text(&["metadata", "name"]));
     let mut missing = Vec::new();
     if api_version.is_empty() {
         missing.push("apiVersion not set");
@@ -109,14 +111,14 @@ fn target(inv: &Invocation<'_>, mut object: Value, source: &str) -> Result<Targe
         )));
     }
     let Some(kind) = inv.sim.api().kind_for(&api_version, &kind_name) else {
-        let given_namespace = text("/metadata/namespace");
+        let given_namespace = text(&["metadata", "namespace"]);
         return Err(CommandError::Plain(format!(
             "resource mapping not found for name: \"{name}\" namespace: \"{given_namespace}\" from \"{source}\": no matches for kind \"{kind_name}\" in version \"{api_version}\"\nensure CRDs are installed first"
         )));
     };
     let mut namespace = String::new();
     if kind.namespaced() {
-        let own = text("/metadata/namespace");
+        let own = text(&["metadata", "namespace"]);
         namespace = match (own.is_empty(), inv.namespace_given) {
             (true, _) => inv.namespace.clone(),
             (false, false) => own,
