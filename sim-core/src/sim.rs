@@ -409,9 +409,9 @@ impl Simulation {
         let kubelet = self.kubelets.get_mut(node)?;
         let machine = self.machines.get_mut(node)?;
         let mut disks = Disks { machine, network: &mut self.network_storage };
-        kubelet.lend_network(std::mem::take(&mut self.network));
+        kubelet.lend_network(&mut self.network);
         let outcome = kubelet.exec(&mut self.api, &mut disks, pod, container, argv, now);
-        self.network = kubelet.return_network().unwrap_or_default();
+        kubelet.return_network(&mut self.network);
         self.deliver_requests();
         self.settle();
         Some(outcome)
@@ -473,9 +473,9 @@ impl Simulation {
                 {
                     let network = &mut self.network_storage;
                     // Its containers reach the network during the pass.
-                    kubelet.lend_network(std::mem::take(&mut self.network));
+                    kubelet.lend_network(&mut self.network);
                     wake.extend(kubelet.sync(&mut self.api, &mut Disks { machine, network }));
-                    self.network = kubelet.return_network().unwrap_or_default();
+                    kubelet.return_network(&mut self.network);
                 }
             }
             self.deliver_requests();

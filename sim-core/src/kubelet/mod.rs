@@ -105,7 +105,7 @@ pub struct Kubelet {
     /// The cluster network, lent by the simulation for a pass or an exec so the node's
     /// containers can reach it (`curl`, `nslookup`); the kubelet never keeps it.
     #[serde(skip)]
-    network: Option<crate::network::Network>,
+    network: LentNetwork,
     /// Containers restarted since the simulation last collected them (for its charts).
     #[serde(default)]
     restarted: Vec<crate::series::RestartRecord>,
@@ -164,7 +164,7 @@ impl Kubelet {
             lease_exists: false,
             eviction: Default::default(),
             up: true,
-            network: None,
+            network: LentNetwork::default(),
             restarted: Vec::new(),
             service_links: Default::default(),
         }
@@ -667,14 +667,15 @@ impl Kubelet {
         std::mem::take(&mut self.restarted)
     }
 
-    /// Takes the cluster network for a pass or an exec (see the `network` field).
-    pub fn lend_network(&mut self, network: crate::network::Network) {
-        self.network = Some(network);
+    /// Takes the cluster network for a pass or an exec (see the `network` field), leaving an
+    /// empty one in its place until [`Self::return_network`].
+    pub fn lend_network(&mut self, network: &mut crate::network::Network) {
+        self.network.swap(network, true);
     }
 
-    /// Gives the lent network back.
-    pub fn return_network(&mut self) -> Option<crate::network::Network> {
-        self.network.take()
+    /// Gives the lent network back, taking back the empty one.
+    pub fn return_network(&mut self, network: &mut crate::network::Network) {
+        self.network.swap(network, false);
     }
 
     /// Copies of a pod's serving processes, for the network to answer requests with.
@@ -792,14 +793,35 @@ fn not_started(container: &str, pod: &str) -> ContainerAccessError {
     ))
 }
 
+/// The slot the simulation's network is lent into. Lending swaps it with the empty network the
+/// kubelet keeps, so a pass costs no network made and dropped (there are thousands of passes).
+#[derive(Clone, Debug, Default)]
+struct LentNetwork {
+    network: crate::network::Network,
+    lent: bool,
+}
+
+impl LentNetwork {
+    fn swap(&mut self, network: &mut crate::network::Network, lent: bool) {
+        if self.lent != lent {
+            std::mem::swap(&mut self.network, network);
+            self.lent = lent;
+        }
+    }
+
+    fn get_mut(&mut self) -> Option<&mut crate::network::Network> {
+        self.lent.then_some(&mut self.network)
+    }
+}
+
 /// A pod's way onto the lent network, as the pod it is (its address, namespace and node).
-pub(super) fn network_link<'a>(
-    network: &'a mut Option<crate::network::Network>,
+fn network_link<'a>(
+    network: &'a mut LentNetwork,
     api: &'a mut ApiServer,
     pod: &'a Pod,
     node: &'a str,
 ) -> Option<PodNetwork<'a>> {
-    Some(PodNetwork { network: network.as_mut()?, api, pod, node, origin: None })
+    Some(PodNetwork { network: network.get_mut()?, api, pod, node, origin: None })
 }
 
 /// The lent network as one pod reaches it. Who the pod is on the network (its [`Origin`]) is
