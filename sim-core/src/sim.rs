@@ -67,7 +67,8 @@ pub struct Simulation {
     urandom_reads: u64,
     /// Each node's kube-proxy and the packets' way through them.
     #[serde(default)]
-    network: Network,
+    /// Boxed: it is lent to each kubelet for its pass (see `Kubelet::lend_network`).
+    network: Box<Network>,
     /// What the page's charts draw (an observer: it never changes the cluster).
     #[serde(default)]
     series: Series,
@@ -188,7 +189,7 @@ impl Simulation {
             traffic: Traffic::default(),
             network_storage: NetworkStorage::default(),
             urandom_reads: 0,
-            network: Network::new(cluster.proxy_mode),
+            network: Box::new(Network::new(cluster.proxy_mode)),
             series: Series::default(),
         };
         sim.settle();

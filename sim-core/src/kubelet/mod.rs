@@ -669,12 +669,12 @@ impl Kubelet {
 
     /// Takes the cluster network for a pass or an exec (see the `network` field), leaving an
     /// empty one in its place until [`Self::return_network`].
-    pub fn lend_network(&mut self, network: &mut crate::network::Network) {
+    pub fn lend_network(&mut self, network: &mut Box<crate::network::Network>) {
         self.network.swap(network, true);
     }
 
     /// Gives the lent network back, taking back the empty one.
-    pub fn return_network(&mut self, network: &mut crate::network::Network) {
+    pub fn return_network(&mut self, network: &mut Box<crate::network::Network>) {
         self.network.swap(network, false);
     }
 
@@ -794,15 +794,16 @@ fn not_started(container: &str, pod: &str) -> ContainerAccessError {
 }
 
 /// The slot the simulation's network is lent into. Lending swaps it with the empty network the
-/// kubelet keeps, so a pass costs no network made and dropped (there are thousands of passes).
+/// kubelet keeps, so a pass costs no network made and dropped (there are thousands of passes),
+/// and, boxed, it is a pointer that moves.
 #[derive(Clone, Debug, Default)]
 struct LentNetwork {
-    network: crate::network::Network,
+    network: Box<crate::network::Network>,
     lent: bool,
 }
 
 impl LentNetwork {
-    fn swap(&mut self, network: &mut crate::network::Network, lent: bool) {
+    fn swap(&mut self, network: &mut Box<crate::network::Network>, lent: bool) {
         if self.lent != lent {
             std::mem::swap(&mut self.network, network);
             self.lent = lent;
