@@ -275,23 +275,10 @@ impl Machine {
         Machine {
             dialect,
             name: name.to_string(),
-            frames: Vec::new(),
             io: vec![Io { out: Sink::Base(false), err: Sink::Base(true), input: None }],
             vars,
-            positional: Vec::new(),
-            funcs: BTreeMap::new(),
-            traps: BTreeMap::new(),
-            status: 0,
-            subst_status: None,
-            clock: now,
-            wait: None,
-            exit: None,
             cwd: "/".to_string(),
-            busy: false,
-            term: None,
-            jobs_until: None,
-            pid: 1,
-            signalled_pid1: None,
+            ..Machine::idle(now)
         }
     }
 
