@@ -140,9 +140,8 @@ impl Kubelet {
         for manifest in self.static_pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none())
         {
             let (namespace, name) = (podutil::namespace(manifest), podutil::name(manifest));
-            let mirror = if recheck { api.get::<Pod>(namespace, name).ok() } else { None };
             let replace = recheck
-                && match mirror {
+                && match api.get::<Pod>(namespace, name).ok() {
                     None => true,
                     Some(mirror) if !is_mirror(mirror) => false,
                     // Deleted, or the mirror of an earlier version of the file.
